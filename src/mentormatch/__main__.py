@@ -1,0 +1,5 @@
+"""``python -m mentormatch`` is the ``mentormatch`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""The arrays every solver takes, the raw answer every solver returns, and the id maps.
+
+This module imports nothing else of mentormatch: solvers depend on it, never on profiles or files.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Status", "Instance", "Solution", "Problem", "Progress"]
+
+Progress = Callable[[str, float], None]
+"""A progress callback: ``progress(stage, elapsed_seconds)``. The library never prints; the CLI renders this."""
+
+
+class Status(str, enum.Enum):
+    """What a solver proved about its answer."""
+
+    OPTIMAL = "optimal"
+    """Both parts of the objective (Σ priority, then Σ score) are proven optimal."""
+    FEASIBLE = "feasible"
+    """A valid answer, stopped before optimality was proven (time limit, or no exact method at this size);
+    ``bound`` and ``gap`` say how far from optimal it can be."""
+    NO_SOLUTION = "no_solution"
+    """No answer was found within the time limit."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """An assignment problem as arrays: mentees are rows, mentors columns.
+
+    Maximise Σ priority over matched mentees first, then Σ weights over matched pairs, with each mentee matched at
+    most once, only on ``allowed`` pairs, and each mentor's Σ load ≤ capacity.
+
+    Attributes
+    ----------
+    weights : (n, m) float or int array
+        Secondary objective (maximised). Entries where ``allowed`` is False are never read for the answer.
+    allowed : (n, m) bool array
+    priority : (n,) int64 array, ≥ 1
+    load : (n,) int64 array, ≥ 1
+    capacity : (m,) int64 array, ≥ 0
+    """
+
+    weights: np.ndarray
+    allowed: np.ndarray
+    priority: np.ndarray
+    load: np.ndarray
+    capacity: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.allowed.shape  # type: ignore[return-value]
+
+    @property
+    def unit_loads(self) -> bool:
+        """True when every load is 1 (flow and Hungarian are exact only then)."""
+        return bool(np.all(self.load == 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """A solver's answer in index space, before verification.
+
+    ``objective`` and ``objective_bound`` are in the units of ``Instance.weights``. ``objective_bound`` bounds
+    Σ weights among answers that reach ``priority_sum``; it is ``None`` unless the priority part is proven
+    (``priority_bound == priority_sum``).
+    """
+
+    mentor_of: np.ndarray
+    status: Status
+    priority_sum: int
+    objective: float
+    priority_bound: int | None
+    objective_bound: float | None
+    solver: str
+    seconds: float
+    message: str = ""
+    """A short note from the solver (for example why a fallback was used); no profile values."""
+
+    @property
+    def gap(self) -> float | None:
+        """(bound − objective) / max(bound, 1e-9), only when the priority part is proven."""
+        if self.objective_bound is None or self.priority_bound != self.priority_sum:
+            return None
+        return max(0.0, (self.objective_bound - self.objective) / max(abs(self.objective_bound), 1e-9))
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A roster turned into arrays: what :func:`mentormatch.solve` takes.
+
+    Built by :func:`mentormatch.build_problem`. ``score`` is S(i, j) in [0, 1] (float32); ``allowed`` is the hard
+    rules' mask. Ids live here only: solvers see :meth:`instance`, never ids. ``roster`` and ``config`` are kept so
+    that answers can be verified against the profiles and criterion parts computed for reported pairs.
+    """
+
+    mentee_ids: tuple[str, ...]
+    mentor_ids: tuple[str, ...]
+    score: np.ndarray
+    allowed: np.ndarray
+    priority: np.ndarray
+    workload: np.ndarray
+    capacity: np.ndarray
+    roster: Any = field(default=None, repr=False)
+    config: Any = field(default=None, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.mentee_ids), len(self.mentor_ids))
+
+    def instance(self) -> Instance:
+        """The solver-facing arrays."""
+        return Instance(
+            weights=self.score,
+            allowed=self.allowed,
+            priority=self.priority,
+            load=self.workload,
+            capacity=self.capacity,
+        )
+
+    def __repr__(self) -> str:
+        n, m = self.shape
+        return f"Problem(mentees={n}, mentors={m}, allowed_pairs={int(self.allowed.sum())})"

@@ -1,0 +1,193 @@
+"""Validated, normalised profiles: what a roster is once its CSV files have been read.
+
+Every text value except ids is casefolded and trimmed; lists are de-duplicated (``languages`` keeps its order,
+the first entry is the primary language); availability is a 168-bit weekly mask (bit ``24 * day + hour``,
+Monday = day 0), or ``None`` where the person gave none.
+
+The parsing of CSV cells into these models, with its error messages, lives in :mod:`mentormatch.io`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EXTREMISM_TYPES",
+    "EXTREMISM_ALIASES",
+    "RISK_LEVELS",
+    "HOURS_PER_WEEK",
+    "Mentee",
+    "Mentor",
+    "Coach",
+    "Exclusion",
+    "Roster",
+    "InputProblem",
+    "RosterError",
+    "MAX_LISTED_PROBLEMS",
+]
+
+EXTREMISM_TYPES: tuple[str, ...] = (
+    "islamist",
+    "far_right",
+    "far_left",
+    "separatist",
+    "single_issue",
+    "hate_crime",
+    "vulnerable",
+    "other",
+)
+"""The extremism-type vocabulary of PRODUCT.md section 2, in a fixed order (encoders index into it)."""
+
+EXTREMISM_ALIASES: dict[str, str] = {
+    "right_wing": "far_right",
+    "left_wing": "far_left",
+    "jihadist": "islamist",
+    "ethno_nationalist": "separatist",
+}
+"""Accepted aliases (after casefolding and turning ``-`` and spaces into ``_``)."""
+
+RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+HOURS_PER_WEEK = 168
+
+ExtremismType = Literal[
+    "islamist", "far_right", "far_left", "separatist", "single_issue", "hate_crime", "vulnerable", "other"
+]
+RiskLevel = Literal["low", "medium", "high"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Mentee(BaseModel):
+    """One row of ``mentees.csv``, normalised."""
+
+    model_config = _FROZEN
+
+    id: str
+    age: int = Field(ge=14, le=100)
+    gender: str
+    gender_preference: str = "any"
+    """``"any"``, ``"same"`` or a (casefolded) gender."""
+    languages: tuple[str, ...] = Field(min_length=1)
+    background: frozenset[str] = frozenset()
+    availability: int | None = None
+    extremism_type: ExtremismType
+    risk_level: RiskLevel = "medium"
+    region: str | None = None
+    needs: frozenset[str] = frozenset()
+    workload: int = Field(default=1, ge=1)
+
+
+class Mentor(BaseModel):
+    """One row of ``mentors.csv``, normalised."""
+
+    model_config = _FROZEN
+
+    id: str
+    age: int = Field(ge=18, le=100)
+    gender: str
+    languages: tuple[str, ...] = Field(min_length=1)
+    background: frozenset[str] = frozenset()
+    availability: int | None = None
+    expertise: frozenset[ExtremismType] = frozenset()
+    capacity: int = Field(default=1, ge=0)
+    experience_years: float = Field(default=0.0, ge=0)
+    region: str | None = None
+    skills: frozenset[str] = frozenset()
+    coach_id: str | None = None
+
+
+class Coach(BaseModel):
+    """One row of ``coaches.csv``, normalised. ``None`` means "no limit" / "any"."""
+
+    model_config = _FROZEN
+
+    id: str
+    max_mentors: int = Field(ge=0)
+    max_mentees: int | None = Field(default=None, ge=0)
+    specialisms: frozenset[ExtremismType] | None = None
+    languages: frozenset[str] | None = None
+
+
+class Exclusion(BaseModel):
+    """A mentee-mentor pair that must never be matched. ``reason`` never leaves the library."""
+
+    model_config = _FROZEN
+
+    mentee_id: str
+    mentor_id: str
+    reason: str = Field(default="", repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Roster:
+    """A validated roster: the profiles in input order and where they came from.
+
+    Build one with :func:`mentormatch.read_roster`; constructing it directly skips the file checks but not the
+    model checks of each profile.
+    """
+
+    mentees: tuple[Mentee, ...]
+    mentors: tuple[Mentor, ...]
+    coaches: tuple[Coach, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    files: dict[str, str] = field(default_factory=dict)
+    """Which file each part came from (``"mentees"`` → path as given), for messages."""
+
+    def __repr__(self) -> str:  # counts only: profiles are special-category data
+        return (
+            f"Roster(mentees={len(self.mentees)}, mentors={len(self.mentors)}, "
+            f"coaches={len(self.coaches)}, exclusions={len(self.exclusions)})"
+        )
+
+
+MAX_LISTED_PROBLEMS = 50
+"""Past this many, further input problems are counted, not listed (PRODUCT.md section 2)."""
+
+
+@dataclass(frozen=True, order=True)
+class InputProblem:
+    """One thing wrong with the input, located as a spreadsheet user would look for it.
+
+    ``line`` is the line number a spreadsheet shows (header = 1); ``None`` for a problem with the whole file.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        if self.value is not None:
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.file, -1 if self.line is None else self.line, self.column or "")
+
+
+class RosterError(ValueError):
+    """Bad input: every problem found, sorted by file and line.
+
+    ``str(err)`` lists the first :data:`MAX_LISTED_PROBLEMS` problems, one a line, and counts the rest.
+    """
+
+    def __init__(self, problems: list[InputProblem]):
+        self.problems = sorted(problems, key=InputProblem.sort_key)
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        shown = self.problems[:MAX_LISTED_PROBLEMS]
+        lines = [str(p) for p in shown]
+        rest = len(self.problems) - len(shown)
+        if rest > 0:
+            lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''} not listed")
+        return "\n".join(lines)

@@ -1,0 +1,199 @@
+"""The command line through its real entry point (a subprocess running ``python -m mentormatch``)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mentormatch.config import MatchConfig
+from mentormatch.result import OUTPUT_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "data" / "synthetic" / "small"
+MEDIUM = ROOT / "data" / "synthetic" / "medium"
+COACHES = ROOT / "data" / "synthetic" / "coaches"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MENTORMATCH_DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-m", "mentormatch", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300,
+    )
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MENTEES = "id,age,gender,languages,extremism_type,risk_level,workload\nA1,25,male,english,far_right,high,1\nA2,30,female,english;arabic,islamist,low,1\n"
+MENTORS = "id,age,gender,languages,expertise,capacity,experience_years\nB1,40,male,english,far_right;islamist,1,5\nB2,45,female,arabic,islamist,1,1\n"
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_readme_quick_start_solve_command(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "mentormatch solve data/synthetic/small -o matches.csv" in readme
+    proc = run("solve", "data/synthetic/small", "-o", tmp_path / "matches.csv")
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "matches.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == OUTPUT_COLUMNS
+    assert len(rows) == 1 + len((SMALL / "mentees.csv").read_text().strip().splitlines()) - 1
+    assert "status: optimal" in proc.stdout
+
+
+def test_output_dialect_and_byte_identical_reruns(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run("solve", MEDIUM, "-o", first, "-q").returncode == 0
+    assert run("solve", MEDIUM, "-o", second, "-q").returncode == 0
+    data = first.read_bytes()
+    assert data == second.read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data
+    for row in list(csv.DictReader(data.decode().splitlines())):
+        if row["mentor_id"]:
+            assert re.fullmatch(r"\d{1,3}\.\d", row["score"]) and not row["reason"]
+            for criterion in OUTPUT_COLUMNS[4:13]:
+                assert re.fullmatch(r"\d{1,3}\.\d", row[criterion])
+        else:
+            assert row["reason"] in {"no_allowed_mentor", "capacity", "workload", "time_limit"}
+            assert row["reason_detail"] and not row["score"]
+
+
+@pytest.mark.parametrize("solver", ["flow", "hungarian", "cpsat"])
+def test_each_solver_on_unit_workloads(tmp_path: Path, solver: str) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    proc = run("solve", tmp_path / "r", "--solver", solver, "-o", tmp_path / "m.csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader((tmp_path / "m.csv").read_text().splitlines()))
+    assert [(r["mentee_id"], r["mentor_id"]) for r in rows] == [("A1", "B1"), ("A2", "B2")]
+
+
+def test_solver_that_cannot_take_workloads_is_exit_2_naming_one_that_can(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES.replace("high,1\n", "high,2\n"))
+    write(tmp_path / "r", "mentors.csv", MENTORS.replace("islamist,1,5", "islamist,2,5"))
+    proc = run("solve", tmp_path / "r", "--solver", "flow", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 2)
+    assert "cpsat" in proc.stderr and not (tmp_path / "m.csv").exists()
+
+
+def test_bad_input_lists_every_problem_and_leaves_existing_file(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES.replace("A1,25", "A1,7").replace("islamist,low", "islamst,low"))
+    write(tmp_path / "r", "mentors.csv", MENTORS.replace("B2,45", "B2,abc"))
+    out = write(tmp_path, "m.csv", "keep me")
+    proc = run("solve", tmp_path / "r", "-o", out)
+    assert_clean_failure(proc, 2)
+    assert "3 problems" in proc.stderr
+    assert "mentees.csv, line 2, column 'age', value '7'" in proc.stderr
+    assert "mentees.csv, line 3, column 'extremism_type', value 'islamst'" in proc.stderr
+    assert "mentors.csv, line 3, column 'age', value 'abc'" in proc.stderr
+    assert out.read_text() == "keep me"
+
+
+def test_missing_folder_and_usage_errors(tmp_path: Path) -> None:
+    proc = run("solve", tmp_path / "nowhere", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 2)
+    assert "mentees.csv" in proc.stderr and not (tmp_path / "m.csv").exists()
+    assert_clean_failure(run("solve", SMALL, "--solver", "magic"), 2)
+    assert_clean_failure(run("solve"), 2)
+
+
+def test_roster_with_coaches_is_refused_in_one_line(tmp_path: Path) -> None:
+    proc = run("solve", COACHES, "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 2)
+    lines = [line for line in proc.stderr.splitlines() if "coaches.csv" in line]
+    assert len(lines) == 1 and "not supported yet" in lines[0]
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_nobody_matchable_writes_file_with_reasons_and_exits_3(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS.replace("english", "polish").replace("arabic", "polish"))
+    proc = run("solve", tmp_path / "r", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 3)
+    rows = list(csv.DictReader((tmp_path / "m.csv").read_text().splitlines()))
+    assert {r["reason"] for r in rows} == {"no_allowed_mentor"}
+    assert all("language 2" in r["reason_detail"] for r in rows)
+
+
+def test_reasons_capacity_and_workload(tmp_path: Path) -> None:
+    mentees = "id,age,gender,languages,extremism_type,workload,risk_level\nA1,25,male,english,other,1,high\nA2,25,male,english,other,1,low\nA3,25,male,english,other,3,medium\n"
+    mentors = "id,age,gender,languages,capacity,expertise,experience_years\nB1,35,male,english,2,other,4\n"
+    write(tmp_path / "r", "mentees.csv", mentees)
+    write(tmp_path / "r", "mentors.csv", mentors)
+    proc = run("solve", tmp_path / "r", "-o", tmp_path / "m.csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["mentee_id"]: r for r in csv.DictReader((tmp_path / "m.csv").read_text().splitlines())}
+    assert rows["A1"]["mentor_id"] == "B1" and rows["A2"]["mentor_id"] == "B1"
+    assert rows["A3"]["reason"] == "workload"
+
+
+def test_validate_counts_and_errors(tmp_path: Path) -> None:
+    proc = run("validate", SMALL)
+    assert proc.returncode == 0 and "roster is valid" in proc.stdout
+    assert run("validate", COACHES).returncode == 0
+    write(tmp_path / "r", "mentees.csv", MENTEES.replace("A2,", "A1,"))
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    bad = run("validate", tmp_path / "r")
+    assert_clean_failure(bad, 2)
+    assert "line 3" in bad.stderr and "A1" in bad.stderr
+
+
+def test_config_prints_defaults_that_load_back(tmp_path: Path) -> None:
+    proc = run("config")
+    assert proc.returncode == 0
+    assert MatchConfig.from_toml(proc.stdout) == MatchConfig()
+    path = write(tmp_path, "c.toml", proc.stdout.replace("min_score = 0.0", "min_score = 90.0"))
+    solved = run("solve", SMALL, "--config", path, "-o", tmp_path / "m.csv", "-q")
+    assert solved.returncode in (0, 3)
+    bad = write(tmp_path, "bad.toml", "[weights]\nlanguag = 1\n")
+    proc = run("solve", SMALL, "--config", bad, "-o", tmp_path / "n.csv")
+    assert_clean_failure(proc, 2)
+    assert "weights.languag" in proc.stderr and not (tmp_path / "n.csv").exists()
+
+
+def test_synth_writes_a_valid_roster(tmp_path: Path) -> None:
+    proc = run("synth", "--mentees", "40", "--mentors", "15", "--seed", "3", "-o", tmp_path / "s")
+    assert proc.returncode == 0, proc.stderr
+    assert run("validate", tmp_path / "s").returncode == 0
+
+
+def test_console_script_is_installed() -> None:
+    exe = shutil.which("mentormatch")
+    if exe is None:
+        pytest.skip("console script not on PATH")
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "solve" in proc.stdout
+
+
+def test_crash_is_exit_1_without_locals(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    code = (
+        "import sys, mentormatch.match as m\n"
+        "def boom(*a, **k):\n    secret = 'islamist-profile'\n    raise KeyError(secret)\n"
+        "m.solve = boom\n"
+        "from mentormatch.cli import main\n"
+        f"sys.argv = ['mentormatch', 'solve', {str(tmp_path / 'r')!r}, '-o', {str(tmp_path / 'm.csv')!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "internal error: KeyError" in proc.stderr
+    assert "islamist-profile" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "m.csv").exists()

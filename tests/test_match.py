@@ -1,0 +1,145 @@
+"""solve() end to end on rosters: verified answers, solvers agreeing, brute force on tiny rosters."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mentormatch import MatchConfig, MatchingBug, Roster, build_problem, solve, verify_matching
+from mentormatch.problem import Status
+from mentormatch.schema import Mentee, Mentor
+
+from .roster_strategies import rosters
+
+unit_rosters = rosters(max_mentees=7, max_mentors=4).map(
+    lambda r: Roster(
+        mentees=tuple(p.model_copy(update={"workload": 1}) for p in r.mentees),
+        mentors=r.mentors,
+        exclusions=r.exclusions,
+    )
+)
+
+
+def brute_force(problem) -> tuple[int, float]:
+    """Best (Σ priority, Σ score) over every matching, by enumeration."""
+    n, m = problem.shape
+    best = (0, 0.0)
+    options = [[-1] + [j for j in range(m) if problem.allowed[i, j]] for i in range(n)]
+    for choice in itertools.product(*options):
+        load = np.zeros(m, dtype=np.int64)
+        for i, j in enumerate(choice):
+            if j >= 0:
+                load[j] += problem.workload[i]
+        if np.any(load > problem.capacity):
+            continue
+        prio = sum(int(problem.priority[i]) for i, j in enumerate(choice) if j >= 0)
+        score = sum(float(problem.score[i, j]) for i, j in enumerate(choice) if j >= 0)
+        if (prio, score) > (best[0], best[1] + 1e-9):
+            best = (prio, score)
+    return best
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(roster=rosters(max_mentees=6, max_mentors=3))
+def test_auto_matches_brute_force_with_workloads_and_verifies(roster: Roster) -> None:
+    problem = build_problem(roster, MatchConfig())
+    result = solve(problem)
+    prio, score = brute_force(problem)
+    assert result.status is Status.OPTIMAL
+    assert result.priority_sum == prio
+    assert result.objective == pytest.approx(score, abs=1e-5)
+    mentor_index = {mid: j for j, mid in enumerate(problem.mentor_ids)}
+    mentor_of = [mentor_index.get(x, -1) if isinstance(x, str) else -1 for x in result.table["mentor_id"]]
+    verify_matching(roster, problem.config, mentor_of)
+    assert result.table["reason"].isna().tolist() == [j >= 0 for j in mentor_of]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(roster=unit_rosters)
+def test_exact_solvers_agree_on_unit_workloads(roster: Roster) -> None:
+    problem = build_problem(roster, MatchConfig())
+    results = {s: solve(problem, s) for s in ("flow", "hungarian", "cpsat")}
+    prio = {s: r.priority_sum for s, r in results.items()}
+    assert len(set(prio.values())) == 1, prio
+    objectives = [r.objective for r in results.values()]
+    assert max(objectives) - min(objectives) < 1e-5
+    assert all(r.status is Status.OPTIMAL for r in results.values())
+
+
+def test_same_input_same_solver_same_table() -> None:
+    from mentormatch import read_roster
+
+    problem = build_problem(read_roster("data/synthetic/medium"))
+    for solver in ("auto", "cpsat"):
+        a, b = solve(problem, solver, seed=1), solve(problem, solver, seed=1)
+        assert a.table.equals(b.table)
+
+
+def test_priority_first_then_score() -> None:
+    # one mentor; a high-risk mentee with a poor fit beats a low-risk mentee with a perfect fit
+    mentor = Mentor(id="B", age=35, gender="male", languages=("english",), expertise=frozenset({"islamist"}),
+                    experience_years=5, background=frozenset({"x"}))
+    high = Mentee(id="H", age=70, gender="female", languages=("arabic", "english"), extremism_type="islamist",
+                  risk_level="high")
+    low = Mentee(id="L", age=25, gender="male", languages=("english",), extremism_type="islamist",
+                 risk_level="low", background=frozenset({"x"}))
+    result = solve(build_problem(Roster(mentees=(low, high), mentors=(mentor,))))
+    assert result.table["mentor_id"].tolist()[1] == "B"
+    assert result.table["reason"].tolist()[0] == "capacity"
+    assert result.priority_sum == 3
+
+
+def test_two_medium_cases_outweigh_one_high_case_of_double_workload() -> None:
+    mentor = Mentor(id="B", age=35, gender="male", languages=("english",), expertise=frozenset({"other"}),
+                    experience_years=5, capacity=2)
+    high = Mentee(id="H", age=25, gender="male", languages=("english",), extremism_type="other",
+                  risk_level="high", workload=2)
+    mediums = tuple(Mentee(id=f"M{k}", age=25, gender="male", languages=("english",), extremism_type="other")
+                    for k in range(2))
+    result = solve(build_problem(Roster(mentees=(high, *mediums), mentors=(mentor,))))
+    assert result.priority_sum == 4
+    assert result.table["reason"].tolist()[0] == "capacity"
+
+
+def test_verify_catches_broken_rules_and_capacity() -> None:
+    mentor = Mentor(id="B", age=35, gender="male", languages=("english",))
+    a = Mentee(id="A", age=25, gender="male", languages=("arabic",), extremism_type="other")
+    b = Mentee(id="C", age=25, gender="male", languages=("english",), extremism_type="other")
+    roster = Roster(mentees=(a, b), mentors=(mentor,))
+    with pytest.raises(MatchingBug, match="A - B breaks the language rule"):
+        verify_matching(roster, MatchConfig(), [0, -1])
+    two = Roster(mentees=(b, b.model_copy(update={"id": "D"})), mentors=(mentor,))
+    with pytest.raises(MatchingBug, match="mentor B: workload 2 exceeds capacity 1"):
+        verify_matching(two, MatchConfig(), [0, 0])
+    with pytest.raises(MatchingBug, match="reported score differs"):
+        verify_matching(roster, MatchConfig(), [-1, 0], [0.0, 0.01])
+
+
+def test_solve_refuses_a_verification_failure(monkeypatch) -> None:
+    import mentormatch.match as match
+
+    mentor = Mentor(id="B", age=35, gender="male", languages=("english",))
+    a = Mentee(id="A", age=25, gender="male", languages=("english",), extremism_type="other")
+    problem = build_problem(Roster(mentees=(a, a.model_copy(update={"id": "C"})), mentors=(mentor,)))
+    real = match.run_solver
+
+    def cheat(instance, *args, **kwargs):
+        sol = real(instance, *args, **kwargs)
+        object.__setattr__(sol, "mentor_of", np.array([0, 0]))
+        return sol
+
+    monkeypatch.setattr(match, "run_solver", cheat)
+    with pytest.raises(MatchingBug, match="exceeds capacity"):
+        solve(problem)
+
+
+def test_empty_mentor_capacity_gives_reasons_not_errors() -> None:
+    mentor = Mentor(id="B", age=35, gender="male", languages=("english",), capacity=0)
+    a = Mentee(id="A", age=25, gender="male", languages=("english",), extremism_type="other")
+    result = solve(build_problem(Roster(mentees=(a,), mentors=(mentor,))))
+    assert result.status is Status.OPTIMAL
+    assert result.table["reason"].tolist() == ["workload"]
