@@ -36,13 +36,33 @@ RULES: tuple[str, ...] = (
 )
 """Hard-rule families, in the order they are reported."""
 
-_PAIRS_PER_BLOCK = 1 << 20
+_PAIRS_PER_BLOCK = 1 << 18
 _DENSE_VOCAB_LIMIT = 1024
 _ANY, _SAME = -1, -2
 
 
+def _rows(i: np.ndarray) -> slice | np.ndarray:
+    """The rows of a block as a slice when they are consecutive (much faster to index than an array)."""
+    rows = i[:, 0]
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+def _lookup(table: np.ndarray, codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``table[codes[i], j]`` for a (codes, m) table: whole rows for a block, single cells for pairs."""
+    if i.ndim == 2:
+        return table[codes[_rows(i)]]
+    return table[codes[i], j]
+
+
 class _Incidence:
-    """Who has which item (language, tag, need, skill): an (n, vocabulary) 0/1 matrix."""
+    """Who has which item (language, tag, need, skill, hour of the week).
+
+    Stored as packed bitsets, (n, words) uint64, so that "how many items do i and j share" is an AND and a
+    popcount per word: no BLAS call, whose thread start-up dominated small blocks. A vocabulary above
+    ``_DENSE_VOCAB_LIMIT`` items falls back to a sparse matrix product.
+    """
 
     def __init__(self, lists: Sequence[Iterable[str]], vocab: dict[str, int]):
         indptr = [0]
@@ -53,25 +73,54 @@ class _Incidence:
         self._indptr = np.asarray(indptr, dtype=np.int64)
         self._indices = np.asarray(indices, dtype=np.int64)
         self.count = np.diff(self._indptr).astype(np.float32)
-        self.mat: np.ndarray | sp.csr_matrix | None = None
+        self.bits: np.ndarray | None = None
+        self.sparse: sp.csr_matrix | None = None
 
     def finish(self, size: int) -> None:
         """Fix the vocabulary size once both sides have been read."""
         n = len(self._indptr) - 1
-        data = np.ones(len(self._indices), dtype=np.float32)
-        mat = sp.csr_matrix((data, self._indices, self._indptr), shape=(n, max(size, 1)))
-        self.mat = mat.toarray() if size <= _DENSE_VOCAB_LIMIT else mat
+        if size > _DENSE_VOCAB_LIMIT:
+            data = np.ones(len(self._indices), dtype=np.float32)
+            self.sparse = sp.csr_matrix((data, self._indices, self._indptr), shape=(n, size))
+            return
+        member = np.zeros((n, max(size, 1)), dtype=bool)
+        member[np.repeat(np.arange(n), np.diff(self._indptr)), self._indices] = True
+        self.bits = _pack(member)
+
+    @classmethod
+    def from_bool(cls, member: np.ndarray) -> _Incidence:
+        """From an (n, k) bool membership matrix, e.g. the 168 hours of the week."""
+        inc = cls.__new__(cls)
+        inc.count = member.sum(axis=1).astype(np.float32)
+        inc.bits, inc.sparse = _pack(member), None
+        return inc
 
     def dot(self, other: _Incidence, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Number of shared items for a block (``i`` column, ``j`` all mentors as a row) or for pairs."""
-        a, b = self.mat, other.mat
-        if i.ndim == 2:  # block of rows against every mentor
-            rows = i[:, 0]
-            out = a[rows] @ b.T
-            return out.toarray() if sp.issparse(out) else out
-        if sp.issparse(a):
+        if self.sparse is not None:
+            a, b = self.sparse, other.sparse
+            if i.ndim == 2:
+                return (a[_rows(i)] @ b.T).toarray()
             return np.asarray(a[i].multiply(b[j]).sum(axis=1), dtype=np.float32).ravel()
-        return np.einsum("kv,kv->k", a[i], b[j])
+        a, b = self.bits, other.bits
+        if i.ndim == 2:  # block of rows against every mentor
+            left, right = a[_rows(i)], b
+            shared = np.bitwise_count(left[:, None, 0] & right[None, :, 0])
+            if a.shape[1] > 3:  # more than 255 items could be shared
+                shared = shared.astype(np.uint16)
+            for w in range(1, a.shape[1]):
+                shared = shared + np.bitwise_count(left[:, None, w] & right[None, :, w])
+            return shared
+        return np.bitwise_count(a[i] & b[j]).sum(axis=-1, dtype=np.int64)
+
+
+def _pack(member: np.ndarray) -> np.ndarray:
+    """(n, k) bool → (n, ceil(k / 64)) uint64 bitsets."""
+    n, k = member.shape
+    words = max(1, -(-k // 64))
+    padded = np.zeros((n, words * 64), dtype=bool)
+    padded[:, :k] = member
+    return np.packbits(padded, axis=1, bitorder="little").view("<u8").reshape(n, words)
 
 
 @dataclass(eq=False)
@@ -81,7 +130,7 @@ class Features:
     # mentees
     primary: np.ndarray
     mentee_lang: _Incidence
-    mentee_avail: np.ndarray
+    mentee_avail: _Incidence
     mentee_has_avail: np.ndarray
     mentee_bg: _Incidence
     mentee_type: np.ndarray
@@ -93,11 +142,13 @@ class Features:
     high_risk: np.ndarray
     # mentors
     mentor_lang: _Incidence
-    mentor_lang_dense: np.ndarray
-    mentor_avail: np.ndarray
+    mentor_lang_table: np.ndarray
+    """(languages, m) bool: does mentor j speak language l."""
+    mentor_avail: _Incidence
     mentor_has_avail: np.ndarray
     mentor_bg: _Incidence
-    expertise: np.ndarray
+    expertise_table: np.ndarray
+    """(types, m) bool: is mentor j trained for type t."""
     mentor_gender: np.ndarray
     mentor_age: np.ndarray
     experience: np.ndarray
@@ -172,7 +223,7 @@ def encode(roster: Roster, config: MatchConfig) -> Features:
     return Features(
         primary=primary,
         mentee_lang=mentee_lang,
-        mentee_avail=mentee_avail.astype(np.float32),
+        mentee_avail=_Incidence.from_bool(mentee_avail),
         mentee_has_avail=mentee_has,
         mentee_bg=mentee_bg,
         mentee_type=np.fromiter((type_index[p.extremism_type] for p in mentees), np.int64, len(mentees)),
@@ -183,11 +234,11 @@ def encode(roster: Roster, config: MatchConfig) -> Features:
         needs=needs,
         high_risk=np.fromiter((p.risk_level in high_levels for p in mentees), bool, len(mentees)),
         mentor_lang=mentor_lang,
-        mentor_lang_dense=mentor_lang_dense,
-        mentor_avail=mentor_avail.astype(np.float32),
+        mentor_lang_table=np.ascontiguousarray(mentor_lang_dense.T),
+        mentor_avail=_Incidence.from_bool(mentor_avail),
         mentor_has_avail=mentor_has,
         mentor_bg=mentor_bg,
-        expertise=expertise,
+        expertise_table=np.ascontiguousarray(expertise.T),
         mentor_gender=mentor_gender,
         mentor_age=np.fromiter((p.age for p in mentors), np.float32, len(mentors)),
         experience=np.fromiter((p.experience_years for p in mentors), np.float32, len(mentors)),
@@ -198,12 +249,6 @@ def encode(roster: Roster, config: MatchConfig) -> Features:
     )
 
 
-def _overlap_hours(f: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    if i.ndim == 2:
-        return f.mentee_avail[i[:, 0]] @ f.mentor_avail.T
-    return np.einsum("kh,kh->k", f.mentee_avail[i], f.mentor_avail[j])
-
-
 def _evaluate(
     f: Features, config: MatchConfig, i: np.ndarray, j: np.ndarray, *, with_rules: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -211,19 +256,19 @@ def _evaluate(
     f32 = np.float32
     half = f32(0.5)
     shared = f.mentee_lang.dot(f.mentor_lang, i, j) > 0
-    primary_in = f.mentor_lang_dense[j, f.primary[i]]
-    hours = _overlap_hours(f, i, j)
+    primary_in = _lookup(f.mentor_lang_table, f.primary, i, j)
+    hours = f.mentee_avail.dot(f.mentor_avail, i, j)
     either_no_avail = ~f.mentee_has_avail[i] | ~f.mentor_has_avail[j]
     bg_i, bg_j = f.mentee_bg.count[i], f.mentor_bg.count[j]
     bg_share = f.mentee_bg.dot(f.mentor_bg, i, j) / np.maximum(bg_i, 1)
     needs_i, skills_j = f.needs.count[i], f.skills.count[j]
     covered = f.needs.dot(f.skills, i, j) / np.maximum(needs_i, 1)
     region_i, region_j = f.mentee_region[i], f.mentor_region[j]
-    expert = f.expertise[j, f.mentee_type[i]]
+    expert = _lookup(f.expertise_table, f.mentee_type, i, j)
     age_diff = f.mentor_age[j] - f.mentee_age[i]
 
     parts = {
-        "language": np.where(primary_in, f32(1), np.where(shared, f32(0.6), f32(0))),
+        "language": np.where(primary_in, f32(1), shared * f32(0.6)),
         "extremism": expert.astype(f32),
         "availability": np.where(either_no_avail, half, np.minimum(hours, 6).astype(f32) / f32(6)),
         "background": np.where((bg_i == 0) | (bg_j == 0), half, bg_share.astype(f32)),
@@ -254,16 +299,21 @@ def _evaluate(
     return parts, ok
 
 
-def _total(parts: dict[str, np.ndarray], config: MatchConfig) -> np.ndarray:
-    """S = Σ w_k s_k / Σ w_k over criteria with w_k > 0."""
+def _total(parts: dict[str, np.ndarray], config: MatchConfig, out: np.ndarray | None = None) -> np.ndarray:
+    """S = Σ w_k s_k / Σ w_k over criteria with w_k > 0, accumulated in place (into ``out`` if given)."""
     weights = config.weights.as_tuple()
     total_weight = sum(w for w in weights if w > 0)
-    score = None
+    shape = np.broadcast_shapes(*(p.shape for p in parts.values()))
+    if out is None:
+        out = np.zeros(shape, dtype=np.float32)
+    else:
+        out[...] = 0
+    term = np.empty(shape, dtype=np.float32)
     for name, w in zip(CRITERIA, weights):
         if w > 0:
-            term = parts[name] * np.float32(w / total_weight)
-            score = term if score is None else score + term
-    return np.clip(score, 0, 1)
+            np.multiply(parts[name], np.float32(w / total_weight), out=term)
+            out += term
+    return np.clip(out, 0, 1, out=out)
 
 
 def _min_score_ok(score: np.ndarray, config: MatchConfig) -> np.ndarray | None:
@@ -312,8 +362,7 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
     for lo in range(0, n, step):
         i = np.arange(lo, min(lo + step, n))[:, None]
         parts, ok = _evaluate(f, config, i, j, with_rules=True)
-        block = _total(parts, config)
-        score[lo : lo + len(i)] = block
+        block = _total(parts, config, out=score[lo : lo + len(i)])
         mask = np.ones(block.shape, dtype=bool)
         for rule_ok in ok.values():
             mask &= rule_ok
