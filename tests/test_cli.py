@@ -108,7 +108,11 @@ def test_bad_input_lists_every_problem_and_leaves_existing_file(tmp_path: Path) 
 def test_missing_folder_and_usage_errors(tmp_path: Path) -> None:
     proc = run("solve", tmp_path / "nowhere", "-o", tmp_path / "m.csv")
     assert_clean_failure(proc, 2)
-    assert "mentees.csv" in proc.stderr and not (tmp_path / "m.csv").exists()
+    assert "nowhere: roster folder not found" in proc.stderr and not (tmp_path / "m.csv").exists()
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    proc = run("solve", tmp_path / "r", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 2)
+    assert "mentees.csv: file not found" in proc.stderr and not (tmp_path / "m.csv").exists()
     assert_clean_failure(run("solve", SMALL, "--solver", "magic"), 2)
     assert_clean_failure(run("solve"), 2)
 

@@ -208,11 +208,11 @@ def config_command() -> None:
 
 @app.command()
 def synth(
-    mentees: Annotated[int, typer.Option("--mentees", min=0, help="Number of mentees.")],
-    mentors: Annotated[int, typer.Option("--mentors", min=0, help="Number of mentors.")],
+    mentees: Annotated[int, typer.Option("--mentees", min=1, help="Number of mentees.")],
+    mentors: Annotated[int, typer.Option("--mentors", min=1, help="Number of mentors.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the roster into.")],
     coaches: Annotated[int, typer.Option("--coaches", min=0, help="Number of coaches (0 = no coaches.csv).")] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same roster.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed; the same seed gives the same roster.")] = 0,
 ) -> None:
     """Write a seeded synthetic roster (pseudonymous ids, always valid)."""
     from .io import write_roster
@@ -244,7 +244,8 @@ def _crash(kind: type[BaseException], err: BaseException, tb) -> None:
 def main() -> None:
     """Console-script entry point."""
     sys.excepthook = _crash
-    app()
+    # the click command itself, not ``app()``: Typer's __call__ would install its own excepthook
+    typer.main.get_command(app)(prog_name="mentormatch")
 
 
 if __name__ == "__main__":

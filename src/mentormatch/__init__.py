@@ -1,0 +1,42 @@
+"""mentormatch: match mentees with mentors in prison and probation mentoring schemes.
+
+The steps, each a function (PRODUCT.md section 5)::
+
+    roster = read_roster("data/synthetic/small")      # validated profiles, every input problem at once
+    problem = build_problem(roster, MatchConfig())     # scores, allowed mask, priorities, capacities
+    result = solve(problem, solver="auto")             # exact where it can be, verified, with bound and gap
+    write_matches(result, "matches.csv")               # one row per mentee, written atomically
+"""
+
+from .config import CRITERIA, MatchConfig, load_config
+from .encode import build_problem, criterion_parts
+from .io import read_roster, write_matches, write_roster
+from .match import solve
+from .problem import Problem, Status
+from .result import MatchResult
+from .schema import InputProblem, Roster, RosterError
+from .synthetic import synthetic_roster
+from .verify import MatchingBug, verify_matching
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CRITERIA",
+    "InputProblem",
+    "MatchConfig",
+    "MatchResult",
+    "MatchingBug",
+    "Problem",
+    "Roster",
+    "RosterError",
+    "Status",
+    "build_problem",
+    "criterion_parts",
+    "load_config",
+    "read_roster",
+    "solve",
+    "synthetic_roster",
+    "verify_matching",
+    "write_matches",
+    "write_roster",
+]

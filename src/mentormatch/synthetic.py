@@ -1,0 +1,556 @@
+"""Seeded synthetic rosters: realistic, always valid, and fast enough for benchmarks at 20000 × 5000.
+
+:func:`synthetic_roster` draws every attribute with numpy (``default_rng(seed)``), column by column, and builds the
+profile models once per person; it never looks at a mentee-mentor pair. The same arguments always give the same
+roster. Ids are pseudonymous (``ME00001``, ``MR00001``, ``CO001``); there are no names anywhere.
+
+What a generated roster looks like (the shares are the generator's targets; small rosters vary around them):
+
+- **languages**: a dominant local language (``english``) and scarce ones (arabic, somali, kurdish, urdu, polish,
+  tigrinya, french). About 28 % of mentees have a scarce primary language, and about 40 % of those speak no
+  english; about 85 % of mentors are english-first, and about 40 % of mentors speak two or more languages.
+- **extremism types**: islamist ~45 % and far_right ~30 % of mentees, the other six types rare. Each mentor's
+  expertise covers 1–3 types, drawn with the same skew, so expertise in the rare types is scarce.
+- **risk**: exactly ``round(s * n_mentees)`` high-risk mentees with ``s`` drawn in [0.20, 0.30] (islamist and
+  far_right cases more often high, ``vulnerable`` cases rarely); about 30 % low, the rest medium.
+- **workload**: 2 for about 10 % of mentees (more often for high-risk cases), otherwise 1.
+- **gender**: mentees ~85 % male, ~13 % female, ~2 % nonbinary; mentors ~58 % male, ~39 % female, ~3 % nonbinary.
+  ~12 % of mentees ask for a mentor of the same gender and ~3 % name a gender (always one a mentor has).
+- **age**: mentees mostly 16–45 (a few 14–17, mostly ``vulnerable`` cases); mentors 23–75, mostly 25–70.
+- **experience_years**: 0–25 in half years, median about 4, about 80 % at 2 or more.
+- **background tags**, **needs** and **skills** from fixed vocabularies, with tags correlated with the extremism
+  type (e.g. ``muslim`` for most islamist cases); ~10 % of people leave each list empty.
+- **availability**: 1–5 weekly slots (``mon eve``, ``sat am``, ``weekdays 18-20``, ...), mentees leaning to
+  weekday days and evenings, mentors to evenings and weekends; ~12 % of mentees and ~8 % of mentors give none.
+- **region**: one of five, ~10 % empty.
+- **capacity**: ~5 % of mentors 0; volunteers take 1–3 units, staff mentors 5–12, and mentors become staff
+  mentors until the total is ``round(f * n_mentees)`` with ``f`` drawn in [0.85, 1.10] (at three mentees per
+  mentor about 70 % of mentors take 1–3 units; with more mentors than that, volunteers give units back down to 1).
+- **exclusions**: ``ceil(n_mentees / 100)`` distinct random pairs (conflict of interest, known association, ...).
+- **coaches** (``n_coaches > 0``): ``max_mentors`` spread so their sum is ~1.25 × the mentors with capacity;
+  ``max_mentees`` for ~60 % of coaches; specialisms for ~40 % (at least one coach is a generalist); languages for
+  ~30 %; ~15 % of mentors have a fixed, compatible ``coach_id``; and when ``n_coaches >= 2``, about 30 % of the
+  coaches (at least one) are experienced mentors, listed in ``coaches.csv`` under their mentor id.
+
+Under the default hard rules about a third of all mentee-mentor pairs are allowed (31–34 % measured from 300 × 100
+to 20000 × 5000); most mentees have many allowed mentors, and a few (only a scarce language, a rare high-risk type,
+a nonbinary mentee asking for the same gender; 1–4 % at 300 × 100, fewer in larger rosters) have none, which
+exercises the ``no_allowed_mentor`` diagnosis.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import compress
+
+import numpy as np
+
+from mentormatch.schema import EXTREMISM_TYPES, Coach, Exclusion, Mentee, Mentor, Roster
+
+__all__ = ["synthetic_roster"]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vocabularies and weights. Weights need not sum to 1; they are normalised where used.
+
+_LANGUAGES = ("english", "arabic", "somali", "kurdish", "urdu", "polish", "tigrinya", "french")
+_DOMINANT = 0
+_SCARCE_WEIGHTS = np.array([0.0, 8.0, 5.0, 4.0, 5.0, 4.0, 2.0, 2.0])
+"""Relative frequency of each non-dominant language (index 0, the dominant one, excluded)."""
+
+_TYPES = EXTREMISM_TYPES  # islamist, far_right, far_left, separatist, single_issue, hate_crime, vulnerable, other
+_MENTEE_TYPE_WEIGHTS = np.array([45.0, 30.0, 4.0, 3.0, 3.0, 8.0, 5.0, 2.0])
+_EXPERTISE_WEIGHTS = np.array([36.0, 30.0, 4.0, 3.0, 3.0, 10.0, 11.0, 3.0])
+_HIGH_RISK_WEIGHT = np.array([1.3, 1.2, 0.8, 1.0, 0.7, 0.8, 0.15, 0.6])
+"""How likely a case of each type is to be high risk, relative to the others."""
+
+_GENDERS = ("male", "female", "nonbinary")
+_MENTEE_GENDER_P = np.array([0.85, 0.13, 0.02])
+_MENTOR_GENDER_P = np.array([0.58, 0.39, 0.03])
+
+_REGIONS = ("capital", "north", "south", "east", "west")
+_REGION_P = np.array([0.32, 0.2, 0.2, 0.14, 0.14])
+_NO_REGION = 0.10
+
+_BACKGROUND = (
+    "lived-experience",  # 0
+    "muslim",  # 1
+    "christian",  # 2
+    "convert",  # 3
+    "faith-leader",  # 4
+    "urban",  # 5
+    "rural",  # 6
+    "veteran",  # 7
+    "sports",  # 8
+    "music",  # 9
+    "gaming",  # 10
+    "parent",  # 11
+    "student",  # 12
+    "care-leaver",  # 13
+)
+# P(tag) for a mentee, per extremism type (rows follow _TYPES); then the mentors' own tag rates.
+_MENTEE_TAG_P = np.array(
+    [
+        # lived mus  chr  conv fl   urb  rur  vet  spo  mus  gam  par  stu  care
+        [0.25, 0.80, 0.03, 0.20, 0.01, 0.70, 0.10, 0.02, 0.35, 0.15, 0.25, 0.30, 0.12, 0.12],  # islamist
+        [0.25, 0.02, 0.30, 0.00, 0.00, 0.35, 0.45, 0.12, 0.35, 0.20, 0.40, 0.30, 0.08, 0.15],  # far_right
+        [0.25, 0.03, 0.05, 0.00, 0.00, 0.75, 0.10, 0.02, 0.20, 0.35, 0.20, 0.15, 0.35, 0.08],  # far_left
+        [0.25, 0.20, 0.20, 0.00, 0.00, 0.50, 0.35, 0.05, 0.30, 0.20, 0.15, 0.40, 0.10, 0.08],  # separatist
+        [0.20, 0.05, 0.20, 0.00, 0.00, 0.50, 0.30, 0.05, 0.20, 0.20, 0.25, 0.30, 0.15, 0.08],  # single_issue
+        [0.30, 0.05, 0.20, 0.00, 0.00, 0.55, 0.30, 0.08, 0.40, 0.20, 0.25, 0.30, 0.05, 0.20],  # hate_crime
+        [0.05, 0.40, 0.15, 0.05, 0.00, 0.60, 0.25, 0.00, 0.40, 0.30, 0.50, 0.05, 0.45, 0.25],  # vulnerable
+        [0.20, 0.15, 0.15, 0.05, 0.00, 0.50, 0.30, 0.05, 0.30, 0.20, 0.30, 0.25, 0.15, 0.10],  # other
+    ]
+)
+_MENTOR_TAG_P = np.array([0.22, 0.32, 0.22, 0.06, 0.08, 0.55, 0.30, 0.08, 0.30, 0.15, 0.10, 0.45, 0.05, 0.06])
+
+_NEEDS = (
+    "housing",
+    "employment",
+    "family",
+    "religion",
+    "anger",
+    "education",
+    "substance",
+    "mental-health",
+    "finance",
+    "identity",
+    "social",
+)
+_MENTEE_NEED_P = np.array([0.45, 0.50, 0.30, 0.20, 0.20, 0.25, 0.15, 0.20, 0.20, 0.15, 0.30])
+_MENTOR_SKILL_P = np.array([0.25, 0.35, 0.35, 0.25, 0.25, 0.25, 0.12, 0.15, 0.15, 0.20, 0.35])
+_EMPTY_LIST = 0.10
+"""Share of people who leave background, needs or skills empty."""
+
+# Availability menu: (days, start hour, end hour), with relative weights for mentees and mentors.
+_WEEKDAYS = (0, 1, 2, 3, 4)
+_WEEKEND = (5, 6)
+_PARTS = {"am": (9, 12), "pm": (13, 17), "eve": (18, 21)}
+
+
+def _availability_menu() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    blocks: list[tuple[tuple[int, ...], int, int]] = []
+    w_mentee: list[float] = []
+    w_mentor: list[float] = []
+    for day in range(7):
+        weekend = day >= 5
+        for part, (start, end) in _PARTS.items():
+            blocks.append(((day,), start, end))
+            if part == "eve":
+                w_mentee.append(2.0 if not weekend else 1.0)
+                w_mentor.append(3.0 if not weekend else 1.5)
+            else:
+                w_mentee.append(2.0 if not weekend else 1.0)
+                w_mentor.append(0.6 if not weekend else 3.0)
+    composite = [
+        (_WEEKDAYS, 18, 20, 1.5, 1.5),  # weekdays 18-20
+        (_WEEKDAYS, 10, 12, 1.5, 0.4),  # weekdays 10-12
+        (_WEEKEND, 10, 14, 0.8, 2.0),  # weekend 10-14
+        (tuple(range(7)), 19, 21, 0.3, 0.4),  # daily 19-21
+    ]
+    for days, start, end, wme, wmr in composite:
+        blocks.append((days, start, end))
+        w_mentee.append(wme)
+        w_mentor.append(wmr)
+    hours = np.zeros((len(blocks), 168), dtype=bool)
+    for b, (days, start, end) in enumerate(blocks):
+        for day in days:
+            hours[b, 24 * day + start : 24 * day + end] = True
+    return hours, np.array(w_mentee), np.array(w_mentor)
+
+
+_BLOCK_HOURS, _BLOCK_W_MENTEE, _BLOCK_W_MENTOR = _availability_menu()
+_N_SLOTS_P = np.array([0.0, 0.25, 0.35, 0.22, 0.12, 0.06])  # P(1..5 slots)
+_NO_AVAILABILITY_MENTEE = 0.12
+_NO_AVAILABILITY_MENTOR = 0.08
+
+_NO_CAPACITY = 0.05
+_VOLUNTEER_CAPACITY_P = np.array([0.35, 0.40, 0.25])  # 1, 2, 3 units
+_STAFF_CAPACITY = (5, 12)
+
+_EXCLUSION_REASONS = ("conflict of interest", "known association", "victim relation", "co-defendant", "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed: int = 0) -> Roster:
+    """Generate a realistic, valid, pseudonymous roster.
+
+    Parameters
+    ----------
+    n_mentees, n_mentors : int
+        At least 1 each (a roster needs a mentee and a mentor).
+    n_coaches : int, default 0
+        Supervising coaches; with two or more, some of them are also mentors (same id in both files).
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``; the same arguments always give the same roster.
+
+    Returns
+    -------
+    Roster
+        Valid under every rule of the roster files: unique ids, named gender preferences that exist, ``coach_id``
+        and exclusions referring to existing ids. ``files`` is empty.
+
+    Raises
+    ------
+    ValueError
+        If a size is out of range or ``seed`` is negative.
+
+    Examples
+    --------
+    >>> roster = synthetic_roster(30, 12, seed=1)
+    >>> roster
+    Roster(mentees=30, mentors=12, coaches=0, exclusions=1)
+    >>> roster.mentees[0].id, roster.mentors[0].id
+    ('ME00001', 'MR00001')
+    >>> synthetic_roster(30, 12, seed=1).mentees == roster.mentees
+    True
+    >>> len(synthetic_roster(60, 20, 4, seed=7).coaches)
+    4
+    """
+    problems = []
+    for name, value, low in (("n_mentees", n_mentees, 1), ("n_mentors", n_mentors, 1), ("n_coaches", n_coaches, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            problems.append(f"{name} must be an integer >= {low}, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        problems.append(f"seed must be a non-negative integer, got {seed!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    n, m, k = int(n_mentees), int(n_mentors), int(n_coaches)
+    rng = np.random.default_rng(int(seed))
+
+    mentee_ids = _ids("ME", n, 5)
+    mentor_ids = _ids("MR", m, 5)
+    mentors = _draw_mentors(rng, m, n)
+    mentees = _draw_mentees(rng, n, mentor_genders=mentors["gender"])
+    exclusions = _draw_exclusions(rng, mentee_ids, mentor_ids)
+    coaches: list[Coach] = []
+    coach_of = [None] * m
+    if k > 0:
+        coaches, coach_of = _draw_coaches(rng, k, mentor_ids, mentors)
+
+    mentee_models = tuple(
+        Mentee(
+            id=mentee_ids[i],
+            age=mentees["age"][i],
+            gender=mentees["gender"][i],
+            gender_preference=mentees["gender_preference"][i],
+            languages=mentees["languages"][i],
+            background=mentees["background"][i],
+            availability=mentees["availability"][i],
+            extremism_type=mentees["extremism_type"][i],
+            risk_level=mentees["risk_level"][i],
+            region=mentees["region"][i],
+            needs=mentees["needs"][i],
+            workload=mentees["workload"][i],
+        )
+        for i in range(n)
+    )
+    mentor_models = tuple(
+        Mentor(
+            id=mentor_ids[j],
+            age=mentors["age"][j],
+            gender=mentors["gender"][j],
+            languages=mentors["languages"][j],
+            background=mentors["background"][j],
+            availability=mentors["availability"][j],
+            expertise=mentors["expertise"][j],
+            capacity=mentors["capacity"][j],
+            experience_years=mentors["experience_years"][j],
+            region=mentors["region"][j],
+            skills=mentors["skills"][j],
+            coach_id=coach_of[j],
+        )
+        for j in range(m)
+    )
+    return Roster(mentees=mentee_models, mentors=mentor_models, coaches=tuple(coaches), exclusions=exclusions)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Column-wise draws. Each returns plain Python values per person, ready for the models.
+
+
+def _ids(prefix: str, count: int, width: int) -> list[str]:
+    width = max(width, len(str(count)))
+    return [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def _top_k(rng: np.random.Generator, weights: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """(n, size) bool: for each row, ``k[row]`` distinct items drawn without replacement by weight.
+
+    ``weights`` is (size,) or (n, size). Gumbel top-k: the k largest of log(w) + Gumbel noise are a weighted sample
+    without replacement. Items of weight 0 are never drawn (``k`` must not exceed the number of positive weights).
+    """
+    n = len(k)
+    size = np.shape(weights)[-1]
+    with np.errstate(divide="ignore"):
+        keys = np.log(weights) + rng.gumbel(size=(n, size))
+    order = np.argsort(-keys, axis=1, kind="stable")
+    chosen = np.zeros((n, size), dtype=bool)
+    np.put_along_axis(chosen, order, np.arange(size)[None, :] < k[:, None], axis=1)
+    return chosen
+
+
+def _weighted_pick(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    p = np.asarray(p, dtype=float)
+    return rng.choice(len(p), size=size, p=p / p.sum())
+
+
+def _sets(vocab: tuple[str, ...], chosen: np.ndarray) -> list[frozenset[str]]:
+    return [frozenset(compress(vocab, row)) for row in chosen.tolist()]
+
+
+def _tags(rng: np.random.Generator, p: np.ndarray, vocab: tuple[str, ...]) -> list[frozenset[str]]:
+    """Independent Bernoulli tags with per-person probabilities ``p`` (n, len(vocab)); ~10 % left empty."""
+    chosen = rng.random(p.shape) < p
+    chosen[rng.random(len(p)) < _EMPTY_LIST] = False
+    return _sets(vocab, chosen)
+
+
+def _background(rng: np.random.Generator, p: np.ndarray) -> list[frozenset[str]]:
+    """Background tags with probabilities ``p`` (n, len(_BACKGROUND)), kept coherent: one faith at most, a convert
+    or faith leader has a faith, urban and rural exclude each other; ~10 % left empty."""
+    chosen = rng.random(p.shape) < p
+    tag = {name: i for i, name in enumerate(_BACKGROUND)}
+    chosen[chosen[:, tag["muslim"]], tag["christian"]] = False
+    chosen[~chosen[:, tag["muslim"]], tag["convert"]] = False
+    chosen[~(chosen[:, tag["muslim"]] | chosen[:, tag["christian"]]), tag["faith-leader"]] = False
+    chosen[chosen[:, tag["urban"]], tag["rural"]] = False
+    chosen[rng.random(len(p)) < _EMPTY_LIST] = False
+    return _sets(_BACKGROUND, chosen)
+
+
+def _availability(rng: np.random.Generator, count: int, weights: np.ndarray, none_share: float) -> list[int | None]:
+    n_slots = _weighted_pick(rng, _N_SLOTS_P, count)
+    chosen = _top_k(rng, weights, n_slots)
+    hours = (chosen.astype(np.uint8) @ _BLOCK_HOURS.astype(np.uint8)) > 0
+    packed = np.packbits(hours, axis=1, bitorder="little")  # bit 24 * day + hour of the int, little-endian
+    none = rng.random(count) < none_share
+    return [None if skip else int.from_bytes(row, "little") for row, skip in zip(packed.tolist(), none, strict=True)]
+
+
+def _languages(
+    rng: np.random.Generator, count: int, scarce_primary: float, dominant_second: float, extra: tuple[float, float]
+) -> list[tuple[str, ...]]:
+    """Primary language first; then the dominant one (for most scarce-first speakers) and 0-2 scarce extras.
+
+    ``scarce_primary``: share whose first language is a scarce one; ``dominant_second``: share of those who also
+    speak the dominant one; ``extra``: shares with at least one and with two extra scarce languages.
+    """
+    scarce = rng.random(count) < scarce_primary
+    primary = np.where(scarce, _weighted_pick(rng, _SCARCE_WEIGHTS, count), _DOMINANT)
+    also_dominant = (scarce & (rng.random(count) < dominant_second)).tolist()
+    u = rng.random(count)
+    n_extra = (u < extra[0]).astype(np.int64) + (u < extra[1]).astype(np.int64)
+    weights = np.broadcast_to(_SCARCE_WEIGHTS, (count, len(_LANGUAGES))).copy()
+    weights[np.arange(count), primary] = 0.0  # never repeat the primary
+    extras = _top_k(rng, weights, n_extra)
+    out = []
+    for first, dominant, more in zip(primary.tolist(), also_dominant, extras.tolist(), strict=True):
+        langs = [_LANGUAGES[first]]
+        if dominant:
+            langs.append(_LANGUAGES[_DOMINANT])
+        langs.extend(compress(_LANGUAGES, more))
+        out.append(tuple(langs))
+    return out
+
+
+def _regions(rng: np.random.Generator, count: int) -> list[str | None]:
+    region = _weighted_pick(rng, _REGION_P, count)
+    empty = rng.random(count) < _NO_REGION
+    return [None if e else _REGIONS[r] for r, e in zip(region.tolist(), empty, strict=True)]
+
+
+def _draw_mentees(rng: np.random.Generator, n: int, *, mentor_genders: list[str]) -> dict[str, list]:
+    types = _weighted_pick(rng, _MENTEE_TYPE_WEIGHTS, n)
+
+    # Risk: exactly round(share * n) high-risk cases, chosen by type; then ~30 % of the rest low.
+    share_high = rng.uniform(0.20, 0.30)
+    n_high = int(round(share_high * n))
+    w_high = _HIGH_RISK_WEIGHT[types]
+    high = np.zeros(n, dtype=bool)
+    if n_high:
+        high[rng.choice(n, size=n_high, replace=False, p=w_high / w_high.sum())] = True
+    low = ~high & (rng.random(n) < np.where(types == _TYPES.index("vulnerable"), 0.7, 0.35))
+    risk = np.where(high, "high", np.where(low, "low", "medium"))
+    workload = np.where(rng.random(n) < np.where(high, 0.2, 0.067), 2, 1)
+
+    gender_idx = _weighted_pick(rng, _MENTEE_GENDER_P, n)
+    genders = [_GENDERS[g] for g in gender_idx.tolist()]
+    # Preferences: ~12 % "same", ~3 % a named gender (one some mentor has, mostly their own).
+    u = rng.random(n)
+    present = [g for g in _GENDERS if g in set(mentor_genders)]
+    named_pick = rng.integers(0, len(present), size=n)
+    own_named = rng.random(n) < 0.8
+    preference = []
+    for i in range(n):
+        if u[i] < 0.12:
+            preference.append("same")
+        elif u[i] < 0.15:
+            preference.append(genders[i] if own_named[i] and genders[i] in present else present[named_pick[i]])
+        else:
+            preference.append("any")
+
+    vulnerable = types == _TYPES.index("vulnerable")
+    young = (vulnerable & (rng.random(n) < 0.4)) | (rng.random(n) < 0.02)
+    age = 16 + rng.gamma(2.2, 6.0, size=n)
+    age = np.where(young, rng.integers(14, 18, size=n), np.minimum(age, 78))
+    age = np.maximum(age, 14).astype(np.int64)
+
+    return {
+        "extremism_type": [_TYPES[t] for t in types.tolist()],
+        "risk_level": risk.tolist(),
+        "workload": workload.tolist(),
+        "gender": genders,
+        "gender_preference": preference,
+        "age": age.tolist(),
+        "languages": _languages(rng, n, scarce_primary=0.28, dominant_second=0.6, extra=(0.08, 0.01)),
+        "background": _background(rng, _MENTEE_TAG_P[types]),
+        "needs": _tags(rng, np.broadcast_to(_MENTEE_NEED_P, (n, len(_NEEDS))), _NEEDS),
+        "availability": _availability(rng, n, _BLOCK_W_MENTEE, _NO_AVAILABILITY_MENTEE),
+        "region": _regions(rng, n),
+    }
+
+
+def _draw_mentors(rng: np.random.Generator, m: int, n_mentees: int) -> dict[str, list]:
+    gender_idx = _weighted_pick(rng, _MENTOR_GENDER_P, m)
+    age = np.clip(rng.normal(46, 11, size=m), 23, 75).astype(np.int64)
+    years = np.round(rng.gamma(1.6, 3.2, size=m) * 2) / 2
+    years = np.minimum(years, np.maximum(age - 18, 0)).clip(0, 25)
+
+    n_types = _weighted_pick(rng, np.array([0.45, 0.40, 0.15]), m) + 1
+    expertise = _sets(_TYPES, _top_k(rng, _EXPERTISE_WEIGHTS, n_types))
+
+    capacity = _capacities(rng, m, n_mentees)
+
+    return {
+        "gender": [_GENDERS[g] for g in gender_idx.tolist()],
+        "age": age.tolist(),
+        "experience_years": [float(y) for y in years.tolist()],
+        "expertise": expertise,
+        "capacity": capacity.tolist(),
+        "languages": _languages(rng, m, scarce_primary=0.15, dominant_second=0.9, extra=(0.30, 0.06)),
+        "background": _background(rng, np.broadcast_to(_MENTOR_TAG_P, (m, len(_BACKGROUND)))),
+        "skills": _tags(rng, np.broadcast_to(_MENTOR_SKILL_P, (m, len(_NEEDS))), _NEEDS),
+        "availability": _availability(rng, m, _BLOCK_W_MENTOR, _NO_AVAILABILITY_MENTOR),
+        "region": _regions(rng, m),
+    }
+
+
+def _capacities(rng: np.random.Generator, m: int, n_mentees: int) -> np.ndarray:
+    """Mentor capacities summing to ``round(f * n_mentees)``, ``f`` drawn in [0.85, 1.10].
+
+    ~5 % of mentors are unavailable (0). The others are volunteers taking 1-3 units, or staff mentors taking 5-12:
+    mentors are turned into staff mentors, in random order, until the total reaches the target (the last one is
+    trimmed to hit it exactly). When the volunteers alone exceed the target, volunteers taking more than one unit
+    give units back, in random order, down to one each at least.
+    """
+    active = rng.random(m) >= _NO_CAPACITY
+    target = int(round(rng.uniform(0.85, 1.10) * n_mentees))
+    capacity = np.where(active, _weighted_pick(rng, _VOLUNTEER_CAPACITY_P, m) + 1, 0)
+    staff = rng.integers(_STAFF_CAPACITY[0], _STAFF_CAPACITY[1] + 1, size=m)
+    order = rng.permutation(np.flatnonzero(active))
+    missing = target - int(capacity.sum())
+    if missing > 0 and len(order):  # volunteers become staff mentors
+        gain = staff[order] - capacity[order]
+        reached = np.cumsum(gain)
+        last = min(int(np.searchsorted(reached, missing)), len(order) - 1)
+        capacity[order[: last + 1]] = staff[order[: last + 1]]
+        capacity[order[last]] -= max(int(reached[last]) - missing, 0)
+    elif missing < 0:  # volunteers give units back, keeping one each
+        spare = capacity[order] - 1
+        given = np.cumsum(spare)
+        last = min(int(np.searchsorted(given, -missing)), len(order) - 1)
+        capacity[order[: last + 1]] = 1
+        capacity[order[last]] += max(int(given[last]) + missing, 0)
+    return capacity
+
+
+def _draw_exclusions(rng: np.random.Generator, mentee_ids: list[str], mentor_ids: list[str]) -> tuple[Exclusion, ...]:
+    n, m = len(mentee_ids), len(mentor_ids)
+    count = min(math.ceil(n / 100), n * m)
+    flat = np.sort(rng.choice(n * m, size=count, replace=False))  # distinct pairs, in mentee order
+    reasons = rng.integers(0, len(_EXCLUSION_REASONS), size=count)
+    return tuple(
+        Exclusion(mentee_id=mentee_ids[f // m], mentor_id=mentor_ids[f % m], reason=_EXCLUSION_REASONS[r])
+        for f, r in zip(flat.tolist(), reasons.tolist(), strict=True)
+    )
+
+
+_SPECIALISM_GROUPS = (
+    ("islamist", "vulnerable"),
+    ("far_right", "hate_crime", "single_issue"),
+    ("far_left", "separatist", "single_issue", "other"),
+    ("islamist", "far_right", "hate_crime", "vulnerable"),
+)
+
+
+def _draw_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str],
+                  mentors: dict[str, list]) -> tuple[list[Coach], list[str | None]]:
+    m = len(mentor_ids)
+    years = np.asarray(mentors["experience_years"])
+    capacity = np.asarray(mentors["capacity"])
+
+    # Mentor-coaches: ~30 % of the coaches (at least one when there are two or more), taken from the more
+    # experienced half of the mentors; listed after the other coaches, under their mentor id.
+    n_dual = min(max(1, round(0.3 * k)), m) if k >= 2 else 0
+    senior = np.argsort(-years, kind="stable")[: max(n_dual, (m + 1) // 2)]
+    dual = np.sort(rng.choice(senior, size=n_dual, replace=False)) if n_dual else np.zeros(0, dtype=np.int64)
+    ids = _ids("CO", k - n_dual, 3) + [mentor_ids[j] for j in dual.tolist()]
+    is_dual = np.arange(k) >= k - n_dual
+
+    # max_mentors: ~1.25 × the mentors with capacity, spread unevenly; mentor-coaches take fewer.
+    n_active = int((capacity > 0).sum())
+    w = rng.gamma(4.0, 1.0, size=k) * np.where(is_dual, 0.5, 1.0)
+    max_mentors = rng.multinomial(math.ceil(1.25 * n_active), w / w.sum())
+    per_mentor = capacity.sum() / max(n_active, 1)
+    has_cap = rng.random(k) < 0.6
+    max_mentees = np.ceil(max_mentors * per_mentor * rng.uniform(0.9, 1.3, size=k)).astype(np.int64)
+
+    has_spec = rng.random(k) < 0.4
+    if has_spec.all():
+        has_spec[0] = False  # at least one coach supervises any type
+    group = rng.integers(0, len(_SPECIALISM_GROUPS), size=k)
+    has_lang = ~is_dual & (rng.random(k) < 0.3)
+    second_lang = _weighted_pick(rng, _SCARCE_WEIGHTS, k)
+
+    coaches = []
+    for c in range(k):
+        if not has_spec[c]:
+            specialisms = None
+        elif is_dual[c]:  # a mentor-coach supervises what they are trained in
+            specialisms = mentors["expertise"][dual[c - (k - n_dual)]]
+        else:
+            specialisms = frozenset(_SPECIALISM_GROUPS[group[c]])
+        languages = frozenset({_LANGUAGES[_DOMINANT], _LANGUAGES[second_lang[c]]}) if has_lang[c] else None
+        coaches.append(
+            Coach(
+                id=ids[c],
+                max_mentors=int(max_mentors[c]),
+                max_mentees=int(max_mentees[c]) if has_cap[c] else None,
+                specialisms=specialisms,
+                languages=languages,
+            )
+        )
+
+    # Fixed coaches for ~15 % of mentors: a coach who is not the mentor, shares a language if it names any,
+    # covers one of the mentor's expertise types if it has specialisms, and has room among its max_mentors.
+    coach_of: list[str | None] = [None] * m
+    fixed = np.flatnonzero(rng.random(m) < 0.15)
+    room = max_mentors.copy() // 2
+    order = rng.permutation(k)
+    for j in fixed.tolist():
+        mentor_langs = set(mentors["languages"][j])
+        for c in order.tolist():
+            coach = coaches[c]
+            if (
+                room[c] > 0
+                and coach.id != mentor_ids[j]
+                and (coach.languages is None or coach.languages & mentor_langs)
+                and (coach.specialisms is None or coach.specialisms & mentors["expertise"][j])
+            ):
+                coach_of[j] = coach.id
+                room[c] -= 1
+                break
+        order = np.roll(order, 1)
+    return coaches, coach_of

@@ -1,0 +1,350 @@
+"""The synthetic roster generator: seeded, sized, always valid, realistic as documented, and the bundled rosters."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mentormatch.schema import Roster
+from mentormatch.synthetic import synthetic_roster
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SIZES = [(1, 1, 0), (3, 1, 0), (1, 5, 0), (2, 2, 1), (5, 3, 2), (4, 1, 3), (30, 12, 0), (60, 20, 4), (200, 40, 7)]
+
+
+def _io():
+    """``mentormatch.io``, or skip the test if it does not exist yet."""
+    try:
+        from mentormatch import io
+    except ImportError:
+        pytest.skip("mentormatch.io is not available")
+    return io
+
+
+def _parts(roster: Roster) -> tuple:
+    return roster.mentees, roster.mentors, roster.coaches, roster.exclusions
+
+
+def _rule_problems(roster: Roster) -> list[str]:
+    """Every cross-row rule of PRODUCT.md section 2 that the models alone do not check."""
+    problems = []
+    if not roster.mentees or not roster.mentors:
+        problems.append("mentees and mentors need at least one row each")
+    for kind, people in (("mentee", roster.mentees), ("mentor", roster.mentors), ("coach", roster.coaches)):
+        ids = [p.id for p in people]
+        if len(set(ids)) != len(ids):
+            problems.append(f"duplicate {kind} ids")
+        problems += [f"{kind} id {i!r} looks like a formula" for i in ids if i.startswith(FORMULA_START)]
+    genders = {p.gender for p in roster.mentees} | {p.gender for p in roster.mentors}
+    problems += [
+        f"{p.id} prefers unknown gender {p.gender_preference!r}"
+        for p in roster.mentees
+        if p.gender_preference not in ("any", "same") and p.gender_preference not in genders
+    ]
+    coach_ids = {c.id for c in roster.coaches}
+    for mentor in roster.mentors:
+        if mentor.coach_id is not None and (mentor.coach_id not in coach_ids or mentor.coach_id == mentor.id):
+            problems.append(f"{mentor.id} has bad coach_id {mentor.coach_id!r}")
+    mentee_ids = {p.id for p in roster.mentees}
+    mentor_ids = {p.id for p in roster.mentors}
+    pairs = [(e.mentee_id, e.mentor_id) for e in roster.exclusions]
+    if len(set(pairs)) != len(pairs):
+        problems.append("duplicate exclusions")
+    problems += [
+        f"exclusion {pair} names an unknown id"
+        for pair in pairs
+        if pair[0] not in mentee_ids or pair[1] not in mentor_ids
+    ]
+    return problems
+
+
+# --- determinism and sizes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(30, 12, 0), (60, 20, 4)])
+def test_same_seed_gives_the_same_roster(size):
+    assert _parts(synthetic_roster(*size, seed=5)) == _parts(synthetic_roster(*size, seed=5))
+
+
+def test_different_seeds_give_different_rosters():
+    a, b = synthetic_roster(60, 20, 4, seed=1), synthetic_roster(60, 20, 4, seed=2)
+    assert a.mentees != b.mentees
+    assert a.mentors != b.mentors
+
+
+def test_default_seed_is_zero():
+    assert _parts(synthetic_roster(10, 4)) == _parts(synthetic_roster(10, 4, seed=0))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sizes_and_ids(size):
+    n, m, k = size
+    roster = synthetic_roster(n, m, k, seed=0)
+    assert (len(roster.mentees), len(roster.mentors), len(roster.coaches)) == size
+    assert [p.id for p in roster.mentees] == [f"ME{i:05d}" for i in range(1, n + 1)]
+    assert [p.id for p in roster.mentors] == [f"MR{j:05d}" for j in range(1, m + 1)]
+    assert all(re.fullmatch(r"CO\d{3}|MR\d{5}", c.id) for c in roster.coaches)
+
+
+def test_ids_widen_past_99999():
+    assert synthetic_roster(1, 1, seed=0).mentees[0].id == "ME00001"
+    from mentormatch.synthetic import _ids
+
+    assert _ids("ME", 123456, 5)[-1] == "ME123456"
+    assert len(set(_ids("ME", 123456, 5))) == 123456
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 5), "n_mentees must be an integer >= 1"),
+        ((5, 0), "n_mentors must be an integer >= 1"),
+        ((5, 5, -1), "n_coaches must be an integer >= 0"),
+        ((2.5, 5), "n_mentees must be an integer"),
+        ((True, 5), "n_mentees must be an integer"),
+    ],
+)
+def test_bad_sizes_raise(args, message):
+    with pytest.raises(ValueError, match=message):
+        synthetic_roster(*args)
+
+
+def test_negative_seed_raises():
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        synthetic_roster(3, 3, seed=-1)
+
+
+# --- validity ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_cross_row_rules_hold(size, seed):
+    assert _rule_problems(synthetic_roster(*size, seed=seed)) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("seed", [0, 11, 12])
+def test_write_then_read_gives_the_same_roster(tmp_path, size, seed):
+    io = _io()
+    roster = synthetic_roster(*size, seed=seed)
+    io.write_roster(roster, tmp_path)
+    assert _parts(io.read_roster(tmp_path)) == _parts(roster)
+
+
+def test_roster_with_no_capacity_at_all_round_trips(tmp_path):
+    io = _io()
+    seed = next(s for s in range(1000) if synthetic_roster(3, 1, seed=s).mentors[0].capacity == 0)
+    roster = synthetic_roster(3, 1, seed=seed)
+    assert sum(p.capacity for p in roster.mentors) == 0
+    io.write_roster(roster, tmp_path)
+    assert _parts(io.read_roster(tmp_path)) == _parts(roster)
+
+
+# --- realism (the claims in the module docstring) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big() -> Roster:
+    return synthetic_roster(3000, 1000, 30, seed=3)
+
+
+@pytest.mark.parametrize("n", [10, 37, 200, 3000])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_high_risk_share_is_20_to_30_percent(n, seed):
+    roster = synthetic_roster(n, max(n // 3, 1), seed=seed)
+    high = sum(p.risk_level == "high" for p in roster.mentees)
+    assert round(0.2 * n) <= high <= round(0.3 * n)
+
+
+def test_risk_levels_all_occur(big):
+    assert {p.risk_level for p in big.mentees} == {"low", "medium", "high"}
+
+
+def test_about_a_tenth_of_workloads_are_two(big):
+    workloads = Counter(p.workload for p in big.mentees)
+    assert set(workloads) == {1, 2}
+    assert 0.07 <= workloads[2] / len(big.mentees) <= 0.13
+
+
+@pytest.mark.parametrize("n", [1, 99, 100, 101, 3000])
+def test_exclusions_are_one_percent_of_mentees(n):
+    assert len(synthetic_roster(n, 7, seed=0).exclusions) == math.ceil(n / 100)
+
+
+def test_extremism_types_are_skewed(big):
+    types = Counter(p.extremism_type for p in big.mentees)
+    (first, _), (second, _) = types.most_common(2)
+    assert {first, second} == {"islamist", "far_right"}
+    assert len(types) == 8
+    assert all(types[t] < 0.1 * len(big.mentees) for t in ("far_left", "separatist", "single_issue", "other"))
+
+
+def test_expertise_covers_one_to_three_types_and_rare_ones_are_scarce(big):
+    sizes = Counter(len(p.expertise) for p in big.mentors)
+    assert set(sizes) == {1, 2, 3}
+    covers = Counter(t for p in big.mentors for t in p.expertise)
+    assert covers["islamist"] > 3 * covers["far_left"]
+    assert covers["far_right"] > 3 * covers["separatist"]
+
+
+def test_languages_dominant_and_scarce(big):
+    primary = Counter(p.languages[0] for p in big.mentees)
+    assert primary.most_common(1)[0][0] == "english"
+    assert 0.6 <= primary["english"] / len(big.mentees) <= 0.85
+    assert {"arabic", "somali", "kurdish", "urdu", "polish", "tigrinya"} <= set(primary)
+    multilingual = sum(len(p.languages) > 1 for p in big.mentors) / len(big.mentors)
+    assert multilingual >= 0.3
+    assert any(p.languages[0] != "english" for p in big.mentors)
+
+
+def test_gender_preferences(big):
+    prefs = Counter(p.gender_preference for p in big.mentees)
+    assert 0.08 <= prefs["same"] / len(big.mentees) <= 0.16
+    named = sum(v for k, v in prefs.items() if k not in ("any", "same"))
+    assert 0.01 <= named / len(big.mentees) <= 0.05
+    assert prefs.most_common(1)[0][0] == "any"
+
+
+def test_ages(big):
+    mentee_ages = np.array([p.age for p in big.mentees])
+    mentor_ages = np.array([p.age for p in big.mentors])
+    assert mentee_ages.min() >= 14 and mentor_ages.min() >= 18
+    assert np.mean((mentee_ages >= 16) & (mentee_ages <= 45)) >= 0.85
+    assert np.mean((mentor_ages >= 25) & (mentor_ages <= 70)) >= 0.9
+
+
+def test_experience_years(big):
+    years = np.array([p.experience_years for p in big.mentors])
+    assert years.min() == 0 and 12 <= years.max() <= 25
+    assert 0.6 <= np.mean(years >= 2) <= 0.9
+    assert np.all(years * 2 == np.round(years * 2))  # half years: exact in decimal text
+
+
+def test_lists_and_availability(big):
+    for people, attr in ((big.mentees, "background"), (big.mentees, "needs"), (big.mentors, "skills")):
+        empty = sum(not getattr(p, attr) for p in people) / len(people)
+        assert 0.05 <= empty <= 0.2, attr
+    for people in (big.mentees, big.mentors):
+        masks = [p.availability for p in people]
+        none = sum(mask is None for mask in masks) / len(masks)
+        assert 0.03 <= none <= 0.2
+        assert all(mask is None or 0 < mask < 1 << 168 for mask in masks)
+    regions = Counter(p.region for p in big.mentees)
+    assert 5 <= len(regions) <= 6 and None in regions
+
+
+def test_capacity(big):
+    capacity = np.array([p.capacity for p in big.mentors])
+    assert 0.8 <= capacity.sum() / len(big.mentees) <= 1.2
+    assert 0.01 <= np.mean(capacity == 0) <= 0.1
+    assert np.mean((capacity >= 1) & (capacity <= 3)) >= 0.6  # volunteers
+    assert 0.05 <= np.mean(capacity >= 5) and capacity.max() <= 12  # staff mentors
+
+
+def test_more_mentors_than_mentees_take_one_each():
+    capacity = {p.capacity for p in synthetic_roster(50, 100, seed=0).mentors}
+    assert capacity == {0, 1}
+
+
+@pytest.mark.parametrize("size", [(10, 5), (300, 100), (3000, 1000)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_total_capacity_is_close_to_demand(size, seed):
+    roster = synthetic_roster(*size, seed=seed)
+    assert 0.8 <= sum(p.capacity for p in roster.mentors) / size[0] <= 1.2
+
+
+def test_coaches(big):
+    coaches = big.coaches
+    mentor_ids = {p.id for p in big.mentors}
+    dual = [c for c in coaches if c.id in mentor_ids]
+    assert 1 <= len(dual) <= len(coaches) // 2
+    assert any(c.max_mentees is not None for c in coaches)
+    assert any(c.max_mentees is None for c in coaches)
+    assert any(c.specialisms is not None for c in coaches)
+    assert any(c.specialisms is None for c in coaches)
+    assert any(c.languages is not None for c in coaches)
+    active = sum(p.capacity > 0 for p in big.mentors)
+    assert sum(c.max_mentors for c in coaches) >= active
+    fixed = [p for p in big.mentors if p.coach_id is not None]
+    assert 0.05 <= len(fixed) / len(big.mentors) <= 0.25
+    by_id = {c.id: c for c in coaches}
+    for mentor in fixed:  # a fixed coach can supervise its mentor
+        coach = by_id[mentor.coach_id]
+        assert coach.languages is None or coach.languages & set(mentor.languages)
+        assert coach.specialisms is None or coach.specialisms & mentor.expertise
+    load = Counter(p.coach_id for p in fixed)
+    assert all(load[c.id] <= c.max_mentors for c in coaches)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 10])
+def test_some_coaches_are_also_mentors(k):
+    roster = synthetic_roster(40, 15, k, seed=0)
+    mentor_ids = {p.id for p in roster.mentors}
+    assert any(c.id in mentor_ids for c in roster.coaches)
+    assert any(c.specialisms is None for c in roster.coaches)
+
+
+def test_no_coaches_means_no_coach_ids():
+    roster = synthetic_roster(50, 20, seed=0)
+    assert roster.coaches == () and all(p.coach_id is None for p in roster.mentors)
+
+
+def test_solvable_in_a_meaningful_way():
+    """Under the default hard rules: a good share of pairs allowed, most mentees with several mentors, few with none."""
+    try:
+        from mentormatch import MatchConfig, build_problem
+    except ImportError:
+        pytest.skip("build_problem is not available")
+    roster = synthetic_roster(1500, 500, seed=0)
+    allowed = build_problem(roster, MatchConfig()).allowed
+    assert 0.15 <= allowed.mean() <= 0.45
+    per_mentee = allowed.sum(axis=1)
+    assert np.mean(per_mentee >= 5) >= 0.95
+    assert 1 <= np.sum(per_mentee == 0) <= 0.03 * len(per_mentee)
+
+
+def test_generating_20000_by_5000_is_fast():
+    import time
+
+    start = time.perf_counter()
+    roster = synthetic_roster(20000, 5000, 100, seed=0)
+    assert time.perf_counter() - start < 10
+    assert len(roster.mentees) == 20000
+
+
+# --- the bundled rosters -------------------------------------------------------------------------------------
+
+_COMMAND = re.compile(
+    r"`mentormatch synth --mentees (\d+) --mentors (\d+)(?: --coaches (\d+))? --seed (\d+) -o data/synthetic/([\w-]+)`"
+)
+
+
+def _bundled_commands() -> list[tuple[str, int, int, int, int]]:
+    text = (BUNDLED / "README.md").read_text(encoding="utf-8")
+    return [(name, int(n), int(m), int(k or 0), int(s)) for n, m, k, s, name in _COMMAND.findall(text)]
+
+
+def test_readme_lists_every_bundled_roster():
+    folders = sorted(p.name for p in BUNDLED.iterdir() if p.is_dir())
+    assert sorted(name for name, *_ in _bundled_commands()) == folders
+    assert {"small", "medium", "coaches"} <= set(folders)
+
+
+@pytest.mark.parametrize("command", _bundled_commands() if (BUNDLED / "README.md").exists() else [], ids=lambda c: c[0])
+def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
+    io = _io()
+    name, n, m, k, seed = command
+    roster = synthetic_roster(n, m, k, seed=seed)
+    io.write_roster(roster, tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert sorted(p.name for p in (BUNDLED / name).iterdir()) == written
+    for file in written:
+        assert (BUNDLED / name / file).read_bytes() == (tmp_path / file).read_bytes(), file
+    assert _parts(io.read_roster(BUNDLED / name)) == _parts(roster)
