@@ -1,0 +1,168 @@
+"""Solvers: one interface, one file per method, every answer checked before it leaves.
+
+``run_solver(instance, solver)`` solves an :class:`~mentormatch.problem.Instance` and returns a verified
+:class:`~mentormatch.problem.Solution`. The objective (PRODUCT.md section 4): maximise Σ priority over matched
+mentees first, then Σ weights over matched pairs; each mentee at most once, only allowed pairs, each mentor's
+Σ workload ≤ capacity.
+
+========== ============================================================ ==========================================
+solver     method                                                       takes
+========== ============================================================ ==========================================
+hungarian  scipy ``linear_sum_assignment`` on capacity slots (dense)    workloads all 1, expanded matrix ≤ 2 GB
+flow       OR-Tools min-cost flow over the allowed pairs                workloads all 1
+cpsat      OR-Tools CP-SAT, one Boolean per candidate pair              any workloads, ≤ 2 M candidate pairs
+auto       chosen by the problem's shape and size (table below)         anything
+========== ============================================================ ==========================================
+
+What ``auto`` picks (by shape and size only, never by timing; "candidate pairs" are allowed pairs whose mentee's
+workload fits the mentor's capacity):
+
+========================================================== ===========================================================
+problem                                                     method (``Solution.solver``)
+========================================================== ===========================================================
+every workload 1                                            ``flow``: exact, polynomial, memory O(allowed pairs);
+                                                            measured faster than ``hungarian`` from 100 × 25 up
+                                                            (1000 × 250: 29 ms vs 0.66 s) and equal below
+a workload above 1, ≤ :data:`AUTO_CPSAT_PAIRS` candidate     ``cpsat``, warm-started from the relaxation's repaired
+pairs                                                       answer; that answer itself (``relaxation``) when it already
+                                                            reaches the relaxation's bound (proven optimal), or when
+                                                            CP-SAT stops before finding any answer
+a workload above 1, more candidate pairs (or a combined     ``relaxation``: transportation-relaxation bound, repaired
+objective too large for CP-SAT's float64 bound)             answer, CP-SAT on windows of the problem (large-
+                                                            neighbourhood search; ``relaxation.py``)
+========================================================== ===========================================================
+
+Scaling to integers happens in one place, ``_scaling.py`` (integer weights with |w| ≤ 10**6 exact; float weights
+to 1e-6 of the largest |weight| per pair). With float weights ``optimal`` means optimal to that resolution: Σ
+priority is exactly optimal, and Σ weights is within (k + k*) · 0.5 · 1e-6 · max|w| of the true optimum (k, k* the
+pairs in the two answers); an optimal answer reports ``objective_bound == objective``. A ``feasible`` answer's
+bounds are valid outright (the rounding is added to them).
+
+Reproducibility: flow and Hungarian are deterministic; CP-SAT runs on one worker with ``random_seed=seed``, so the
+same input, solver and seed give the same answer whenever the search ends by proof or by a deterministic limit.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import replace
+
+from mentormatch.problem import Instance, Progress, Solution, Status
+from mentormatch.solvers._check import check_solution
+from mentormatch.solvers._common import SolverBug, SolverUnsuitable, candidate_counts, validate_instance
+
+__all__ = ["SOLVER_NAMES", "SolverUnsuitable", "SolverBug", "run_solver", "check_solution", "AUTO_CPSAT_PAIRS"]
+
+SOLVER_NAMES = ("auto", "hungarian", "flow", "cpsat")
+"""Valid values of ``run_solver(..., solver=...)``."""
+
+AUTO_CPSAT_PAIRS = 50_000
+"""``auto`` gives a problem with workloads above 1 to CP-SAT whole up to this many candidate pairs.
+
+Measured (``cpsat.py``): at 45 000 pairs CP-SAT proves or nearly proves workload-1–3 instances in 20 s; at 87 000
+it does not improve on its warm start in 30 s, while the relaxation's CP-SAT windows reach the priority bound.
+CP-SAT's memory (~5 KB per Boolean) is 0.25 GB here."""
+
+
+def run_solver(
+    instance: Instance,
+    solver: str = "auto",
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Solution:
+    """Solve ``instance`` with the named solver and return the checked answer.
+
+    Parameters
+    ----------
+    instance : Instance
+    solver : {"auto", "hungarian", "flow", "cpsat"}
+        See the module docstring for what each takes and what ``auto`` picks.
+    time_limit : float, optional
+        Wall-clock seconds for search methods (CP-SAT); polynomial methods run to the end. None: no limit.
+    seed : int
+        Seed for CP-SAT (0 ≤ seed < 2**31); the same input, solver and seed give the same answer.
+    progress : callable, optional
+        ``progress(stage, elapsed_seconds)`` at major stages. Nothing is printed.
+
+    Returns
+    -------
+    Solution
+        Checked by :func:`check_solution`.
+
+    Raises
+    ------
+    ValueError
+        An unknown solver name (listing the valid ones), an invalid instance, time limit or seed.
+    SolverUnsuitable
+        The chosen solver cannot take this problem; the message names one that can.
+    SolverBug
+        An answer broke a rule (an internal error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mentormatch.problem import Instance
+    >>> inst = Instance(weights=np.array([[0.9, 0.4], [0.8, 0.1]]), allowed=np.array([[True, True], [True, False]]),
+    ...                 priority=np.array([1, 2]), load=np.array([1, 1]), capacity=np.array([1, 1]))
+    >>> sol = run_solver(inst)
+    >>> sol.mentor_of.tolist(), sol.priority_sum, round(sol.objective, 6), str(sol.status), sol.solver
+    ([1, 0], 3, 1.2, 'optimal', 'flow')
+    >>> run_solver(inst, "simplex")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown solver 'simplex'; valid solvers: 'auto', 'hungarian', 'flow', 'cpsat'
+    """
+    if solver not in SOLVER_NAMES:
+        valid = ", ".join(repr(name) for name in SOLVER_NAMES)
+        raise ValueError(f"unknown solver {solver!r}; valid solvers: {valid}")
+    if time_limit is not None and not time_limit >= 0:
+        raise ValueError(f"time_limit must be None or a number ≥ 0, got {time_limit!r}")
+    if not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**31:
+        raise ValueError(f"seed must be an integer in 0..2**31-1 (CP-SAT's random_seed), got {seed!r}")
+    validate_instance(instance)
+    start_time = time.perf_counter()
+    if solver == "auto":
+        solution = _auto(instance, time_limit=time_limit, seed=int(seed), progress=progress)
+    elif solver == "hungarian":
+        from mentormatch.solvers import hungarian
+
+        solution = hungarian.solve(instance, progress=progress)
+    elif solver == "flow":
+        from mentormatch.solvers import flow
+
+        solution = flow.solve(instance, progress=progress)
+    else:
+        from mentormatch.solvers import cpsat, relaxation
+
+        start = relaxation.solve(instance, improve_pairs=0)  # a warm start: relaxation and repair, no search
+        remaining = None if time_limit is None else max(0.0, time_limit - start.seconds)
+        solution = cpsat.solve(instance, time_limit=remaining, seed=int(seed), progress=progress,
+                               hint=start.mentor_of)
+    check_solution(instance, solution)
+    # ``seconds`` covers everything run for this answer, warm starts included.
+    return replace(solution, seconds=time.perf_counter() - start_time)
+
+
+def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: Progress | None) -> Solution:
+    """The ``auto`` choice of the module docstring's table."""
+    from mentormatch.solvers import cpsat, flow, relaxation
+    from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
+
+    if instance.unit_loads:
+        return flow.solve(instance, progress=progress)
+    pairs = int(candidate_counts(instance)[0].sum())
+    scaling = fit_scaling(instance)
+    if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
+        return relaxation.solve(instance, time_limit=time_limit, seed=seed, progress=progress)
+    start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
+    remaining = None if time_limit is None else max(0.0, time_limit - start.seconds)
+    if start.status is Status.OPTIMAL:
+        return start
+    solution = cpsat.solve(instance, time_limit=remaining, seed=seed, progress=progress,
+                           hint=start.mentor_of, scaling=scaling)
+    if solution.status is Status.NO_SOLUTION:
+        return start
+    return solution

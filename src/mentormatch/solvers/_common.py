@@ -1,0 +1,162 @@
+"""What every solver shares: the errors, input validation, candidate pairs, answer totals and the clock.
+
+Nothing here imports a solver backend.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from mentormatch.problem import Instance, Progress
+
+__all__ = [
+    "SolverUnsuitable",
+    "SolverBug",
+    "validate_instance",
+    "block_rows",
+    "candidate_mask",
+    "candidate_counts",
+    "iter_candidate_blocks",
+    "answer_totals",
+    "Clock",
+]
+
+CHUNK_ENTRIES = 1 << 22
+"""Pairs handled per block when a pass over the (n, m) arrays is made in row blocks (~4 M: 32 MB of float64)."""
+
+
+class SolverUnsuitable(ValueError):
+    """The chosen solver cannot take this problem; the message names one that can."""
+
+    __module__ = "mentormatch.solvers"
+
+
+class SolverBug(RuntimeError):
+    """A solver's answer broke a rule. An internal error, never a status."""
+
+    __module__ = "mentormatch.solvers"
+
+
+def validate_instance(instance: Instance) -> None:
+    """Check the arrays' shapes, dtypes and ranges; raise one ValueError naming every offender.
+
+    Parameters
+    ----------
+    instance : Instance
+
+    Raises
+    ------
+    ValueError
+        Listing each problem: which array, what was expected, what was found.
+    """
+    problems: list[str] = []
+    allowed = instance.allowed
+    if not isinstance(allowed, np.ndarray) or allowed.ndim != 2:
+        raise ValueError(f"allowed: expected a 2-D numpy bool array, got {type(allowed).__name__} "
+                         f"with shape {np.shape(allowed)}")
+    n, m = allowed.shape
+    if allowed.dtype != np.bool_:
+        problems.append(f"allowed: expected dtype bool, got {allowed.dtype}")
+    weights = instance.weights
+    if not isinstance(weights, np.ndarray) or weights.shape != (n, m):
+        problems.append(f"weights: expected shape {(n, m)}, got {np.shape(weights)}")
+    elif weights.dtype.kind not in "biuf":
+        problems.append(f"weights: expected an integer or float dtype, got {weights.dtype}")
+    for name, size, low in (("priority", n, 1), ("load", n, 1), ("capacity", m, 0)):
+        values = getattr(instance, name)
+        if not isinstance(values, np.ndarray) or values.shape != (size,):
+            problems.append(f"{name}: expected shape {(size,)}, got {np.shape(values)}")
+        elif values.dtype.kind not in "iu":
+            problems.append(f"{name}: expected an integer dtype, got {values.dtype}")
+        elif size and int(values.min()) < low:
+            bad = int(np.flatnonzero(values < low)[0])
+            problems.append(f"{name}: every entry must be ≥ {low}; entry {bad} is {int(values[bad])}")
+        elif size and int(values.max()) > 2**40:
+            bad = int(np.argmax(values))
+            problems.append(f"{name}: entry {bad} is {int(values[bad])}, above the supported 2**40")
+    if problems:
+        raise ValueError("invalid instance: " + "; ".join(problems))
+
+
+def block_rows(m: int) -> int:
+    """Rows per block so that one block holds about :data:`CHUNK_ENTRIES` pairs."""
+    return max(1, CHUNK_ENTRIES // max(m, 1))
+
+
+def candidate_mask(instance: Instance, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+    """Pairs a solver needs to consider: allowed, and the mentor can hold the mentee's load at all.
+
+    Dropping the other allowed pairs (``load[i] > capacity[j]``, which includes every capacity-0 mentor) never
+    changes an optimum: no feasible answer uses them. ``rows`` selects mentees (a slice or an index array).
+    """
+    load = np.asarray(instance.load[rows])
+    return instance.allowed[rows] & (load[:, None] <= instance.capacity[None, :])
+
+
+def candidate_counts(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Number of candidate pairs per mentee and per mentor (int64), counted a block of rows at a time."""
+    n, m = instance.shape
+    per_row = np.zeros(n, dtype=np.int64)
+    per_col = np.zeros(m, dtype=np.int64)
+    step = block_rows(m)
+    for r0 in range(0, n, step):
+        mask = candidate_mask(instance, slice(r0, r0 + step))
+        per_row[r0:r0 + step] = mask.sum(axis=1)
+        per_col += mask.sum(axis=0)
+    return per_row, per_col
+
+
+def iter_candidate_blocks(instance: Instance) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(rows, cols)`` for the candidate pairs, a block of rows at a time.
+
+    ``rows`` (absolute mentee indices) and ``cols`` are int32 and row-major, so the concatenation over all blocks
+    is ``np.nonzero(candidate_mask(instance))`` without ever holding the whole index arrays as int64.
+    """
+    n, m = instance.shape
+    step = block_rows(m)
+    for r0 in range(0, n, step):
+        r1 = min(n, r0 + step)
+        rr, cc = np.nonzero(candidate_mask(instance, slice(r0, r1)))
+        yield (rr + r0).astype(np.int32), cc.astype(np.int32)
+
+
+def answer_totals(instance: Instance, mentor_of: np.ndarray) -> tuple[int, float]:
+    """Σ priority over matched mentees (exact int) and Σ of the original weights over matched pairs.
+
+    Integer weights are summed exactly; float weights with :func:`math.fsum` (correctly rounded, independent of
+    order), so every caller gets the same float for the same matching.
+    """
+    rows = np.flatnonzero(mentor_of >= 0)
+    cols = mentor_of[rows]
+    priority_sum = int(instance.priority[rows].sum(dtype=np.int64))
+    values = instance.weights[rows, cols]
+    if values.dtype.kind in "biu":
+        objective = float(sum(int(v) for v in values.tolist()))
+    else:
+        objective = math.fsum(values.astype(np.float64).tolist())
+    return priority_sum, objective
+
+
+class Clock:
+    """Seconds since a solver started, and the progress callback (``progress(stage, elapsed)``) if one is given."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.start = time.perf_counter()
+        self.progress = progress
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def stage(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(text, self.elapsed())
+
+    def remaining(self, time_limit: float | None) -> float | None:
+        """Seconds left of ``time_limit`` (never negative), or None when there is no limit."""
+        if time_limit is None:
+            return None
+        return max(0.0, time_limit - self.elapsed())

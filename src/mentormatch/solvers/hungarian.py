@@ -1,0 +1,122 @@
+"""Hungarian method (scipy ``linear_sum_assignment``) on capacity slots: exact when every workload is 1.
+
+The dense cost matrix has one row per mentee that has a candidate pair and two blocks of columns::
+
+    [ mentor slots: mentor j repeated min(capacity[j], its candidates) times | n "unmatched" columns ]
+
+A slot entry is ``-gain[i, j]`` (the combined integer of ``_scaling``) for a candidate pair and ``+inf`` otherwise:
+scipy never assigns an infinite entry, so a forbidden pair cannot be chosen (no finite big-M). The "unmatched"
+block is all zeros, so every mentee can always stay unmatched and the problem is always feasible. Costs are
+integers below 2**53 (checked), so scipy's float64 arithmetic is exact.
+
+A reference method: ``auto`` never picks it. Measured on 2 cores against ``flow`` (capacities 1–4, correlated
+weights): equal below 100 × 25 (≤ 1 ms), 1000 × 250 0.6 s vs 29 ms, 5000 × 1000 94 s vs 1.1 s; the "unmatched"
+block makes the dense problem n × (slots + n).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mentormatch.problem import Instance, Progress, Solution, Status
+from mentormatch.solvers._common import (
+    Clock,
+    SolverBug,
+    SolverUnsuitable,
+    answer_totals,
+    block_rows,
+    candidate_counts,
+    candidate_mask,
+)
+from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
+from mentormatch.solvers.flow import require_unit_loads
+
+__all__ = ["solve", "MAX_MATRIX_BYTES"]
+
+NAME = "hungarian"
+
+MAX_MATRIX_BYTES = 2 * 10**9
+"""Largest expanded float64 cost matrix built; above it the solver refuses and names 'flow'."""
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Solution:
+    """Solve a unit-workload ``instance`` exactly with scipy's ``linear_sum_assignment``.
+
+    Parameters
+    ----------
+    instance : Instance
+        Every ``load`` must be 1.
+    time_limit, seed
+        Ignored: the method is polynomial and deterministic.
+    progress : callable, optional
+        ``progress(stage, elapsed)`` at each stage.
+
+    Returns
+    -------
+    Solution
+        Always ``optimal`` (to the stated weight resolution for float weights).
+
+    Raises
+    ------
+    SolverUnsuitable
+        A workload above 1, an expanded matrix above :data:`MAX_MATRIX_BYTES`, or gains too large for exact
+        float64 arithmetic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mentormatch.problem import Instance
+    >>> inst = Instance(weights=np.array([[3, 1], [2, 2], [1, 5]]), allowed=np.ones((3, 2), bool),
+    ...                 priority=np.ones(3, int), load=np.ones(3, int), capacity=np.array([2, 0]))
+    >>> solve(inst).mentor_of.tolist()
+    [0, 0, -1]
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    del time_limit, seed
+    require_unit_loads(NAME, instance)
+    clock = Clock(progress)
+    n, m = instance.shape
+    scaling = fit_scaling(instance)
+    # Reduced costs and potentials are sums along alternating paths of up to ~2 n entries.
+    if scaling.combined_high * 4 >= FLOAT_EXACT:
+        raise SolverUnsuitable(f"solver '{NAME}' computes in float64, exact only below {FLOAT_EXACT // 4} for the "
+                               f"combined objective (here {scaling.combined_high}); use solver 'flow'")
+    row_count, column_count = candidate_counts(instance)
+    mentees = np.flatnonzero(row_count > 0)
+    slots = np.minimum(instance.capacity, column_count).astype(np.int64)
+    slot_mentor = np.repeat(np.arange(m), slots)
+    width = slot_mentor.size + mentees.size
+    size = mentees.size * width * 8
+    if size > MAX_MATRIX_BYTES:
+        raise SolverUnsuitable(f"solver '{NAME}' would build a {mentees.size} × {width} cost matrix "
+                               f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'")
+
+    clock.stage(f"{NAME}: building the {mentees.size} × {width} cost matrix")
+    cost = np.zeros((mentees.size, width), dtype=np.float64)
+    step = block_rows(width)
+    for b0 in range(0, mentees.size, step):
+        rows = mentees[b0:b0 + step]
+        mask = candidate_mask(instance, rows)[:, slot_mentor]
+        gains = scaling.gains(instance.priority[rows][:, None], instance.weights[rows][:, slot_mentor])
+        cost[b0:b0 + rows.size, :slot_mentor.size] = np.where(mask, -gains.astype(np.float64), np.inf)
+        del mask, gains
+
+    clock.stage(f"{NAME}: solving")
+    row_index, col_index = linear_sum_assignment(cost)
+    if not np.all(np.isfinite(cost[row_index, col_index])):
+        raise SolverBug(f"{NAME}: scipy assigned an infinite (forbidden) entry")
+    del cost
+    matched = col_index < slot_mentor.size
+    mentor_of = np.full(n, -1, dtype=np.int64)
+    mentor_of[mentees[row_index[matched]]] = slot_mentor[col_index[matched]]
+    priority_sum, objective = answer_totals(instance, mentor_of)
+    clock.stage(f"{NAME}: done")
+    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,
+                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed())
