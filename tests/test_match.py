@@ -74,9 +74,10 @@ def test_same_input_same_solver_same_table() -> None:
     from mentormatch import read_roster
 
     problem = build_problem(read_roster("data/synthetic/medium"))
-    for solver in ("auto", "cpsat"):
-        a, b = solve(problem, solver, seed=1), solve(problem, solver, seed=1)
-        assert a.table.equals(b.table)
+    for solver, limit in (("auto", 60), ("cpsat", 60), ("cpsat", 0.2)):
+        a, b = solve(problem, solver, seed=1, time_limit=limit), solve(problem, solver, seed=1, time_limit=limit)
+        assert a.table.equals(b.table), (solver, limit)
+        assert (a.status, a.priority_sum, a.objective) == (b.status, b.priority_sum, b.objective)
 
 
 def test_priority_first_then_score() -> None:

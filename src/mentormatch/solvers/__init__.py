@@ -81,7 +81,8 @@ def run_solver(
     solver : {"auto", "hungarian", "flow", "cpsat"}
         See the module docstring for what each takes and what ``auto`` picks.
     time_limit : float, optional
-        Wall-clock seconds for search methods (CP-SAT); polynomial methods run to the end. None: no limit.
+        Seconds for search methods (CP-SAT), counted in CP-SAT's deterministic time so that reruns are
+        reproducible (see :data:`WALL_SAFETY`); polynomial methods run to the end. None: no limit.
     seed : int
         Seed for CP-SAT (0 ≤ seed < 2**31); the same input, solver and seed give the same answer.
     progress : callable, optional
@@ -138,12 +139,26 @@ def run_solver(
         from mentormatch.solvers import cpsat, relaxation
 
         start = relaxation.solve(instance, improve_pairs=0)  # a warm start: relaxation and repair, no search
-        remaining = None if time_limit is None else max(0.0, time_limit - start.seconds)
-        solution = cpsat.solve(instance, time_limit=remaining, seed=int(seed), progress=progress,
-                               hint=start.mentor_of)
+        wall, deterministic = _search_limits(time_limit)
+        solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=int(seed),
+                               progress=progress, hint=start.mentor_of)
     check_solution(instance, solution)
     # ``seconds`` covers everything run for this answer, warm starts included.
     return replace(solution, seconds=time.perf_counter() - start_time)
+
+
+WALL_SAFETY = (2.0, 5.0)
+"""A search stops on CP-SAT's deterministic time, ``time_limit`` units (about seconds on the measured 2-core
+machine), so that a rerun gives the same answer byte for byte; the wall clock stops it only as a safety net, at
+``2 × time_limit + 5`` seconds."""
+
+
+def _search_limits(time_limit: float | None) -> tuple[float | None, float | None]:
+    """(wall-clock safety limit, deterministic limit) for a search given the user's ``time_limit``."""
+    if time_limit is None:
+        return None, None
+    factor, extra = WALL_SAFETY
+    return factor * time_limit + extra, time_limit
 
 
 def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: Progress | None) -> Solution:
@@ -155,14 +170,14 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
         return flow.solve(instance, progress=progress)
     pairs = int(candidate_counts(instance)[0].sum())
     scaling = fit_scaling(instance)
+    wall, deterministic = _search_limits(time_limit)
     if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
-        return relaxation.solve(instance, time_limit=time_limit, seed=seed, progress=progress)
+        return relaxation.solve(instance, time_limit=wall, seed=seed, progress=progress)
     start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
-    remaining = None if time_limit is None else max(0.0, time_limit - start.seconds)
     if start.status is Status.OPTIMAL:
         return start
-    solution = cpsat.solve(instance, time_limit=remaining, seed=seed, progress=progress,
-                           hint=start.mentor_of, scaling=scaling)
+    solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
+                           progress=progress, hint=start.mentor_of, scaling=scaling)
     if solution.status is Status.NO_SOLUTION:
         return start
     return solution
