@@ -12,7 +12,7 @@ from mentormatch.encode import build_problem, criterion_parts, rule_failures
 from mentormatch.schema import Exclusion, Mentee, Mentor, Roster
 from mentormatch.verify import broken_rules, pair_criteria, pair_score
 
-from .roster_strategies import rosters
+from .strategies import rosters
 
 configs = st.builds(
     lambda same_region, gap, min_score, overlap, lang, w: MatchConfig.model_validate(

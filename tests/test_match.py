@@ -13,7 +13,7 @@ from mentormatch import MatchConfig, MatchingBug, Roster, build_problem, solve, 
 from mentormatch.problem import Status
 from mentormatch.schema import Mentee, Mentor
 
-from .roster_strategies import rosters
+from .strategies import rosters
 
 unit_rosters = rosters(max_mentees=7, max_mentors=4).map(
     lambda r: Roster(
