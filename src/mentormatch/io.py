@@ -758,6 +758,7 @@ def write_text_atomic(path: PathLike, text: str) -> None:
     target = os.path.abspath(_as_str(path))
     folder, name = os.path.split(target)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    replaced = False
     try:
         with open(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -768,12 +769,13 @@ def write_text_atomic(path: PathLike, text: str) -> None:
         except FileNotFoundError:
             pass
         os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+        replaced = True
+    finally:
+        if not replaced:  # any failure, even an interrupt: remove the temporary file, keep the old one
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
     _fsync_folder(folder)
 
 
