@@ -201,3 +201,14 @@ def test_crash_is_exit_1_without_locals(tmp_path: Path) -> None:
     assert "internal error: KeyError" in proc.stderr
     assert "islamist-profile" not in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_explicit_paths_win_over_the_folder(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES.replace("A1,25", "A1,7"))  # the folder's file is bad
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    good = write(tmp_path / "other", "people.csv", MENTEES)
+    proc = run("solve", tmp_path / "r", "--mentees", good, "-o", tmp_path / "m.csv", "-q")
+    assert proc.returncode == 0, proc.stderr
+    only_paths = run("solve", "--mentees", good, "--mentors", tmp_path / "r" / "mentors.csv", "-o", tmp_path / "n.csv")
+    assert only_paths.returncode == 0, only_paths.stderr
+    assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "n.csv").read_bytes()
