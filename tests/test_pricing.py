@@ -1,0 +1,323 @@
+"""Tests of the priced sparse flow (``solvers/pricing.py``): it must give the dense flow's optimum on every kind of
+instance, including the ones where each mentee's k best mentors alone are not enough."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import bellman_ford
+
+from mentormatch.problem import Instance, Solution, Status
+from mentormatch.solvers import SolverUnsuitable, check_solution, flow, pricing
+from mentormatch.solvers._scaling import fit_scaling
+
+from .strategies import unit_load_instances
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --- instances ---------------------------------------------------------------------------------------------------
+
+
+def make(weights, allowed=None, *, priority=None, capacity=None) -> Instance:
+    weights = np.asarray(weights)
+    n, m = weights.shape
+    return Instance(
+        weights=weights,
+        allowed=np.ones((n, m), bool) if allowed is None else np.asarray(allowed, bool),
+        priority=np.ones(n, np.int64) if priority is None else np.asarray(priority, np.int64),
+        load=np.ones(n, np.int64),
+        capacity=np.ones(m, np.int64) if capacity is None else np.asarray(capacity, np.int64),
+    )
+
+
+def random_instance(seed: int, n: int, m: int, *, kind: str = "uniform", density: float = 0.5,
+                    max_capacity: int = 4) -> Instance:
+    """Priorities 1–3, capacities 0..max_capacity. ``kind``: uniform int weights 0–1000, ``correlated`` float32
+    (a per-mentee level plus noise), ``float`` float64 in [-1, 1]."""
+    rng = np.random.default_rng(seed)
+    if kind == "uniform":
+        weights = rng.integers(0, 1001, (n, m))
+    elif kind == "correlated":
+        weights = (0.5 * rng.random(n)[:, None] + 0.5 * rng.random((n, m))).astype(np.float32)
+    else:
+        weights = rng.uniform(-1, 1, (n, m))
+    return Instance(weights=weights, allowed=rng.random((n, m)) < density, priority=rng.integers(1, 4, n),
+                    load=np.ones(n, np.int64), capacity=rng.integers(0, max_capacity + 1, m))
+
+
+def popular_instance(seed: int, n: int, m: int, density: float = 1.0) -> Instance:
+    """Many mentees want the same mentors: integer weights 0–1000 from the distance between random 4-d profiles
+    plus a per-mentor popularity drawn from Beta(2, 5); capacities ≥ 1 summing to ``n`` (tight)."""
+    rng = np.random.default_rng(seed)
+    mentees, mentors = rng.random((n, 4)), rng.random((m, 4))
+    distance = np.sqrt(((mentees[:, None, :] - mentors[None, :, :]) ** 2).sum(axis=2))
+    popularity = rng.beta(2, 5, m)
+    weights = np.rint(1000 * np.clip(1 - distance / 2 + popularity[None, :] - 0.3, 0, 1)).astype(np.int64)
+    capacity = 1 + rng.multinomial(n - m, np.full(m, 1 / m))
+    return Instance(weights=weights, allowed=rng.random((n, m)) < density, priority=rng.integers(1, 4, n),
+                    load=np.ones(n, np.int64), capacity=capacity.astype(np.int64))
+
+
+def combined_gain(inst: Instance, solution: Solution) -> int:
+    """Σ of the integer gains (priority · big + scaled weight) of the matched pairs: equal for equal optima."""
+    rows = np.flatnonzero(solution.mentor_of >= 0)
+    cols = solution.mentor_of[rows]
+    return int(fit_scaling(inst).gains(inst.priority[rows], inst.weights[rows, cols]).sum())
+
+
+def assert_same_optimum(inst: Instance, solution: Solution, dense: Solution) -> None:
+    check_solution(inst, solution)
+    assert solution.solver == "flow-priced"
+    assert solution.status is Status.OPTIMAL
+    assert solution.priority_sum == dense.priority_sum
+    assert combined_gain(inst, solution) == combined_gain(inst, dense)
+    if inst.weights.dtype.kind in "biu":
+        assert solution.objective == dense.objective
+    else:
+        scaling = fit_scaling(inst)
+        assert solution.objective == pytest.approx(dense.objective, abs=scaling.max_matched / scaling.scale + 1e-9)
+    assert (solution.priority_bound, solution.objective_bound) == (solution.priority_sum, solution.objective)
+    assert solution.gap == 0.0
+
+
+def top_k_mask(inst: Instance, k: int) -> np.ndarray:
+    """Each mentee's k best allowed mentors by weight (what plain top-k pruning keeps)."""
+    order = np.argsort(-np.where(inst.allowed, inst.weights, np.iinfo(np.int64).min), axis=1, kind="stable")
+    mask = np.zeros_like(inst.allowed)
+    np.put_along_axis(mask, order[:, :k], True, axis=1)
+    return mask & inst.allowed
+
+
+# --- agreement with the dense flow ---------------------------------------------------------------------------------
+
+
+CASES = {
+    "uniform": lambda: random_instance(1, 300, 60),
+    "correlated-float32": lambda: random_instance(2, 300, 60, kind="correlated"),
+    "float64-negatives": lambda: random_instance(3, 200, 50, kind="float"),
+    "popular": lambda: popular_instance(0, 400, 100),
+    "popular-masked": lambda: popular_instance(1, 400, 100, density=0.4),
+    "sparse-mask": lambda: random_instance(4, 300, 80, density=0.05),
+    "dense-mask-tight": lambda: random_instance(5, 300, 80, density=0.95, max_capacity=1),
+    "wide": lambda: random_instance(6, 40, 300, kind="correlated"),
+    "tall": lambda: random_instance(7, 600, 30, max_capacity=6),
+    "zero-capacity-mentors": lambda: replace(popular_instance(2, 300, 60),
+                                             capacity=np.tile(np.array([0, 3, 0, 9, 7]), 12).astype(np.int64)),
+    "single-mentor": lambda: random_instance(8, 50, 1, max_capacity=3),
+    "single-mentee": lambda: random_instance(9, 1, 40),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("k", [1, pricing.DEFAULT_K])
+def test_agrees_with_dense_flow(name, k):
+    inst = CASES[name]()
+    assert_same_optimum(inst, pricing.solve(inst, k=k), flow.solve(inst))
+
+
+@pytest.mark.parametrize(
+    "inst",
+    [
+        make(np.zeros((0, 0))),
+        make(np.zeros((0, 3))),
+        make(np.zeros((3, 0))),
+        make(np.ones((3, 2)), np.zeros((3, 2), bool)),
+        make(np.ones((3, 2)), capacity=[0, 0]),
+        make(np.ones((3, 2), np.int64), capacity=[0, 0]),
+    ],
+    ids=["0x0", "0x3", "3x0", "all-forbidden", "zero-capacity", "zero-capacity-int"],
+)
+def test_empty_answers(inst):
+    sol = pricing.solve(inst)
+    check_solution(inst, sol)
+    assert sol.mentor_of.tolist() == [-1] * inst.shape[0]
+    assert (sol.status, sol.priority_sum, sol.objective, sol.gap) == (Status.OPTIMAL, 0, 0.0, 0.0)
+
+
+def test_priority_first_through_a_pruned_pair():
+    # With k = 1 the candidates are (0, 0), (1, 0) and mentor 1's best mentee (0, 1): the sparse optimum matches
+    # both mentees at weight 9 − 100; pricing finds the pruned pair (1, 1), and both are matched at 5 + 2.
+    inst = make([[5, -100], [9, 2]], priority=[3, 1], capacity=[1, 1])
+    sol = pricing.solve(inst, k=1)
+    assert sol.mentor_of.tolist() == [0, 1]
+    assert (sol.priority_sum, sol.objective) == (4, 7.0)
+
+
+@pytest.mark.parametrize("int_path", [False, True])
+def test_bad_values_on_forbidden_pairs_are_ignored(monkeypatch, int_path):
+    if int_path:
+        monkeypatch.setattr(pricing, "FLOAT_EXACT", 1)
+    # Mentor 3 has capacity 0: its allowed pair (2, 3) is unusable, its forbidden ones hold inf and NaN.
+    weights = np.array([[np.inf, 1.0, 0.5, np.inf], [np.nan, 2.0, -np.inf, np.nan], [0.3, np.nan, 0.2, 9.0]])
+    inst = make(weights, np.isfinite(weights), capacity=[1, 1, 1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sol = pricing.solve(inst, k=1)
+    assert sol.mentor_of.tolist() == [2, 1, 0]
+    assert sol.objective == pytest.approx(2.8)
+
+
+@PROPERTY
+@given(unit_load_instances(10, 6), st.integers(1, 3))
+def test_agrees_with_dense_flow_on_any_instance(inst, k):
+    assert_same_optimum(inst, pricing.solve(inst, k=k), flow.solve(inst))
+
+
+def test_exact_in_int64_when_potentials_leave_float64(monkeypatch):
+    monkeypatch.setattr(pricing, "FLOAT_EXACT", 1)  # price in int64, never in float64
+    for inst in (popular_instance(3, 300, 75), random_instance(10, 200, 50, kind="correlated")):
+        assert_same_optimum(inst, pricing.solve(inst, k=2), flow.solve(inst))
+
+
+# --- pricing is what makes it exact --------------------------------------------------------------------------------
+
+
+def test_plain_top_k_falls_short_and_pricing_recovers():
+    inst = popular_instance(0, 400, 100)
+    k = pricing.DEFAULT_K
+    dense = flow.solve(inst)
+    pruned = flow.solve(replace(inst, allowed=top_k_mask(inst, k)))
+    assert pruned.priority_sum < dense.priority_sum - 100  # many mentees left out by top-k alone
+    sol = pricing.solve(inst, k=k)
+    assert_same_optimum(inst, sol, dense)
+    assert sol.message.startswith("proven optimal by pricing")
+
+
+def test_pricing_terminates_and_reports_rounds():
+    inst = popular_instance(1, 1000, 250)
+    seen = []
+    sol = pricing.solve(inst, progress=lambda stage, elapsed: seen.append((stage, elapsed)))
+    assert_same_optimum(inst, sol, flow.solve(inst))
+    rounds = [stage for stage, _ in seen if "negative reduced cost" in stage]
+    assert 1 < len(rounds) <= pricing.MAX_ROUNDS
+    assert rounds[-1].endswith(": 0 pairs with negative reduced cost")
+    assert f"{len(rounds)} rounds" in sol.message
+    assert all(stage.startswith("flow-priced: ") and elapsed >= 0 for stage, elapsed in seen)
+
+
+def test_kept_flow_is_reproven_without_a_new_solve():
+    # Pairs priced in one round may be unable to improve the flow: new potentials then prove it as it is, without
+    # solving again. It happens on some of these instances; every answer must still be the dense optimum.
+    kept = 0
+    for seed in range(6):
+        inst = popular_instance(seed, 400, 100)
+        seen = []
+        sol = pricing.solve(inst, progress=lambda stage, elapsed: seen.append(stage))
+        kept += any("the flow stays optimal" in stage for stage in seen)
+        assert_same_optimum(inst, sol, flow.solve(inst))
+    assert kept >= 1
+
+
+def test_extend_refuses_a_pair_that_improves_the_flow():
+    inst = make([[5, -100], [9, 2]], priority=[3, 1], capacity=[1, 1])
+    scaling = fit_scaling(inst)
+    sparse = pricing._solve_sparse(inst, scaling, np.array([0, 0, 1], np.int32), np.array([0, 1, 0], np.int32))
+    assert sparse.mentor_of.tolist() == [1, 0]
+    new_rows, new_cols, violators = pricing._price(inst, scaling, sparse)
+    assert (new_rows.tolist(), new_cols.tolist(), violators) == ([1], [1], 1)
+    assert pricing._extend(sparse, inst, scaling, new_rows, new_cols) is None  # a negative cycle: solve again
+    kept = pricing._extend(sparse, inst, scaling, np.zeros(0, np.int32), np.zeros(0, np.int32))
+    assert kept is not None and kept.mentor_of.tolist() == [1, 0]
+
+
+def test_extend_refuses_a_mentor_without_its_capacity_arc():
+    inst = make([[5, 1], [9, 2]], capacity=[1, 1])
+    scaling = fit_scaling(inst)
+    sparse = pricing._solve_sparse(inst, scaling, np.array([0, 1], np.int32), np.array([0, 0], np.int32))
+    assert sparse.mentor_of.tolist() == [-1, 0]
+    assert pricing._extend(sparse, inst, scaling, np.array([0], np.int32), np.array([1], np.int32)) is None
+
+
+def test_fallback_after_the_round_limit():
+    inst = popular_instance(0, 400, 100)
+    sol = pricing.solve(inst, max_rounds=1)
+    assert_same_optimum(inst, sol, flow.solve(inst))
+    assert sol.message == "pricing did not settle in 1 round; answered by the dense flow"
+
+
+def test_fallback_when_candidates_grow(monkeypatch):
+    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 0.01)
+    inst = popular_instance(0, 400, 100)
+    sol = pricing.solve(inst)
+    assert_same_optimum(inst, sol, flow.solve(inst))
+    assert sol.message.startswith("the candidates grew to ") and sol.message.endswith("answered by the dense flow")
+
+
+def test_nothing_printed(capsys):
+    pricing.solve(popular_instance(0, 200, 50), progress=lambda stage, elapsed: None)
+    assert capsys.readouterr() == ("", "")
+
+
+# --- input errors --------------------------------------------------------------------------------------------------
+
+
+def test_refuses_workloads_above_one():
+    inst = replace(make(np.ones((3, 2))), load=np.array([2, 1, 3]))
+    with pytest.raises(SolverUnsuitable, match=r"solver 'flow-priced' is exact only when every workload is 1 "
+                                               r"\(2 mentees have a workload above 1\)"):
+        pricing.solve(inst)
+
+
+@pytest.mark.parametrize("kwargs", [dict(k=0), dict(max_rounds=0)])
+def test_k_and_rounds_must_be_positive(kwargs):
+    with pytest.raises(ValueError, match=r"flow-priced: k and max_rounds must be ≥ 1"):
+        pricing.solve(make(np.ones((2, 2))), **kwargs)
+
+
+# --- the potentials --------------------------------------------------------------------------------------------
+
+
+def random_graph(seed: int, nodes: int, arcs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs with negative costs but no negative cycle (cost = non-negative + p[tail] − p[head])."""
+    rng = np.random.default_rng(seed)
+    tail = rng.integers(0, nodes, arcs)
+    head = rng.integers(0, nodes, arcs)
+    keep = tail != head
+    key = np.unique(tail[keep] * nodes + head[keep])
+    tail, head = key // nodes, key % nodes
+    p = rng.integers(-10**9, 10**9, nodes)
+    cost = rng.integers(0, 10**6, tail.size) + p[tail] - p[head]
+    cost[cost == 0] = 1  # scipy's csgraph would drop a zero-cost arc
+    return tail.astype(np.int64), head.astype(np.int64), cost.astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_label_correcting_matches_scipy_bellman_ford(seed):
+    nodes = 60
+    tail, head, cost = random_graph(seed, nodes, 240)
+    label = np.full(nodes, pricing._UNREACHED, np.int64)
+    label[0] = 0
+    assert pricing._relax(label, np.array([0]), tail, head, cost)
+    expected = bellman_ford(csr_matrix((cost.astype(float), (tail, head)), shape=(nodes, nodes)), indices=0)
+    reached = np.isfinite(expected)
+    assert np.array_equal(label[reached], expected[reached].astype(np.int64))
+    assert np.all(label[~reached] == pricing._UNREACHED)
+
+
+def test_label_correcting_detects_a_negative_cycle():
+    tail, head, cost = np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([5, -3, -3])
+    label = np.array([0, pricing._UNREACHED, pricing._UNREACHED], np.int64)
+    assert not pricing._relax(label, np.array([0]), tail, head, cost)
+    label = np.array([0, pricing._UNREACHED, pricing._UNREACHED], np.int64)
+    assert not pricing._relax(label, np.array([0]), tail, head, cost, max_work=100)
+
+
+def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) -> None:
+    import mentormatch.solvers as solvers
+
+    rng = np.random.default_rng(3)
+    n, m = 60, 15
+    inst = Instance(weights=rng.integers(0, 1000, (n, m)), allowed=rng.random((n, m)) < 0.6,
+                    priority=rng.integers(1, 4, n), load=np.ones(n, np.int64), capacity=rng.integers(0, 5, m))
+    dense = solvers.run_solver(inst, "flow")
+    monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 10)
+    priced = solvers.run_solver(inst, "auto")
+    assert priced.solver == "flow-priced"
+    assert (priced.priority_sum, priced.objective) == (dense.priority_sum, dense.objective)
