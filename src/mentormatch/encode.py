@@ -387,6 +387,7 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
         capacity=np.fromiter((p.capacity for p in roster.mentors), np.int64, m),
         roster=roster,
         config=config,
+        features=f,
     )
 
 

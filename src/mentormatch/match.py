@@ -90,7 +90,7 @@ def solve(
     )
     mentor_of = np.asarray(solution.mentor_of, dtype=np.int64)
     matched = np.flatnonzero(mentor_of >= 0)
-    features = encode(roster, config)
+    features = problem.features if problem.features is not None else encode(roster, config)
     parts, score = criterion_parts(roster, config, matched, mentor_of[matched], features=features)
 
     report("verifying")

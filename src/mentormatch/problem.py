@@ -112,6 +112,8 @@ class Problem:
     capacity: np.ndarray
     roster: Any = field(default=None, repr=False)
     config: Any = field(default=None, repr=False)
+    features: Any = field(default=None, repr=False)
+    """The encoder's per-person arrays, kept so that reported pairs' criterion parts need no second encoding."""
 
     @property
     def shape(self) -> tuple[int, int]:
