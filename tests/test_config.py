@@ -36,6 +36,7 @@ def test_weights_follow_criteria_order() -> None:
         ("[rules]\nmin_availability_overlap = 2.5\n", r"rules\.min_availability_overlap"),
         ("[rules]\nhigh_risk_levels = ['extreme']\n", r"unknown risk level 'extreme'"),
         ("[priority]\nhigh = 0\n", r"priority\.high"),
+        ("[priority]\nhigh = 1001\n", r"priority\.high.*less than or equal to 1000"),
         ("[rules]\nmin_score = 101\n", r"rules\.min_score"),
         ("[weights\n", r"not valid TOML"),
         ("[weights]\nlanguage = nan\n", r"weights\.language"),

@@ -144,3 +144,16 @@ def test_empty_mentor_capacity_gives_reasons_not_errors() -> None:
     result = solve(build_problem(Roster(mentees=(a,), mentors=(mentor,))))
     assert result.status is Status.OPTIMAL
     assert result.table["reason"].tolist() == ["workload"]
+
+
+def test_strict_priorities_order_by_risk_on_the_medium_roster() -> None:
+    from mentormatch import read_roster
+
+    roster = read_roster("data/synthetic/medium")
+    strict = MatchConfig.model_validate({"priority": {"high": 1000, "medium": 30, "low": 1}})
+    result = solve(build_problem(roster, strict), "auto")
+    assert result.status is Status.OPTIMAL
+    default = solve(build_problem(roster, MatchConfig()), "auto")
+    risk = np.array([p.risk_level for p in roster.mentees])
+    high_matched = lambda r: int((r.table["mentor_id"].notna().to_numpy() & (risk == "high")).sum())  # noqa: E731
+    assert high_matched(result) >= high_matched(default)

@@ -146,7 +146,7 @@ def solve(
     problem = build_problem(rost, cfg, progress=show)
     try:
         result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show)
-    except (RosterError, SolverUnsuitable) as err:
+    except (RosterError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
         raise _input_error(err) from None
     except (MatchingBug, SolverBug) as err:
         raise _fail(f"internal error: {err}", EXIT_INTERNAL) from None

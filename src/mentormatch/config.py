@@ -99,14 +99,18 @@ class Rules(BaseModel):
         return value
 
 
+MAX_PRIORITY = 1000
+"""Largest priority value: keeps priority × (Σ score range) inside the solvers' exact integer range."""
+
+
 class Priority(BaseModel):
-    """Priority points per matched mentee by risk level (integers ≥ 1); Σ priority is maximised first."""
+    """Priority points per matched mentee by risk level (integers 1–1000); Σ priority is maximised first."""
 
     model_config = _STRICT
 
-    high: int = Field(default=3, ge=1)
-    medium: int = Field(default=2, ge=1)
-    low: int = Field(default=1, ge=1)
+    high: int = Field(default=3, ge=1, le=MAX_PRIORITY)
+    medium: int = Field(default=2, ge=1, le=MAX_PRIORITY)
+    low: int = Field(default=1, ge=1, le=MAX_PRIORITY)
 
 
 class MatchConfig(BaseModel):
