@@ -14,10 +14,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import bellman_ford
 
 from mentormatch.problem import Instance, Solution, Status
-from mentormatch.solvers import SolverUnsuitable, check_solution, flow, pricing
+from mentormatch.solvers import SolverUnsuitable, check_solution, cpsat, flow, pricing, relaxation
+from mentormatch.solvers._common import Clock
 from mentormatch.solvers._scaling import fit_scaling
 
-from .strategies import unit_load_instances
+from .strategies import instances, unit_load_instances
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -215,24 +216,38 @@ def test_kept_flow_is_reproven_without_a_new_solve():
     assert kept >= 1
 
 
+def unit_model(inst: Instance) -> pricing._Model:
+    """The unit-load flow's model with every mentee in play."""
+    return pricing._Model(instance=inst, scaling=fit_scaling(inst), multiplier=1, label=pricing.NAME,
+                          in_play=np.ones(inst.shape[0], bool))
+
+
+def mentor_of(sparse) -> list[int]:
+    flow_ = sparse.transport()
+    answer = [-1] * sparse.potential.size
+    for i, j in zip(flow_.rows.tolist(), flow_.cols.tolist()):
+        answer[i] = j
+    return answer
+
+
 def test_extend_refuses_a_pair_that_improves_the_flow():
     inst = make([[5, -100], [9, 2]], priority=[3, 1], capacity=[1, 1])
-    scaling = fit_scaling(inst)
-    sparse = pricing._solve_sparse(inst, scaling, np.array([0, 0, 1], np.int32), np.array([0, 1, 0], np.int32))
-    assert sparse.mentor_of.tolist() == [1, 0]
-    new_rows, new_cols, violators = pricing._price(inst, scaling, sparse)
+    model = unit_model(inst)
+    sparse = pricing._solve_sparse(model, np.array([0, 0, 1], np.int32), np.array([0, 1, 0], np.int32))
+    assert mentor_of(sparse)[:2] == [1, 0]
+    new_rows, new_cols, violators = pricing._price(model, sparse)
     assert (new_rows.tolist(), new_cols.tolist(), violators) == ([1], [1], 1)
-    assert pricing._extend(sparse, inst, scaling, new_rows, new_cols) is None  # a negative cycle: solve again
-    kept = pricing._extend(sparse, inst, scaling, np.zeros(0, np.int32), np.zeros(0, np.int32))
-    assert kept is not None and kept.mentor_of.tolist() == [1, 0]
+    assert pricing._extend(model, sparse, new_rows, new_cols) is None  # a negative cycle: solve again
+    kept = pricing._extend(model, sparse, np.zeros(0, np.int32), np.zeros(0, np.int32))
+    assert kept is not None and mentor_of(kept)[:2] == [1, 0]
 
 
 def test_extend_refuses_a_mentor_without_its_capacity_arc():
     inst = make([[5, 1], [9, 2]], capacity=[1, 1])
-    scaling = fit_scaling(inst)
-    sparse = pricing._solve_sparse(inst, scaling, np.array([0, 1], np.int32), np.array([0, 0], np.int32))
-    assert sparse.mentor_of.tolist() == [-1, 0]
-    assert pricing._extend(sparse, inst, scaling, np.array([0], np.int32), np.array([1], np.int32)) is None
+    model = unit_model(inst)
+    sparse = pricing._solve_sparse(model, np.array([0, 1], np.int32), np.array([0, 0], np.int32))
+    assert mentor_of(sparse)[:2] == [-1, 0]
+    assert pricing._extend(model, sparse, np.array([0], np.int32), np.array([1], np.int32)) is None
 
 
 def test_fallback_after_the_round_limit():
@@ -321,3 +336,157 @@ def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) 
     priced = solvers.run_solver(inst, "auto")
     assert priced.solver == "flow-priced"
     assert (priced.priority_sum, priced.objective) == (dense.priority_sum, dense.objective)
+
+
+# --- the priced transportation relaxation (workloads above 1) ------------------------------------------------------
+
+
+def with_loads(inst: Instance, seed: int, loads=(1, 2, 3)) -> Instance:
+    """``inst`` with workloads drawn from ``loads`` and capacities raised so that most pairs still fit."""
+    rng = np.random.default_rng(seed)
+    return replace(inst, load=rng.choice(np.asarray(loads, np.int64), inst.shape[0]),
+                   capacity=(inst.capacity * 2 + rng.integers(0, 2, inst.shape[1])).astype(np.int64))
+
+
+RELAXATION_CASES = {
+    "uniform-loads-1-3": lambda: with_loads(random_instance(11, 300, 60), 0),
+    "correlated-float32-loads-2": lambda: with_loads(random_instance(12, 300, 60, kind="correlated"), 1, (2,)),
+    "float64-negatives": lambda: with_loads(random_instance(13, 200, 50, kind="float"), 2),
+    "popular-loads-1-3": lambda: with_loads(popular_instance(4, 400, 100), 3),
+    "popular-masked-loads-1-2": lambda: with_loads(popular_instance(5, 400, 100, density=0.4), 4, (1, 2)),
+    "sparse-mask": lambda: with_loads(random_instance(14, 300, 80, density=0.05), 5),
+    "tight": lambda: with_loads(random_instance(15, 300, 80, density=0.95, max_capacity=1), 6),
+    "zero-capacity-and-unfitting": lambda: replace(with_loads(popular_instance(6, 300, 60), 7),
+                                                   capacity=np.tile(np.array([0, 2, 1, 9, 7]), 12).astype(np.int64)),
+}
+
+
+@pytest.fixture
+def no_size_limit(monkeypatch):
+    """Small instances soon pass the candidate fraction at which pricing gives up: lift it, so pricing proves."""
+    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
+
+
+def relaxations(inst: Instance, **kwargs):
+    scaling = fit_scaling(inst)
+    return (relaxation.relax(inst, scaling, priced=False, **kwargs),
+            relaxation.relax(inst, scaling, priced=True, **kwargs))
+
+
+def assert_same_transport(dense, priced) -> None:
+    assert priced.note.startswith("proven optimal by pricing")
+    assert (priced.bound, priced.flow.gain, priced.multiplier) == (dense.bound, dense.flow.gain, dense.multiplier)
+    # The priced flow is a valid transport: each arc within the mentee's units.
+    assert np.all((priced.flow.units > 0) & (priced.flow.units <= 3))
+
+
+@pytest.mark.parametrize("name", RELAXATION_CASES)
+def test_priced_relaxation_gives_the_dense_bound(name, no_size_limit):
+    inst = RELAXATION_CASES[name]()
+    dense, priced = relaxations(inst)
+    assert_same_transport(dense, priced)
+
+
+@pytest.mark.parametrize("multiplier", [1, 5, 7])
+def test_priced_relaxation_rounds_up_like_the_dense_one(monkeypatch, no_size_limit, multiplier):
+    # A multiplier that is not a multiple of every workload rounds per-unit gains up (the int64 pricing path).
+    monkeypatch.setattr(relaxation, "_multiplier", lambda *args: multiplier)
+    for inst in (RELAXATION_CASES["popular-loads-1-3"](), RELAXATION_CASES["float64-negatives"]()):
+        dense, priced = relaxations(inst)
+        assert_same_transport(dense, priced)
+
+
+def test_priced_relaxation_in_int64_when_potentials_leave_float64(monkeypatch, no_size_limit):
+    monkeypatch.setattr(pricing, "FLOAT_EXACT", 1)
+    dense, priced = relaxations(RELAXATION_CASES["correlated-float32-loads-2"]())
+    assert_same_transport(dense, priced)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(10, 6, max_capacity=6))
+def test_priced_relaxation_agrees_on_any_instance(inst):
+    scaling = fit_scaling(inst)
+    dense = relaxation.relax(inst, scaling, priced=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
+        priced = pricing.priced_transport(inst, scaling, dense.multiplier, clock=Clock(), label="test", k=1)
+    assert priced.flow is not None and priced.flow.gain == dense.flow.gain
+
+
+def test_priced_relaxation_falls_back_to_the_dense_one(monkeypatch):
+    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 0.01)
+    inst = RELAXATION_CASES["popular-loads-1-3"]()
+    dense, priced = relaxations(inst)
+    assert priced.note.endswith("; solved densely instead")
+    assert (priced.bound, priced.flow.gain) == (dense.bound, dense.flow.gain)
+
+
+def test_priced_path_answers_are_valid_and_bounded(monkeypatch, no_size_limit):
+    monkeypatch.setattr(relaxation, "IMPROVE_DETERMINISTIC_SECONDS", 0.5)
+    monkeypatch.setattr(relaxation, "WINDOW_DETERMINISTIC_SECONDS", 0.1)
+    for name, improves in (("popular-loads-1-3", (0, 1_000)), ("uniform-loads-1-3", (0,))):
+        inst = RELAXATION_CASES[name]()
+        dense = relaxation.solve(inst, improve_pairs=0, priced=False)
+        for improve in improves:
+            sol = relaxation.solve(inst, improve_pairs=improve, priced=True)
+            check_solution(inst, sol)
+            assert "proven optimal by pricing" in sol.message
+            assert sol.priority_bound == dense.priority_bound >= sol.priority_sum
+            if sol.objective_bound is not None:
+                assert sol.objective_bound >= sol.objective
+
+
+def test_auto_prices_the_relaxation_from_its_threshold(monkeypatch, no_size_limit):
+    import mentormatch.solvers as solvers
+
+    monkeypatch.setattr(relaxation, "IMPROVE_DETERMINISTIC_SECONDS", 0.5)
+    monkeypatch.setattr(relaxation, "WINDOW_DETERMINISTIC_SECONDS", 0.1)
+    monkeypatch.setattr(solvers, "AUTO_CPSAT_PAIRS", 10)
+    monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 10)
+    inst = RELAXATION_CASES["popular-masked-loads-1-2"]()
+    sol = solvers.run_solver(inst, "auto", time_limit=10)
+    assert sol.solver == "relaxation" and "proven optimal by pricing" in sol.message
+    assert sol.priority_bound >= sol.priority_sum
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(12, 5, min_rows=1, min_cols=1, max_capacity=6))
+def test_priced_path_agrees_with_cpsat_when_it_claims_optimal(inst):
+    exact = cpsat.solve(inst)
+    assert exact.status is Status.OPTIMAL
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
+        sol = relaxation.solve(inst, improve_pairs=40, priced=True)
+    check_solution(inst, sol)
+    assert sol.priority_bound >= exact.priority_sum >= sol.priority_sum
+    if sol.objective_bound is not None:
+        assert sol.priority_bound == sol.priority_sum and sol.objective_bound >= sol.objective - 1e-9
+    if sol.status is Status.OPTIMAL:
+        assert sol.priority_sum == exact.priority_sum
+        scaling = fit_scaling(inst)
+        tolerance = 0.0 if inst.weights.dtype.kind in "biu" else scaling.max_matched / scaling.scale
+        assert sol.objective == pytest.approx(exact.objective, abs=2 * tolerance + 1e-9)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(12, 5, max_capacity=6))
+def test_priority_relaxation_is_a_floored_bound(inst):
+    exact = cpsat.solve(inst)
+    scaling = fit_scaling(inst)
+    split, _ = scaling.split_bound(relaxation.relax(inst, scaling).bound, 0)
+    for priced in (False, True):
+        bound = relaxation.priority_relaxation(inst, priced=priced)
+        assert exact.priority_sum <= bound <= split
+        assert bound >= split - 1 or split == scaling.priority_total
+
+
+def test_priority_relaxation_proves_what_the_split_cannot():
+    # Mentor capacity 3, loads 2 and 2, priorities 1 and 1: fractionally 1.5 priority fits, so the split of the
+    # combined bound (which trades the half point for weight) says 2 while the floored priority-only bound says 1.
+    inst = Instance(weights=np.array([[0.0], [1.0]]), allowed=np.ones((2, 1), bool), priority=np.array([1, 1]),
+                    load=np.array([2, 2]), capacity=np.array([3]))
+    scaling = fit_scaling(inst)
+    assert scaling.split_bound(relaxation.relax(inst, scaling).bound, 1)[0] == 2
+    assert relaxation.priority_relaxation(inst) == 1
+    sol = relaxation.solve(inst)
+    assert (sol.priority_sum, sol.priority_bound, str(sol.status)) == (1, 1, "optimal")

@@ -32,7 +32,9 @@ pairs                                                       answer; that answer 
                                                             CP-SAT stops before finding any answer
 a workload above 1, more candidate pairs (or a combined     ``relaxation``: transportation-relaxation bound, repaired
 objective too large for CP-SAT's float64 bound)             answer, CP-SAT on windows of the problem (large-
-                                                            neighbourhood search; ``relaxation.py``)
+                                                            neighbourhood search; ``relaxation.py``); from
+                                                            :data:`AUTO_PRICED_PAIRS` candidate pairs the
+                                                            relaxation is priced as in ``flow-priced``
 ========================================================== ===========================================================
 
 Scaling to integers happens in one place, ``_scaling.py`` (integer weights with |w| ≤ 10**6 exact; float weights

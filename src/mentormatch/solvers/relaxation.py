@@ -8,8 +8,13 @@ never splits a case; it uses the split only as a bound:
    ``gain[i, j] / load[i]``. This is the LP relaxation of the problem (x[i, j] = units / load[i]), with pairs that
    cannot fit at all (``load[i] > capacity[j]``) dropped, which only tightens it. To keep costs integral every
    per-unit gain is multiplied by ``L`` (the least common multiple of the workloads, or smaller if that would
-   overflow) and rounded **up**: the flow optimum / L is then ≥ the LP optimum ≥ every integral answer, and its
-   floor is the bound (integral answers have integral gains).
+   overflow) and rounded **up** (``pricing.unit_gains``): the flow optimum / L is then ≥ the LP optimum ≥ every
+   integral answer, and its floor is the bound (integral answers have integral gains).
+   From :data:`mentormatch.solvers.AUTO_PRICED_PAIRS` candidate pairs up the flow is solved by
+   ``pricing.priced_transport``: on a few candidate arcs, proven optimal over every candidate pair by reduced
+   costs, so the same optimum (the same bound) in O(candidate arcs) memory instead of OR-Tools' ~80 bytes per
+   candidate pair; if pricing gives up (``pricing.MAX_ROUNDS``, ``pricing.MAX_CANDIDATE_FRACTION``) the dense
+   flow solves it, and ``message`` says which.
 2. **Repair (answer).** Mentees the relaxation assigns wholly to one mentor keep that mentor: together they fit,
    since each mentor received at most its capacity. The others are placed greedily (priority high first, then
    workload small first, then index), each to its best-weighted candidate mentor with room left.
@@ -27,11 +32,19 @@ never splits a case; it uses the split only as a bound:
    Measured (workloads 1–3, capacity 2–6, demand ≈ 1.9 × capacity, 2 cores): 1500 × 300 (87 000 pairs): repaired
    Σ priority 2042, bound 2076; windows reach 2076 in 30 s (2067 in 10 s). 20000 × 5000 with 30 % allowed
    (29 M pairs): relaxation 24 s, repaired 31077, bound 31842; 20 windows (40 s) reach 31251.
+   The synthetic roster at 20000 × 5000 (31 M allowed pairs, 2037 workloads of 2): the dense relaxation made the
+   run 58 s at a peak RSS of 3.2 GB; priced (6 pricing passes, 5 flow solves on 0.52 M of 29.7 M candidate pairs)
+   the relaxation takes 13 s and the run 46–50 s at 0.82 GB (0.67 GB of it the roster and instance), with the
+   same bound. Neither the repair (greedy, one mentee at a time) nor the windows (at most ``improve_pairs``
+   CP-SAT pairs) hold anything per allowed pair.
 
 The status is ``optimal`` only when the answer's gain reaches the bound, or when one window held the whole problem
 (every mentor and mentee with a candidate pair) and CP-SAT proved it; otherwise ``feasible`` with the bound split
-into Σ priority and Σ weights (``_scaling.Scaling.split_bound``), tightened by CP-SAT's bound when its window was the
-whole problem.
+into Σ priority and Σ weights (``_scaling.Scaling.split_bound``, whose Σ priority bound is already an integer floor),
+tightened by CP-SAT's bound when its window was the whole problem. The split can leave Σ priority one above the
+floor of the largest fractional Σ priority (the combined relaxation may trade part of a priority point for
+weight); when it is exactly one above the answer's, :func:`priority_relaxation` (the relaxation with weights zero,
+floored) is solved too, and may prove the priority part.
 """
 
 from __future__ import annotations
@@ -54,8 +67,8 @@ from mentormatch.solvers._common import (
 from mentormatch.solvers._scaling import FLOAT_EXACT, INT64_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, transport
 
-__all__ = ["solve", "relax", "repair", "Relaxation", "IMPROVE_PAIRS", "IMPROVE_DETERMINISTIC_SECONDS",
-           "WINDOW_DETERMINISTIC_SECONDS", "MAX_STALLED_WINDOWS"]
+__all__ = ["solve", "relax", "priority_relaxation", "repair", "Relaxation", "IMPROVE_PAIRS",
+           "IMPROVE_DETERMINISTIC_SECONDS", "WINDOW_DETERMINISTIC_SECONDS", "MAX_STALLED_WINDOWS"]
 
 NAME = "relaxation"
 
@@ -78,6 +91,8 @@ class Relaxation:
     bound: int
     flow: Transport
     multiplier: int
+    note: str = "dense"
+    """How the transport was solved: ``"dense"`` (every candidate pair an arc), or the pricing's summary."""
 
 
 def solve(
@@ -88,6 +103,7 @@ def solve(
     progress: Progress | None = None,
     improve_pairs: int = IMPROVE_PAIRS,
     scaling: Scaling | None = None,
+    priced: bool | None = None,
 ) -> Solution:
     """Bound by the transportation relaxation, answer by repair (and CP-SAT on a subproblem).
 
@@ -105,6 +121,8 @@ def solve(
         Candidate pairs per CP-SAT window; 0 skips the improvement (relaxation and repair only: a warm start).
     scaling : Scaling, optional
         Reuse a scaling already fitted to ``instance``.
+    priced : bool, optional
+        Solve the relaxation by pricing (see :func:`relax`); None: by size.
 
     Returns
     -------
@@ -123,11 +141,12 @@ def solve(
     """
     clock = Clock(progress)
     scaling = scaling if scaling is not None else fit_scaling(instance)
-    relaxed = relax(instance, scaling, clock)
+    relaxed = relax(instance, scaling, clock, priced=priced)
     clock.stage(f"{NAME}: repairing")
     mentor_of = repair(instance, relaxed)
     value = _gain(instance, scaling, mentor_of)
-    message = f"bound from the transportation relaxation (gains per workload unit × {relaxed.multiplier})"
+    message = f"bound from the transportation relaxation (gains per workload unit × {relaxed.multiplier}"
+    message += ")" if relaxed.note == "dense" else f"; {relaxed.note})"
     whole: Solution | None = None  # CP-SAT's answer when one window held the whole problem
     if value < relaxed.bound and improve_pairs > 0:
         better, whole, windows = _improve(instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit,
@@ -153,6 +172,12 @@ def solve(
             priority_bound = max(priority_sum, min(priority_bound, whole.priority_bound))
             if whole.objective_bound is not None and whole.priority_sum == priority_sum == priority_bound:
                 candidates.append(whole.objective_bound)
+        if priority_bound == priority_sum + 1 and priority_relaxation(instance, clock, priced) == priority_sum:
+            # The combined bound's split can overstate Σ priority by one; the priority-only relaxation cannot.
+            priority_bound = priority_sum
+            message += "; Σ priority proven by the priority-only relaxation"
+            weight_bound = min(scaling.weight_high, relaxed.bound - priority_sum * scaling.big)
+            candidates.append(scaling.weight_bound(weight_bound))
         objective_bound = max(objective, min(candidates)) if candidates and priority_bound == priority_sum else None
     clock.stage(f"{NAME}: done")
     return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
@@ -160,34 +185,67 @@ def solve(
                     seconds=clock.elapsed(), message=message)
 
 
-def relax(instance: Instance, scaling: Scaling, clock: Clock | None = None) -> Relaxation:
+def relax(instance: Instance, scaling: Scaling, clock: Clock | None = None, *,
+          priced: bool | None = None) -> Relaxation:
     """Solve the transportation relaxation (step 1 of the module docstring).
+
+    Parameters
+    ----------
+    instance : Instance
+    scaling : Scaling
+        Fitted to ``instance``.
+    clock : Clock, optional
+    priced : bool, optional
+        Solve it on candidate arcs proven by pricing (``pricing.priced_transport``) rather than on every candidate
+        pair; None (default): priced from :data:`mentormatch.solvers.AUTO_PRICED_PAIRS` candidate pairs up. The
+        optimum, hence the bound, is the same either way.
 
     Returns
     -------
     Relaxation
         ``bound`` ≥ Σ gain of every integral answer.
     """
+    from mentormatch.solvers import AUTO_PRICED_PAIRS, pricing
+
     clock = clock if clock is not None else Clock()
-    load = instance.load.astype(np.int64)
-    multiplier = _multiplier(instance, scaling)
-    priority = instance.priority
+    row_count = candidate_counts(instance)[0]
+    multiplier = _multiplier(instance, scaling, row_count)
+    if priced is None:
+        priced = int(row_count.sum()) >= AUTO_PRICED_PAIRS
+    flow: Transport | None = None
+    note = "dense"
+    if priced:
+        result = pricing.priced_transport(instance, scaling, multiplier, clock=clock, label=NAME)
+        flow = result.flow
+        note = result.message if flow is not None else f"{result.message}; solved densely instead"
+    if flow is None:
+        load = instance.load.astype(np.int64)
+        flow = transport(
+            instance,
+            supply=load,
+            pair_gains=lambda rows, cols: pricing.unit_gains(instance, scaling, multiplier, rows, cols),
+            max_unit_gain=scaling.max_gain * multiplier,
+            clock=clock,
+            label=NAME,
+            pair_capacity=lambda rows, cols: np.minimum(load[rows], instance.capacity[cols]),
+        )
+    bound = min(flow.gain // multiplier, scaling.combined_high)  # floor: integral answers have integral gains
+    return Relaxation(bound=bound, flow=flow, multiplier=multiplier, note=note)
 
-    def unit_gains(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        scaled = scaling.gains(priority[rows], instance.weights[rows, cols]) * multiplier
-        return -((-scaled) // load[rows])  # ceil: an upper bound may only round up
 
-    flow = transport(
-        instance,
-        supply=load,
-        pair_gains=unit_gains,
-        max_unit_gain=scaling.max_gain * multiplier,
-        clock=clock,
-        label=NAME,
-        pair_capacity=lambda rows, cols: np.minimum(load[rows], instance.capacity[cols]),
-    )
-    bound = min(flow.gain // multiplier, scaling.combined_high)
-    return Relaxation(bound=bound, flow=flow, multiplier=multiplier)
+def priority_relaxation(instance: Instance, clock: Clock | None = None, priced: bool | None = None) -> int:
+    """A bound on Σ priority of every integral answer: the floored optimum of the relaxation with weights zero.
+
+    The combined relaxation bounds ``Σ priority · big + Σ w_int``, and splitting it
+    (``Scaling.split_bound``) can leave Σ priority one above the floor of the largest fractional Σ priority,
+    because the relaxation may trade a fraction of a priority point for weight. Without weights (``big`` = 1) the
+    relaxation's optimum is that largest fractional Σ priority (rounded up per unit), and Σ priority is an integer,
+    so its floor is a bound; it is never above the split's bound, and at most one below it.
+    """
+    zero = np.broadcast_to(np.zeros((), dtype=np.int8), instance.shape)  # no memory per pair
+    plain = Instance(weights=zero, allowed=instance.allowed, priority=instance.priority, load=instance.load,
+                     capacity=instance.capacity)
+    return relax(plain, fit_scaling(plain), clock, priced=priced).bound
 
 
 def repair(instance: Instance, relaxed: Relaxation) -> np.ndarray:
@@ -336,11 +394,12 @@ def _solve_window(instance: Instance, mentor_of: np.ndarray, rows: np.ndarray, c
     return improved, answer
 
 
-def _multiplier(instance: Instance, scaling: Scaling) -> int:
-    """L: the lcm of the workloads in play if the scaled per-unit gains stay in OR-Tools' range, else the largest
-    L that does (then per-unit gains are rounded up, which keeps the bound valid)."""
+def _multiplier(instance: Instance, scaling: Scaling, row_count: np.ndarray) -> int:
+    """L: the lcm of the workloads in play (mentees with ``row_count`` > 0 candidate pairs) if the scaled per-unit
+    gains stay in OR-Tools' range, else the largest L that does (then per-unit gains are rounded up, which keeps
+    the bound valid)."""
     n, m = instance.shape
-    loads = np.unique(instance.load[candidate_counts(instance)[0] > 0])
+    loads = np.unique(instance.load[row_count > 0])
     lcm = math.lcm(*(int(v) for v in loads)) if loads.size else 1
     limit = (INT64_HEADROOM - 1) // max(1, scaling.max_gain * (n + m + 2), scaling.max_gain * int(instance.load.sum()))
     return max(1, min(lcm, limit))
