@@ -75,7 +75,8 @@ CP-SAT's memory (~5 KB per Boolean) is 0.25 GB here."""
 
 AUTO_PRICED_PAIRS = 2_000_000
 """From this many candidate pairs, ``auto`` solves unit-workload problems by ``pricing.py`` (a flow on a few
-candidate pairs, proven optimal over all of them by reduced costs) instead of the dense flow.
+candidate pairs, proven optimal over all of them by reduced costs) instead of the dense flow; the relaxation of the
+workload > 1 path is priced the same way from this size.
 
 Measured: 20000 × 5000 with 31 M pairs, 11.6 s and 0.76 GB against 27 s and 3.1 GB dense; below about a million
 pairs the dense flow is as fast or faster (1000 × 250: 0.09 s against 0.13 s)."""
