@@ -212,3 +212,26 @@ def test_explicit_paths_win_over_the_folder(tmp_path: Path) -> None:
     only_paths = run("solve", "--mentees", good, "--mentors", tmp_path / "r" / "mentors.csv", "-o", tmp_path / "n.csv")
     assert only_paths.returncode == 0, only_paths.stderr
     assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "n.csv").read_bytes()
+
+
+def test_no_answer_within_the_time_limit_is_exit_3_without_a_file(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    out = write(tmp_path, "m.csv", "keep me")
+    code = (
+        "import sys, dataclasses, numpy as np, mentormatch.match as m\n"
+        "from mentormatch.problem import Status\n"
+        "real = m.run_solver\n"
+        "def none_found(instance, *a, **k):\n"
+        "    sol = real(instance, *a, **k)\n"
+        "    return dataclasses.replace(sol, mentor_of=np.full(len(sol.mentor_of), -1), status=Status.NO_SOLUTION,\n"
+        "                               priority_sum=0, objective=0.0, priority_bound=None, objective_bound=None)\n"
+        "m.run_solver = none_found\n"
+        "from mentormatch.cli import main\n"
+        f"sys.argv = ['mentormatch', 'solve', {str(tmp_path / 'r')!r}, '-o', {str(out)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert_clean_failure(proc, 3)
+    assert "no answer was found within the time limit" in proc.stderr
+    assert out.read_text() == "keep me"

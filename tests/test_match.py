@@ -157,3 +157,14 @@ def test_strict_priorities_order_by_risk_on_the_medium_roster() -> None:
     risk = np.array([p.risk_level for p in roster.mentees])
     high_matched = lambda r: int((r.table["mentor_id"].notna().to_numpy() & (risk == "high")).sum())  # noqa: E731
     assert high_matched(result) >= high_matched(default)
+
+
+def test_progress_goes_through_the_callback_and_the_library_prints_nothing(capsys) -> None:
+    from mentormatch import read_roster
+
+    stages: list[tuple[str, float]] = []
+    problem = build_problem(read_roster("data/synthetic/small"), progress=lambda s, t: stages.append((s, t)))
+    solve(problem, progress=lambda s, t: stages.append((s, t)))
+    assert any(stage == "verifying" for stage, _ in stages)
+    assert all(t >= 0 for _, t in stages)
+    assert capsys.readouterr() == ("", "")
