@@ -168,3 +168,35 @@ def test_progress_goes_through_the_callback_and_the_library_prints_nothing(capsy
     assert any(stage == "verifying" for stage, _ in stages)
     assert all(t >= 0 for _, t in stages)
     assert capsys.readouterr() == ("", "")
+
+
+def test_unproven_answers_say_time_limit_only_where_room_was_left(monkeypatch) -> None:
+    import dataclasses
+
+    import mentormatch.match as match
+
+    mentors = (Mentor(id="B", age=35, gender="male", languages=("english",), capacity=1),
+               Mentor(id="C", age=35, gender="male", languages=("english",), capacity=1))
+    mentees = tuple(Mentee(id=f"A{k}", age=25, gender="male", languages=("english",), extremism_type="other")
+                    for k in range(3))
+    problem = build_problem(Roster(mentees=mentees, mentors=mentors))
+    real = match.run_solver
+
+    def stopped_early(instance, *args, **kwargs):  # a valid but unproven answer: only A0 placed
+        sol = real(instance, *args, **kwargs)
+        return dataclasses.replace(sol, mentor_of=np.array([0, -1, -1]), status=Status.FEASIBLE,
+                                   priority_sum=2, objective=float(problem.score[0, 0]), objective_bound=None)
+
+    monkeypatch.setattr(match, "run_solver", stopped_early)
+    result = solve(problem)
+    assert result.table["reason"].tolist()[1:] == ["time_limit", "time_limit"]
+
+    def full(instance, *args, **kwargs):
+        sol = real(instance, *args, **kwargs)
+        return dataclasses.replace(sol, status=Status.FEASIBLE, objective_bound=None)
+
+    monkeypatch.setattr(match, "run_solver", full)
+    result = solve(problem)
+    unmatched = result.unmatched
+    assert unmatched["reason"].tolist() == ["capacity"]
+    assert "not proven optimal" in unmatched["reason_detail"].iloc[0]

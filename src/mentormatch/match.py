@@ -133,7 +133,15 @@ def _reasons(
         return reason, detail
     allowed = problem.allowed[unmatched]
     n_allowed = allowed.sum(axis=1)
-    fits = (allowed & (problem.capacity[None, :] >= problem.workload[unmatched, None])).sum(axis=1)
+    workload = problem.workload[unmatched, None]
+    fits = (allowed & (problem.capacity[None, :] >= workload)).sum(axis=1)
+    matched = mentor_of >= 0
+    spare = problem.capacity - np.bincount(
+        mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
+    ).astype(np.int64)
+    # an allowed mentor still has room for this case: only a search stopped short leaves it unplaced
+    room_left = (allowed & (spare[None, :] >= workload)).any(axis=1)
+    unproven = "" if status is Status.OPTIMAL else " (the answer is not proven optimal; see the bound)"
     none_allowed = unmatched[n_allowed == 0]
     counts = rule_failures(problem.roster, problem.config, none_allowed, features=features)
     m = problem.shape[1]
@@ -153,17 +161,14 @@ def _reasons(
                 f"{int(n_allowed[k])} allowed mentors, but none has capacity for a workload of "
                 f"{int(problem.workload[i])}"
             )
-        elif status is not Status.OPTIMAL:
+        elif room_left[k] and status is not Status.OPTIMAL:
             reason[i] = "time_limit"
-            detail[i] = (
-                f"{int(n_allowed[k])} allowed mentors; the search stopped before proving this mentee could not "
-                "be placed"
-            )
+            detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"
         else:
             reason[i] = "capacity"
             detail[i] = (
                 f"{int(n_allowed[k])} allowed mentors, but their capacity went to higher-priority or "
-                "better-fitting cases"
+                f"better-fitting cases{unproven}"
             )
     return reason, detail
 
