@@ -305,14 +305,15 @@ def _total(parts: dict[str, np.ndarray], config: MatchConfig, out: np.ndarray | 
     total_weight = sum(w for w in weights if w > 0)
     shape = np.broadcast_shapes(*(p.shape for p in parts.values()))
     if out is None:
-        out = np.zeros(shape, dtype=np.float32)
-    else:
-        out[...] = 0
+        out = np.empty(shape, dtype=np.float32)
     term = np.empty(shape, dtype=np.float32)
+    first = True
     for name, w in zip(CRITERIA, weights):
         if w > 0:
-            np.multiply(parts[name], np.float32(w / total_weight), out=term)
-            out += term
+            np.multiply(parts[name], np.float32(w / total_weight), out=out if first else term)
+            if not first:
+                out += term
+            first = False
     return np.clip(out, 0, 1, out=out)
 
 
