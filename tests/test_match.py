@@ -200,3 +200,17 @@ def test_unproven_answers_say_time_limit_only_where_room_was_left(monkeypatch) -
     unmatched = result.unmatched
     assert unmatched["reason"].tolist() == ["capacity"]
     assert "not proven optimal" in unmatched["reason_detail"].iloc[0]
+
+
+def test_summary_counts_by_risk_and_capacity_without_ids() -> None:
+    from mentormatch import read_roster
+
+    roster = read_roster("data/synthetic/small")
+    result = solve(build_problem(roster))
+    text = result.summary()
+    for needle in ("matched by risk level: high", "capacity used:", "solver: ", "status: optimal", "score (0-100)"):
+        assert needle in text
+    assert result.capacity_used == int(sum(p.workload for p, m in zip(roster.mentees, result.table["mentor_id"])
+                                           if isinstance(m, str)))
+    ids = {p.id for p in roster.mentees} | {p.id for p in roster.mentors}
+    assert not any(i in text for i in ids)

@@ -99,9 +99,11 @@ def solve(
     verify_matching(roster, config, mentor_of, full_score)
 
     report("explaining unmatched mentees")
-    reason, detail = _reasons(problem, mentor_of, solution.status, features)
+    used_load = np.bincount(
+        mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
+    ).astype(np.int64)
+    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features)
     table = _table(problem, mentor_of, matched, parts, score, reason, detail)
-    used_load = np.bincount(mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1])
     return MatchResult(
         status=solution.status,
         table=table,
@@ -122,7 +124,7 @@ def solve(
 
 
 def _reasons(
-    problem: Problem, mentor_of: np.ndarray, status: Status, features
+    problem: Problem, mentor_of: np.ndarray, used_load: np.ndarray, status: Status, features
 ) -> tuple[np.ndarray, np.ndarray]:
     """A reason code and words for each unmatched mentee (PRODUCT.md section 6)."""
     n = len(mentor_of)
@@ -135,10 +137,7 @@ def _reasons(
     n_allowed = allowed.sum(axis=1)
     workload = problem.workload[unmatched, None]
     fits = (allowed & (problem.capacity[None, :] >= workload)).sum(axis=1)
-    matched = mentor_of >= 0
-    spare = problem.capacity - np.bincount(
-        mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
-    ).astype(np.int64)
+    spare = problem.capacity - used_load
     # an allowed mentor still has room for this case: only a search stopped short leaves it unplaced
     room_left = (allowed & (spare[None, :] >= workload)).any(axis=1)
     unproven = "" if status is Status.OPTIMAL else " (the answer is not proven optimal; see the bound)"
