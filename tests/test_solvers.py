@@ -410,7 +410,9 @@ def test_overflow_guards():
     with pytest.raises(ValueError, match=r"CP-SAT's float64 objective bound"):
         run_solver(large, "cpsat")
     with pytest.raises(SolverUnsuitable, match=r"float64.*use solver 'flow'"):
-        run_solver(large, "hungarian")
+        run_solver(replace(large, priority=np.arange(2**30, 2**30 + 10)), "hungarian")
+    # Equal priorities on a complete graph: scipy solves the weights as given, exactly, whatever the priority.
+    assert run_solver(large, "hungarian").priority_sum == 6 * 2**30
     loads = replace(large, load=np.full(10, 2, np.int64))
     sol = run_solver(loads, "auto")  # too large for CP-SAT's bound: auto takes the relaxation
     assert sol.solver == "relaxation" and sol.priority_sum == 2 * 2**30

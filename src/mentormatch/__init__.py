@@ -6,8 +6,11 @@ The steps, each a function (PRODUCT.md section 5)::
     problem = build_problem(roster, MatchConfig())     # scores, allowed mask, priorities, capacities
     result = solve(problem, solver="auto")             # exact where it can be, verified, with bound and gap
     write_matches(result, "matches.csv")               # one row per mentee, written atomically
+
+and, for people who bring their own matrices, ``assign(weights, capacity=..., maximize=...)``.
 """
 
+from .assign import Assignment, assign
 from .config import CRITERIA, MatchConfig, load_config
 from .encode import build_problem, criterion_parts
 from .io import read_roster, write_matches, write_roster
@@ -21,6 +24,7 @@ from .verify import MatchingBug, verify_matching
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assignment",
     "CRITERIA",
     "InputProblem",
     "MatchConfig",
@@ -30,6 +34,7 @@ __all__ = [
     "Roster",
     "RosterError",
     "Status",
+    "assign",
     "build_problem",
     "criterion_parts",
     "load_config",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,17 +37,23 @@ class Status(str, enum.Enum):
 class Instance:
     """An assignment problem as arrays: mentees are rows, mentors columns.
 
-    Maximise Σ priority over matched mentees first, then Σ weights over matched pairs, with each mentee matched at
-    most once, only on ``allowed`` pairs, and each mentor's Σ load ≤ capacity.
+    Maximise Σ priority over matched mentees first, then Σ weights over matched pairs (or minimise Σ weights when
+    ``maximize`` is False), with each mentee matched at most once, only on ``allowed`` pairs, and each mentor's
+    Σ load ≤ capacity.
 
     Attributes
     ----------
     weights : (n, m) float or int array
-        Secondary objective (maximised). Entries where ``allowed`` is False are never read for the answer.
+        Secondary objective. Entries where ``allowed`` is False are never read for the answer.
     allowed : (n, m) bool array
     priority : (n,) int64 array, ≥ 1
-    load : (n,) int64 array, ≥ 1
+    load : (n,) or (n, m) int64 array, ≥ 1
+        A mentee's workload, or per pair: the units of mentor j's capacity that mentee i takes (the generalised
+        assignment problem).
     capacity : (m,) int64 array, ≥ 0
+    maximize : bool
+        False: minimise Σ weights (Σ priority is still maximised first). Solvers only ever see maximising
+        instances: :func:`mentormatch.solvers.run_solver` negates the weights (see :meth:`maximising`).
     """
 
     weights: np.ndarray
@@ -55,6 +61,7 @@ class Instance:
     priority: np.ndarray
     load: np.ndarray
     capacity: np.ndarray
+    maximize: bool = True
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,6 +71,31 @@ class Instance:
     def unit_loads(self) -> bool:
         """True when every load is 1 (flow and Hungarian are exact only then)."""
         return bool(np.all(self.load == 1))
+
+    @property
+    def generalised(self) -> bool:
+        """True when ``load`` is per pair (n, m): the generalised assignment problem."""
+        return self.load.ndim == 2
+
+    def pair_load(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The load (int64) of each pair ``(rows[k], cols[k])``."""
+        if self.generalised:
+            return self.load[rows, cols].astype(np.int64)
+        return self.load[rows].astype(np.int64)
+
+    def row_load(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """The loads of mentees ``rows``, shaped to broadcast against their (r, m) block: (r, 1) or (r, m)."""
+        load = np.asarray(self.load[rows])
+        return load if self.generalised else load[:, None]
+
+    def maximising(self) -> Instance:
+        """This instance with weights to be maximised: itself, or a copy with the weights negated."""
+        if self.maximize:
+            return self
+        weights = self.weights
+        if weights.dtype.kind in "bu":  # negating bool or unsigned integers would wrap
+            weights = weights.astype(np.int64)
+        return replace(self, weights=np.negative(weights), maximize=True)
 
 
 @dataclass(frozen=True, eq=False)

@@ -53,9 +53,19 @@ import numbers
 import time
 from dataclasses import replace
 
+import numpy as np
+
 from mentormatch.problem import Instance, Progress, Solution, Status
 from mentormatch.solvers._check import check_solution
-from mentormatch.solvers._common import SolverBug, SolverUnsuitable, candidate_counts, validate_instance
+from mentormatch.solvers._common import (
+    SolverBug,
+    SolverUnsuitable,
+    candidate_counts,
+    answer_totals,
+    iter_candidate_blocks,
+    validate_instance,
+)
+from mentormatch.solvers._scaling import Scaling
 
 __all__ = [
     "SOLVER_NAMES", "SolverUnsuitable", "SolverBug", "run_solver", "check_solution", "AUTO_CPSAT_PAIRS",
@@ -142,26 +152,65 @@ def run_solver(
         raise ValueError(f"seed must be an integer in 0..2**31-1 (CP-SAT's random_seed), got {seed!r}")
     validate_instance(instance)
     start_time = time.perf_counter()
-    if solver == "auto":
-        solution = _auto(instance, time_limit=time_limit, seed=int(seed), progress=progress)
-    elif solver == "hungarian":
+    instance = _per_mentee_load(instance)
+    if solver == "hungarian":
         from mentormatch.solvers import hungarian
 
+        # The one method that takes a minimising instance itself (scipy's own ``maximize`` flag, no copy).
         solution = hungarian.solve(instance, progress=progress)
+        check_solution(instance, solution)
+        return replace(solution, seconds=time.perf_counter() - start_time)
+    work = instance.maximising()
+    if solver == "auto":
+        solution = _auto(work, time_limit=time_limit, seed=int(seed), progress=progress)
     elif solver == "flow":
         from mentormatch.solvers import flow
 
-        solution = flow.solve(instance, progress=progress)
+        solution = flow.solve(work, progress=progress)
     else:
-        from mentormatch.solvers import cpsat, relaxation
+        from mentormatch.solvers import cpsat
 
-        start = relaxation.solve(instance, improve_pairs=0)  # a warm start: relaxation and repair, no search
         wall, deterministic = _search_limits(time_limit)
-        solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=int(seed),
-                               progress=progress, hint=start.mentor_of)
-    check_solution(instance, solution)
+        solution = cpsat.solve(work, time_limit=wall, deterministic_limit=deterministic, seed=int(seed),
+                               progress=progress, hint=_warm_start(work))
+    check_solution(work, solution)
+    if work is not instance:
+        solution = _negated(solution)
+        check_solution(instance, solution)
     # ``seconds`` covers everything run for this answer, warm starts included.
     return replace(solution, seconds=time.perf_counter() - start_time)
+
+
+def _per_mentee_load(instance: Instance) -> Instance:
+    """A per-pair load that is the same on all of each mentee's candidate pairs is a per-mentee load: return the
+    instance with the 1-D load (so that flow and the transport relaxation can take it), else unchanged."""
+    if not instance.generalised:
+        return instance
+    n, m = instance.shape
+    load = np.ones(n, dtype=np.int64)
+    for rows, cols in iter_candidate_blocks(instance):
+        values = instance.load[rows, cols].astype(np.int64)
+        first = np.full(n, -1, dtype=np.int64)
+        first[rows[::-1]] = values[::-1]  # each row's first candidate load
+        if np.any(values != first[rows]) or np.any((load[rows] != 1) & (load[rows] != values)):
+            return instance
+        load[rows] = values
+    return replace(instance, load=load)
+
+
+def _warm_start(instance: Instance) -> np.ndarray:
+    """A feasible answer for CP-SAT to start from: the relaxation repaired (no search), or greedy per pair."""
+    from mentormatch.solvers import relaxation
+
+    if instance.generalised:
+        return relaxation.greedy(instance)
+    return relaxation.solve(instance, improve_pairs=0).mentor_of
+
+
+def _negated(solution: Solution) -> Solution:
+    """A solution of the negated (maximising) instance read back for the minimising one."""
+    bound = solution.objective_bound
+    return replace(solution, objective=-solution.objective, objective_bound=None if bound is None else -bound)
 
 
 WALL_SAFETY = (2.0, 5.0)
@@ -192,6 +241,14 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
         return flow.solve(instance, progress=progress)
     scaling = fit_scaling(instance)
     wall, deterministic = _search_limits(time_limit)
+    if instance.generalised:
+        start = _greedy_solution(instance, scaling)
+        if pairs > cpsat.MAX_PAIRS:
+            return replace(start, message=f"greedy answer: {pairs} candidate pairs are beyond CP-SAT's "
+                                          f"{cpsat.MAX_PAIRS}; the bound is the trivial one")
+        solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
+                               progress=progress, hint=start.mentor_of, scaling=scaling)
+        return start if solution.status is Status.NO_SOLUTION else solution
     if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
         return relaxation.solve(instance, time_limit=wall, seed=seed, progress=progress)
     start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
@@ -202,3 +259,20 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
     if solution.status is Status.NO_SOLUTION:
         return start
     return solution
+
+
+def _greedy_solution(instance: Instance, scaling: Scaling) -> Solution:
+    """The greedy answer as a ``feasible`` Solution with the trivial bounds (every mentee with a candidate pair
+    matched; then every one with its best weight), or ``optimal`` when it reaches them."""
+    from mentormatch.solvers import relaxation
+
+    mentor_of = relaxation.greedy(instance)
+    priority_sum, objective = answer_totals(instance, mentor_of)
+    priority_bound = max(priority_sum, scaling.priority_total)
+    objective_bound = None
+    if priority_bound == priority_sum:
+        objective_bound = max(objective, scaling.weight_bound(scaling.weight_high))
+    status = Status.OPTIMAL if objective_bound == objective else Status.FEASIBLE
+    return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
+                    priority_bound=priority_bound, objective_bound=objective_bound, solver="greedy", seconds=0.0,
+                    message="greedy answer with the trivial bounds")

@@ -18,7 +18,7 @@ def check_solution(instance: Instance, solution: Solution) -> None:
     The rules: ``mentor_of`` is an integer array with one entry per mentee, each ``-1`` or a mentor index; only
     allowed pairs; each mentor's Σ load ≤ capacity; ``priority_sum`` and ``objective`` equal the sums recomputed
     from the matching (Σ priority exactly, Σ weights to 1e-9 relative); bounds are not below what the answer
-    reaches; ``optimal`` has the priority part proven; ``no_solution`` matches nobody.
+    reaches (not above it when minimising); ``optimal`` has the priority part proven; ``no_solution`` matches nobody.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def check_solution(instance: Instance, solution: Solution) -> None:
         k = int(np.flatnonzero(forbidden)[0])
         raise SolverBug(f"{name}: mentee {rows[k]} is matched to mentor {cols[k]}, a pair that is not allowed")
     used = np.zeros(m, dtype=np.int64)
-    np.add.at(used, cols, instance.load[rows].astype(np.int64))
+    np.add.at(used, cols, instance.pair_load(rows, cols))
     over = used > instance.capacity
     if over.any():
         j = int(np.flatnonzero(over)[0])
@@ -82,6 +82,9 @@ def check_solution(instance: Instance, solution: Solution) -> None:
         if solution.priority_bound != priority_sum:
             raise SolverBug(f"{name}: objective_bound given although the priority part is not proven")
         slack = 1e-9 * max(1.0, abs(objective))
-        if solution.objective_bound < objective - slack:
-            raise SolverBug(f"{name}: objective_bound {solution.objective_bound!r} is below the objective "
+        # An upper bound when maximising, a lower bound when minimising.
+        beyond = objective - solution.objective_bound if instance.maximize else solution.objective_bound - objective
+        if beyond > slack:
+            side = "below" if instance.maximize else "above"
+            raise SolverBug(f"{name}: objective_bound {solution.objective_bound!r} is {side} the objective "
                             f"{objective!r}")

@@ -66,20 +66,28 @@ def validate_instance(instance: Instance) -> None:
         problems.append(f"weights: expected shape {(n, m)}, got {np.shape(weights)}")
     elif weights.dtype.kind not in "biuf":
         problems.append(f"weights: expected an integer or float dtype, got {weights.dtype}")
-    for name, size, low in (("priority", n, 1), ("load", n, 1), ("capacity", m, 0)):
+    for name, shapes, low in (("priority", [(n,)], 1), ("load", [(n,), (n, m)], 1), ("capacity", [(m,)], 0)):
         values = getattr(instance, name)
-        if not isinstance(values, np.ndarray) or values.shape != (size,):
-            problems.append(f"{name}: expected shape {(size,)}, got {np.shape(values)}")
+        if not isinstance(values, np.ndarray) or values.shape not in shapes:
+            expected = " or ".join(str(shape) for shape in shapes)
+            problems.append(f"{name}: expected shape {expected}, got {np.shape(values)}")
         elif values.dtype.kind not in "iu":
             problems.append(f"{name}: expected an integer dtype, got {values.dtype}")
-        elif size and int(values.min()) < low:
-            bad = int(np.flatnonzero(values < low)[0])
-            problems.append(f"{name}: every entry must be ≥ {low}; entry {bad} is {int(values[bad])}")
-        elif size and int(values.max()) > 2**40:
-            bad = int(np.argmax(values))
-            problems.append(f"{name}: entry {bad} is {int(values[bad])}, above the supported 2**40")
+        elif values.size and int(values.min()) < low:
+            bad = tuple(int(k) for k in np.argwhere(values < low)[0])
+            problems.append(f"{name}: every entry must be ≥ {low}; entry {_index(bad)} is {int(values[bad])}")
+        elif values.size and int(values.max()) > 2**40:
+            bad = np.unravel_index(int(np.argmax(values)), values.shape)
+            problems.append(f"{name}: entry {_index(bad)} is {int(values[bad])}, above the supported 2**40")
+    if not isinstance(instance.maximize, (bool, np.bool_)):
+        problems.append(f"maximize: expected a bool, got {type(instance.maximize).__name__}")
     if problems:
         raise ValueError("invalid instance: " + "; ".join(problems))
+
+
+def _index(index: tuple[int, ...]) -> str:
+    """``3`` for a 1-D index, ``[3, 4]`` for a 2-D one."""
+    return str(index[0]) if len(index) == 1 else f"[{', '.join(map(str, index))}]"
 
 
 def block_rows(m: int) -> int:
@@ -93,8 +101,7 @@ def candidate_mask(instance: Instance, rows: slice | np.ndarray = slice(None)) -
     Dropping the other allowed pairs (``load[i] > capacity[j]``, which includes every capacity-0 mentor) never
     changes an optimum: no feasible answer uses them. ``rows`` selects mentees (a slice or an index array).
     """
-    load = np.asarray(instance.load[rows])
-    return instance.allowed[rows] & (load[:, None] <= instance.capacity[None, :])
+    return instance.allowed[rows] & (instance.row_load(rows) <= instance.capacity[None, :])
 
 
 def candidate_counts(instance: Instance) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,9 @@ The model has one Boolean per candidate pair and nothing else::
 
     maximise   Σ gain[i, j] · x[i, j]                 gain = priority · big + w_int (see ``_scaling``)
     subject to Σ_j x[i, j] ≤ 1                        each mentee at most once
-               Σ_i load[i] · x[i, j] ≤ capacity[j]    each mentor's capacity
+               Σ_i load[i, j] · x[i, j] ≤ capacity[j] each mentor's capacity (load[i] when 1-D)
 
-Variables exist only for candidate pairs (allowed, and ``load[i] ≤ capacity[j]``); a mentor whose candidates'
+Variables exist only for candidate pairs (allowed, and the pair's load ≤ ``capacity[j]``); a mentor whose candidates'
 loads fit its capacity gets no capacity constraint. The model is written straight into CP-SAT's proto from numpy
 arrays, so no Python loop runs over pairs (loops run over mentees and mentors only).
 
@@ -134,7 +134,7 @@ def solve(
     _add_pair_variables(model, rows.size)
     # --- constraints
     _add_one_mentor_per_mentee(model, rows, instance.shape[0])
-    _add_mentor_capacity(model, rows, cols, instance.load, instance.capacity)
+    _add_mentor_capacity(model, cols, instance.pair_load(rows, cols), instance.capacity)
     # --- objective: maximise Σ gain · x
     _set_objective(model, gains)
     if hint is not None:
@@ -208,11 +208,9 @@ def _add_one_mentor_per_mentee(model: Any, rows: np.ndarray, n: int) -> None:
         model.proto.constraints.add().at_most_one.literals.extend(range(int(starts[i]), int(starts[i + 1])))
 
 
-def _add_mentor_capacity(model: Any, rows: np.ndarray, cols: np.ndarray, load: np.ndarray,
-                         capacity: np.ndarray) -> None:
-    """Each mentor's capacity: Σ load[i] · x[k] ≤ capacity[j] over the mentor's pairs, where it can bind."""
+def _add_mentor_capacity(model: Any, cols: np.ndarray, pair_load: np.ndarray, capacity: np.ndarray) -> None:
+    """Each mentor's capacity: Σ load · x[k] ≤ capacity[j] over the mentor's pairs k, where it can bind."""
     order = np.argsort(cols, kind="stable")
-    pair_load = load[rows].astype(np.int64)
     starts = np.searchsorted(cols[order], np.arange(capacity.size + 1))
     demand = np.bincount(cols, weights=pair_load, minlength=capacity.size)
     for j in np.flatnonzero(demand > capacity):

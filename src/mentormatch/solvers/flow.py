@@ -44,6 +44,9 @@ NAME = "flow"
 
 def require_unit_loads(name: str, instance: Instance) -> None:
     """Raise :class:`SolverUnsuitable` for solver ``name`` unless every workload is 1."""
+    if instance.generalised and not instance.unit_loads:
+        raise SolverUnsuitable(f"solver '{name}' cannot take a load per pair (the generalised assignment "
+                               f"problem); use solver 'cpsat' or 'auto'")
     if not instance.unit_loads:
         count = int(np.count_nonzero(instance.load != 1))
         raise SolverUnsuitable(

@@ -28,7 +28,7 @@ from mentormatch.solvers._common import (
     candidate_counts,
     candidate_mask,
 )
-from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
+from mentormatch.solvers._scaling import FLOAT_EXACT, MAX_INT_WEIGHT, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
 
 __all__ = ["solve", "MAX_MATRIX_BYTES"]
@@ -83,6 +83,14 @@ def solve(
     require_unit_loads(NAME, instance)
     clock = Clock(progress)
     n, m = instance.shape
+    complete = bool(instance.allowed.all())
+    if complete and n and m:
+        direct = _direct_matrix(instance)
+        if direct is not None:
+            clock.stage(f"{NAME}: solving the {direct.shape[0]} × {direct.shape[1]} matrix as given")
+            row_index, col_index = linear_sum_assignment(direct, maximize=instance.maximize)
+            return _answer(instance, row_index, _slot_mentors(instance)[col_index], clock)
+    instance = instance.maximising()
     scaling = fit_scaling(instance)
     # Reduced costs and potentials are sums along alternating paths of up to ~2 n entries.
     if scaling.combined_high * 4 >= FLOAT_EXACT:
@@ -92,7 +100,9 @@ def solve(
     mentees = np.flatnonzero(row_count > 0)
     slots = np.minimum(instance.capacity, column_count).astype(np.int64)
     slot_mentor = np.repeat(np.arange(m), slots)
-    width = slot_mentor.size + mentees.size
+    # Every gain is positive, so on a complete graph a best matching is also a largest one: scipy's rectangular
+    # answer (as many pairs as possible) is then optimal without "unmatched" columns.
+    width = slot_mentor.size + (0 if complete else mentees.size)
     size = mentees.size * width * 8
     if size > MAX_MATRIX_BYTES:
         raise SolverUnsuitable(f"solver '{NAME}' would build a {mentees.size} × {width} cost matrix "
@@ -114,8 +124,49 @@ def solve(
         raise SolverBug(f"{NAME}: scipy assigned an infinite (forbidden) entry")
     del cost
     matched = col_index < slot_mentor.size
-    mentor_of = np.full(n, -1, dtype=np.int64)
-    mentor_of[mentees[row_index[matched]]] = slot_mentor[col_index[matched]]
+    return _answer(instance, mentees[row_index[matched]], slot_mentor[col_index[matched]], clock)
+
+
+def _slot_mentors(instance: Instance) -> np.ndarray:
+    """The mentor of each capacity slot: mentor j repeated ``min(capacity[j], n)`` times."""
+    n = instance.shape[0]
+    return np.repeat(np.arange(instance.shape[1]), np.minimum(instance.capacity, n))
+
+
+def _direct_matrix(instance: Instance) -> np.ndarray | None:
+    """The weights themselves (or their slot columns) when scipy can solve them as given, else None.
+
+    On a complete graph (every pair allowed, every load 1) scipy's rectangular answer has as many pairs as
+    possible, which is what the priority part wants whenever it cannot choose *which* mentees are matched: every
+    priority equal, or at least as many slots as mentees (then everyone is matched). Without priority to fold in,
+    the weights need no integer scaling: integer weights within ±10**6 are exact in float64 sums, float weights
+    are solved in scipy's own float64 arithmetic (finer than the 1e-6 resolution of the scaled solvers).
+    Integer weights beyond ±10**6 and non-finite floats still raise, as :func:`fit_scaling` would.
+    """
+    n = instance.shape[0]
+    slot_count = int(np.minimum(instance.capacity, n).sum())
+    priority = instance.priority
+    if slot_count == 0 or not (slot_count >= n or int(priority.min()) == int(priority.max())):
+        return None
+    weights = instance.weights
+    if weights.dtype.kind in "biu":
+        if weights.size and max(abs(int(weights.min())), abs(int(weights.max()))) > MAX_INT_WEIGHT:
+            return None  # fit_scaling raises the error naming the entry
+    elif not np.isfinite(weights).all():
+        return None
+    size = n * slot_count * 8  # scipy works on a float64 copy
+    if size > MAX_MATRIX_BYTES:
+        raise SolverUnsuitable(f"solver '{NAME}' would build a {n} × {slot_count} cost matrix "
+                               f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'")
+    if np.all(np.minimum(instance.capacity, n) == 1):  # one slot per mentor: the matrix itself
+        return weights
+    return weights[:, _slot_mentors(instance)]
+
+
+def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock) -> Solution:
+    """The optimal Solution matching mentees ``rows`` to mentors ``cols``."""
+    mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
+    mentor_of[rows] = cols
     priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
     return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,

@@ -59,6 +59,7 @@ from mentormatch.solvers import cpsat
 from mentormatch.solvers._common import (
     Clock,
     SolverBug,
+    SolverUnsuitable,
     answer_totals,
     block_rows,
     candidate_counts,
@@ -67,7 +68,7 @@ from mentormatch.solvers._common import (
 from mentormatch.solvers._scaling import FLOAT_EXACT, INT64_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, transport
 
-__all__ = ["solve", "relax", "priority_relaxation", "repair", "Relaxation", "IMPROVE_PAIRS",
+__all__ = ["solve", "relax", "priority_relaxation", "repair", "greedy", "Relaxation", "IMPROVE_PAIRS",
            "IMPROVE_DETERMINISTIC_SECONDS", "WINDOW_DETERMINISTIC_SECONDS", "MAX_STALLED_WINDOWS"]
 
 NAME = "relaxation"
@@ -139,6 +140,9 @@ def solve(
     >>> sol.mentor_of.tolist(), sol.priority_sum, sol.objective, str(sol.status)
     ([0, 0, 1], 4, 12.0, 'optimal')
     """
+    if instance.generalised:
+        raise SolverUnsuitable(f"{NAME}: a load per pair (the generalised assignment problem) has no "
+                               f"transportation relaxation here; use solver 'cpsat'")
     clock = Clock(progress)
     scaling = scaling if scaling is not None else fit_scaling(instance)
     relaxed = relax(instance, scaling, clock, priced=priced)
@@ -264,19 +268,29 @@ def repair(instance: Instance, relaxed: Relaxation) -> np.ndarray:
     return mentor_of
 
 
+def greedy(instance: Instance) -> np.ndarray:
+    """A feasible answer (``mentor_of``) placed greedily: a warm start for CP-SAT, any loads (1-D or per pair)."""
+    mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
+    _place_greedily(instance, mentor_of, instance.capacity.astype(np.int64))
+    return mentor_of
+
+
 def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndarray) -> None:
-    """Place unmatched mentees one by one (priority high first, workload small first, index), in place."""
-    load = instance.load.astype(np.int64)
+    """Place unmatched mentees one by one (priority high first, workload small first, index), each with the
+    best-weighted mentor that still has room for it, in place. With a load per pair, "workload" is the
+    mentee's smallest load."""
     waiting = np.flatnonzero(mentor_of < 0)
-    order = waiting[np.lexsort((waiting, load[waiting], -instance.priority[waiting].astype(np.int64)))]
+    smallest = instance.row_load(waiting).min(axis=1, initial=np.iinfo(np.int64).max).astype(np.int64)
+    order = waiting[np.lexsort((waiting, smallest, -instance.priority[waiting].astype(np.int64)))]
     for i in order:
-        room = candidate_mask(instance, slice(i, i + 1))[0] & (residual >= load[i])
+        load = instance.row_load(slice(i, i + 1))[0].astype(np.int64)
+        room = candidate_mask(instance, slice(i, i + 1))[0] & (residual >= load)
         if not room.any():
             continue
         values = np.where(room, instance.weights[i].astype(np.float64), -np.inf)
         j = int(np.argmax(values))
         mentor_of[i] = j
-        residual[j] -= load[i]
+        residual[j] -= load[j] if load.size > 1 else load[0]
 
 
 def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.ndarray, window_pairs: int,
