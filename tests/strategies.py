@@ -14,7 +14,7 @@ from mentormatch.schema import EXTREMISM_TYPES, Exclusion, Mentee, Mentor, Roste
 
 __all__ = [
     "shapes", "masks", "weight_matrices", "instances", "tiny_instances", "unit_load_instances",
-    "mentees", "mentors", "rosters",
+    "assign_arguments", "mentees", "mentors", "rosters",
 ]
 
 WEIGHT_KINDS = ("small_int", "int", "float", "float32", "near_tie")
@@ -90,6 +90,36 @@ def unit_load_instances(max_rows: int = 10, max_cols: int = 6, **kwargs) -> st.S
 def tiny_instances(**kwargs) -> st.SearchStrategy:
     """At most 5 mentees × 3 mentors: small enough to enumerate every matching."""
     return instances(5, 3, **kwargs)
+
+
+@st.composite
+def assign_arguments(
+    draw: st.DrawFn,
+    max_rows: int = 5,
+    max_cols: int = 3,
+    *,
+    loads: tuple[str, ...] = ("none", "mentee", "pair"),
+    max_load: int = 3,
+    max_capacity: int = 4,
+    weight_kind: str | None = None,
+) -> dict:
+    """Keyword arguments for :func:`mentormatch.assign`: ``weights`` and any of ``capacity``, ``load`` (none,
+    per mentee or per pair, as ``loads`` allows), ``allowed``, ``priority`` (each omitted or given) and
+    ``maximize``."""
+    n, m = draw(shapes(max_rows, max_cols))
+    arguments: dict = {"weights": draw(weight_matrices((n, m), weight_kind)), "maximize": draw(st.booleans())}
+    if draw(st.booleans()):
+        arguments["capacity"] = draw(hnp.arrays(np.int64, m, elements=st.integers(0, max_capacity)))
+    kind = draw(st.sampled_from(loads))
+    if kind == "mentee":
+        arguments["load"] = draw(hnp.arrays(np.int64, n, elements=st.integers(1, max_load)))
+    elif kind == "pair":
+        arguments["load"] = draw(hnp.arrays(np.int64, (n, m), elements=st.integers(1, max_load)))
+    if draw(st.booleans()):
+        arguments["allowed"] = draw(masks((n, m)))
+    if draw(st.booleans()):
+        arguments["priority"] = draw(hnp.arrays(np.int64, n, elements=st.integers(1, 3)))
+    return arguments
 
 
 # Rosters: profiles built directly, no files.

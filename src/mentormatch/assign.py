@@ -199,7 +199,9 @@ def _describe(value: Any) -> str:
     """What was given, for an error message: the type, and the shape and dtype of an array."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
-    return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else f"a {type(value).__name__}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"{type(value).__name__} {value!r}"
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:

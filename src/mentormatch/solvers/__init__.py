@@ -210,7 +210,9 @@ def _warm_start(instance: Instance) -> np.ndarray:
 def _negated(solution: Solution) -> Solution:
     """A solution of the negated (maximising) instance read back for the minimising one."""
     bound = solution.objective_bound
-    return replace(solution, objective=-solution.objective, objective_bound=None if bound is None else -bound)
+    # ``0.0 - x`` rather than ``-x``: no answer's objective reads 0.0, not -0.0.
+    return replace(solution, objective=0.0 - solution.objective,
+                   objective_bound=None if bound is None else 0.0 - bound)
 
 
 WALL_SAFETY = (2.0, 5.0)

@@ -90,7 +90,7 @@ def solve(
             clock.stage(f"{NAME}: solving the {direct.shape[0]} × {direct.shape[1]} matrix as given")
             row_index, col_index = linear_sum_assignment(direct, maximize=instance.maximize)
             return _answer(instance, row_index, _slot_mentors(instance)[col_index], clock)
-    instance = instance.maximising()
+    original, instance = instance, instance.maximising()
     scaling = fit_scaling(instance)
     # Reduced costs and potentials are sums along alternating paths of up to ~2 n entries.
     if scaling.combined_high * 4 >= FLOAT_EXACT:
@@ -114,9 +114,10 @@ def solve(
     for b0 in range(0, mentees.size, step):
         rows = mentees[b0:b0 + step]
         mask = candidate_mask(instance, rows)[:, slot_mentor]
-        gains = scaling.gains(instance.priority[rows][:, None], instance.weights[rows][:, slot_mentor])
+        values = np.where(mask, instance.weights[rows][:, slot_mentor], 0)  # forbidden pairs may hold NaN
+        gains = scaling.gains(instance.priority[rows][:, None], values)
         cost[b0:b0 + rows.size, :slot_mentor.size] = np.where(mask, -gains.astype(np.float64), np.inf)
-        del mask, gains
+        del mask, values, gains
 
     clock.stage(f"{NAME}: solving")
     row_index, col_index = linear_sum_assignment(cost)
@@ -124,7 +125,7 @@ def solve(
         raise SolverBug(f"{NAME}: scipy assigned an infinite (forbidden) entry")
     del cost
     matched = col_index < slot_mentor.size
-    return _answer(instance, mentees[row_index[matched]], slot_mentor[col_index[matched]], clock)
+    return _answer(original, mentees[row_index[matched]], slot_mentor[col_index[matched]], clock)
 
 
 def _slot_mentors(instance: Instance) -> np.ndarray:
