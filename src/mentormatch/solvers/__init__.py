@@ -62,7 +62,7 @@ from mentormatch.solvers._common import (
     SolverUnsuitable,
     candidate_counts,
     answer_totals,
-    iter_candidate_blocks,
+    block_rows,
     validate_instance,
 )
 from mentormatch.solvers._scaling import Scaling
@@ -182,19 +182,21 @@ def run_solver(
 
 
 def _per_mentee_load(instance: Instance) -> Instance:
-    """A per-pair load that is the same on all of each mentee's candidate pairs is a per-mentee load: return the
+    """A per-pair load that is the same on all of each mentee's allowed pairs is a per-mentee load: return the
     instance with the 1-D load (so that flow and the transport relaxation can take it), else unchanged."""
     if not instance.generalised:
         return instance
     n, m = instance.shape
-    load = np.ones(n, dtype=np.int64)
-    for rows, cols in iter_candidate_blocks(instance):
-        values = instance.load[rows, cols].astype(np.int64)
-        first = np.full(n, -1, dtype=np.int64)
-        first[rows[::-1]] = values[::-1]  # each row's first candidate load
-        if np.any(values != first[rows]) or np.any((load[rows] != 1) & (load[rows] != values)):
+    load = np.ones(n, dtype=np.int64)  # a mentee without allowed pairs: any load will do
+    step = block_rows(m)
+    for r0 in range(0, n, step):
+        block = instance.load[r0:r0 + step].astype(np.int64)
+        allowed = instance.allowed[r0:r0 + step]
+        high = np.where(allowed, block, 0).max(axis=1, initial=0)
+        low = np.where(allowed, block, high[:, None]).min(axis=1) if m else high
+        if np.any(low != high):
             return instance
-        load[rows] = values
+        load[r0:r0 + step] = np.where(allowed.any(axis=1), high, 1)
     return replace(instance, load=load)
 
 
