@@ -839,3 +839,14 @@ def test_write_then_read_gives_the_same_roster(roster: Roster) -> None:
         again = {name: (Path(tmp) / name).read_bytes() for name in os.listdir(tmp)}
         write_roster(roster, tmp)
         assert again == {name: (Path(tmp) / name).read_bytes() for name in os.listdir(tmp)}
+
+
+@pytest.mark.parametrize("name", ["small", "medium", "coaches"])
+def test_read_profiles_equal_fully_validated_ones(name) -> None:
+    # read_roster builds profiles without pydantic's second validation; each must be exactly what validation
+    # gives for its own fields (same values and the same types: tuples, frozensets, ints, floats).
+    roster = read_roster(Path(__file__).parents[1] / "data" / "synthetic" / name)
+    for profile in (*roster.mentees, *roster.mentors, *roster.coaches, *roster.exclusions):
+        validated = type(profile).model_validate(dict(profile))
+        assert validated == profile
+        assert {k: type(v) for k, v in dict(validated).items()} == {k: type(v) for k, v in dict(profile).items()}

@@ -709,9 +709,10 @@ def read_roster(
     assert mentee_t is not None and mentor_t is not None  # noqa: S101 - no problems means both were read
 
     def build(table: _Table | None, model: Any) -> tuple[Any, ...]:
-        # Every value was checked above against the rules the model states; validating again costs little and
-        # keeps an invalid profile from ever being built.
-        return () if table is None else tuple(model.model_validate(row.values) for row in table.rows)
+        # Every value was parsed and checked above against the rules the model states, into the model's own types
+        # (a test compares this with full validation), so pydantic's second validation (0.4 s for 25 000 rows)
+        # is skipped.
+        return () if table is None else tuple(model.model_construct(**row.values) for row in table.rows)
 
     return Roster(
         mentees=build(mentee_t, Mentee),
