@@ -101,7 +101,17 @@ def candidate_mask(instance: Instance, rows: slice | np.ndarray = slice(None)) -
     Dropping the other allowed pairs (``load[i] > capacity[j]``, which includes every capacity-0 mentor) never
     changes an optimum: no feasible answer uses them. ``rows`` selects mentees (a slice or an index array).
     """
-    return instance.allowed[rows] & (instance.row_load(rows) <= instance.capacity[None, :])
+    load = instance.row_load(rows)
+    allowed = instance.allowed[rows]
+    if load.shape[1] == 1 and load.size and int(load.min()) == int(load.max()):
+        # One load for every row of the block (every load 1, typically): which mentors fit is one row of booleans.
+        fits = instance.capacity >= int(load[0, 0])
+        if fits.all():
+            view = allowed.view()
+            view.flags.writeable = False  # read-only, so that no caller can write into ``allowed`` through it
+            return view
+        return allowed & fits[None, :]
+    return allowed & (load <= instance.capacity[None, :])
 
 
 def candidate_counts(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
