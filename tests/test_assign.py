@@ -132,6 +132,16 @@ def test_matches_scipy_linear_sum_assignment(solver, shape, kind):
         assert a.status is Status.OPTIMAL and a.bound == a.objective and a.gap == 0.0
 
 
+def test_what_auto_picks_by_shape():
+    # Every pair allowed, loads 1, small: scipy on the weights; a forbidden pair or a load above 1: the flow or
+    # CP-SAT; per-pair loads: CP-SAT.
+    cost = np.arange(12).reshape(4, 3)
+    assert assign(cost, capacity=[2, 1, 1]).solver == "hungarian"
+    assert assign(cost, allowed=cost != 5).solver == "flow"
+    assert assign(cost, load=[1, 2, 1, 1], capacity=[2, 2, 2]).solver in ("cpsat", "relaxation")
+    assert assign(cost, load=np.arange(1, 13).reshape(4, 3) % 3 + 1, capacity=[3, 3, 3]).solver == "cpsat"
+
+
 def test_priority_first_when_minimising():
     # Minimising cost never drops a high-priority mentee to save cost.
     cost = np.array([[1, 1], [1000, 1000], [1, 1]])
@@ -145,7 +155,7 @@ def test_assignment_fields():
     assert isinstance(a, Assignment) and a.mentor_of.dtype == np.int64
     rows, cols = a.pairs()
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
-    assert a.priority_bound == a.priority_sum == 2 and a.seconds >= 0 and a.solver == "flow"
+    assert a.priority_bound == a.priority_sum == 2 and a.seconds >= 0 and a.solver == "hungarian"
     assert "status='optimal', matched=2/2" in repr(a)
 
 

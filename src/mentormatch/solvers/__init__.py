@@ -69,7 +69,7 @@ from mentormatch.solvers._scaling import Scaling
 
 __all__ = [
     "SOLVER_NAMES", "SolverUnsuitable", "SolverBug", "run_solver", "check_solution", "AUTO_CPSAT_PAIRS",
-    "AUTO_PRICED_PAIRS",
+    "AUTO_PRICED_PAIRS", "AUTO_HUNGARIAN_ENTRIES",
 ]
 
 SOLVER_NAMES = ("auto", "hungarian", "flow", "cpsat")
@@ -81,6 +81,16 @@ AUTO_CPSAT_PAIRS = 50_000
 Measured (``cpsat.py``): at 45 000 pairs CP-SAT proves or nearly proves workload-1–3 instances in 20 s; at 87 000
 it does not improve on its warm start in 30 s, while the relaxation's CP-SAT windows reach the priority bound.
 CP-SAT's memory (~5 KB per Boolean) is 0.25 GB here."""
+
+
+AUTO_HUNGARIAN_ENTRIES = 1_100_000
+"""``auto`` solves a problem with every pair allowed and every load 1 by ``hungarian`` (scipy on the weights as
+given, or on their capacity slots) up to this many mentee × slot entries.
+
+Measured (``benchmarks/results/assign_grid.md``, costs 0..1000): at 1000 × 1000 scipy takes 0.06 / 0.77 / 0.24 s
+on uniform / correlated / structured costs where the dense flow takes 0.64 / 0.78 / 0.59 s; at 2000 × 2000 it is
+0.27 / 6.2 / 1.1 s against ``flow-priced``'s 0.45 / 3.1 / 1.6 s, and beyond that ``flow-priced`` wins on every kind
+(4000 × 4000: 2.7 / 34 / 7.1 s against 1.2 / 7.9 / 2.6 s)."""
 
 
 AUTO_PRICED_PAIRS = 2_000_000
@@ -153,7 +163,7 @@ def run_solver(
     validate_instance(instance)
     start_time = time.perf_counter()
     instance = _per_mentee_load(instance)
-    if solver == "hungarian":
+    if solver == "hungarian" or (solver == "auto" and _auto_takes_hungarian(instance)):
         from mentormatch.solvers import hungarian
 
         # The one method that takes a minimising instance itself (scipy's own ``maximize`` flag, no copy).
@@ -179,6 +189,16 @@ def run_solver(
         check_solution(instance, solution)
     # ``seconds`` covers everything run for this answer, warm starts included.
     return replace(solution, seconds=time.perf_counter() - start_time)
+
+
+def _auto_takes_hungarian(instance: Instance) -> bool:
+    """``auto``'s first row: every pair allowed, every load 1, and at most :data:`AUTO_HUNGARIAN_ENTRIES` mentee ×
+    capacity-slot entries."""
+    n, m = instance.shape
+    if not n or not m or instance.generalised or not instance.unit_loads:
+        return False
+    slots = int(np.minimum(instance.capacity, n).sum())
+    return n * slots <= AUTO_HUNGARIAN_ENTRIES and bool(instance.allowed.all())
 
 
 def _per_mentee_load(instance: Instance) -> Instance:
