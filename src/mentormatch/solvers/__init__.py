@@ -2,35 +2,51 @@
 
 ``run_solver(instance, solver)`` solves an :class:`~mentormatch.problem.Instance` and returns a verified
 :class:`~mentormatch.problem.Solution`. The objective (PRODUCT.md section 4): maximise Σ priority over matched
-mentees first, then Σ weights over matched pairs; each mentee at most once, only allowed pairs, each mentor's
-Σ workload ≤ capacity.
+mentees first, then Σ weights over matched pairs (minimise them when ``instance.maximize`` is False); each mentee at
+most once, only allowed pairs, each mentor's Σ load ≤ capacity, with a load per mentee or per pair (the generalised
+assignment problem). Solvers maximise: a minimising instance reaches them with its weights negated, and its answer
+is read back (objective and bound negated) and checked again; ``hungarian`` alone takes it as it is, through
+scipy's own ``maximize`` flag, so that no copy of the matrix is made.
 
 ========== ============================================================ ==========================================
 solver     method                                                       takes
 ========== ============================================================ ==========================================
-hungarian  scipy ``linear_sum_assignment`` on capacity slots (dense)    workloads all 1, expanded matrix ≤ 2 GB
-flow       OR-Tools min-cost flow over the allowed pairs                workloads all 1
-cpsat      OR-Tools CP-SAT, one Boolean per candidate pair              any workloads, ≤ 2 M candidate pairs
+hungarian  scipy ``linear_sum_assignment``: the weights as given on a   loads all 1, expanded matrix ≤ 2 GB
+           complete graph (every pair allowed) when priority cannot
+           choose who is matched; else integer gains on capacity slots
+           with ``+inf`` for forbidden pairs and "unmatched" columns
+flow       OR-Tools min-cost flow over the allowed pairs                loads all 1
+cpsat      OR-Tools CP-SAT, one Boolean per candidate pair              any loads (per mentee or per pair),
+                                                                        ≤ 2 M candidate pairs
 auto       chosen by the problem's shape and size (table below)         anything
 ========== ============================================================ ==========================================
 
+A load per pair that is the same on all of each mentee's allowed pairs is read as a load per mentee first, so the
+exact polynomial methods take it.
+
 What ``auto`` picks (by shape and size only, never by timing; "candidate pairs" are allowed pairs whose mentee's
-workload fits the mentor's capacity):
+load fits the mentor's capacity):
 
 ========================================================== ===========================================================
 problem                                                     method (``Solution.solver``)
 ========================================================== ===========================================================
-every workload 1, < :data:`AUTO_PRICED_PAIRS` candidate     ``flow``: exact, polynomial, memory O(allowed pairs);
-pairs                                                       measured faster than ``hungarian`` from 100 × 25 up
-                                                            (1000 × 250: 29 ms vs 0.66 s) and equal below
-every workload 1, more candidate pairs                      ``flow-priced`` (``pricing.py``): the flow on a few
+every pair allowed, every load 1, ≤                         ``hungarian``: scipy on the weights (or their capacity
+:data:`AUTO_HUNGARIAN_ENTRIES` mentee × slot entries        slots) as given; fastest there (see the constant)
+every load 1, < :data:`AUTO_PRICED_PAIRS` candidate pairs   ``flow``: exact, polynomial, memory O(allowed pairs);
+                                                            measured faster than ``hungarian`` with its "unmatched"
+                                                            columns from 100 × 25 up (1000 × 250: 29 ms vs 0.66 s)
+every load 1, more candidate pairs                          ``flow-priced`` (``pricing.py``): the flow on a few
                                                             candidate pairs, proven optimal over every allowed pair
                                                             by reduced costs; exact, O(candidates) memory
-a workload above 1, ≤ :data:`AUTO_CPSAT_PAIRS` candidate     ``cpsat``, warm-started from the relaxation's repaired
-pairs                                                       answer; that answer itself (``relaxation``) when it already
+a load per pair (not per mentee)                            ``cpsat``, warm-started from a greedy answer; that answer
+                                                            (``greedy``, with the trivial bounds) when CP-SAT stops
+                                                            before finding one or the problem has more than
+                                                            ``cpsat.MAX_PAIRS`` candidate pairs
+a load above 1, ≤ :data:`AUTO_CPSAT_PAIRS` candidate pairs  ``cpsat``, warm-started from the relaxation's repaired
+                                                            answer; that answer itself (``relaxation``) when it already
                                                             reaches the relaxation's bound (proven optimal), or when
                                                             CP-SAT stops before finding any answer
-a workload above 1, more candidate pairs (or a combined     ``relaxation``: transportation-relaxation bound, repaired
+a load above 1, more candidate pairs (or a combined         ``relaxation``: transportation-relaxation bound, repaired
 objective too large for CP-SAT's float64 bound)             answer, CP-SAT on windows of the problem (large-
                                                             neighbourhood search; ``relaxation.py``); from
                                                             :data:`AUTO_PRICED_PAIRS` candidate pairs the
@@ -43,7 +59,7 @@ priority is exactly optimal, and Σ weights is within (k + k*) · 0.5 · 1e-6 ·
 pairs in the two answers); an optimal answer reports ``objective_bound == objective``. A ``feasible`` answer's
 bounds are valid outright (the rounding is added to them).
 
-Reproducibility: flow and Hungarian are deterministic; CP-SAT runs on one worker with ``random_seed=seed``, so the
+Reproducibility: flow, Hungarian and the greedy answer are deterministic; CP-SAT runs on one worker with ``random_seed=seed``, so the
 same input, solver and seed give the same answer whenever the search ends by proof or by a deterministic limit.
 """
 
