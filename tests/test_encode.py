@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mentormatch import encode as enc
+from mentormatch import synthetic_roster
 from mentormatch.config import CRITERIA, MatchConfig
 from mentormatch.encode import build_problem, criterion_parts, rule_failures
 from mentormatch.schema import Exclusion, Mentee, Mentor, Roster
@@ -153,19 +158,134 @@ def test_optional_rules_are_off_by_default_and_work_when_on() -> None:
 
 
 def test_score_matrix_is_float32_and_blocked_rows_agree() -> None:
-    from mentormatch import encode as enc
-
     roster = Roster(
         mentees=tuple(_mentee(id=f"A{i}", age=20 + i) for i in range(7)),
         mentors=tuple(_mentor(id=f"B{j}", age=30 + 3 * j) for j in range(3)),
     )
     whole = build_problem(roster)
-    saved = enc._PAIRS_PER_BLOCK
-    enc._PAIRS_PER_BLOCK = 4  # one row per block
-    try:
+    with _patched(_PAIRS_PER_BLOCK=4, _TABLE_PAIRS_PER_BLOCK=4):  # one row per block
         blocked = build_problem(roster)
-    finally:
-        enc._PAIRS_PER_BLOCK = saved
     assert whole.score.dtype == np.float32
     np.testing.assert_array_equal(whole.score, blocked.score)
     np.testing.assert_array_equal(whole.allowed, blocked.allowed)
+
+
+# The table method of build_problem against the reference formulas (_evaluate, _total), bit for bit.
+
+
+@contextmanager
+def _patched(**values):
+    """Set attributes of mentormatch.encode for the duration (hypothesis forbids the monkeypatch fixture)."""
+    saved = {name: getattr(enc, name) for name in values}
+    for name, value in values.items():
+        setattr(enc, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(enc, name, value)
+
+
+def _matrices(roster: Roster, config: MatchConfig, method: str, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    f = enc.encode(roster, config)
+    n, m = len(roster.mentees), len(roster.mentors)
+    score, allowed = np.zeros((n, m), np.float32), np.zeros((n, m), bool)
+    with ThreadPoolExecutor(workers) as pool:
+        scorer, step = enc._scorer(f, config, method, run=pool.map)
+        assert isinstance(scorer, enc._TableScorer if method == "tables" else enc._ReferenceScorer)
+        enc._score_blocks(scorer, step, score, allowed, None, 0.0, pool, workers)
+    return score, allowed
+
+
+KNOBS = {
+    "defaults": {},
+    "no leading code": {"_MAX_CODE": 1},
+    "lookup terms": {"_F32_TABLE_LIMIT": 0},
+    "no merges": {"_MERGE_LIMIT": 0},
+    "merge everything": {"_MERGE_LIMIT": 1 << 40},
+    "sparse vocabularies": {"_DENSE_VOCAB_LIMIT": 1},
+    "row blocks on two threads": {"_TABLE_PAIRS_PER_BLOCK": 1},
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(roster=rosters(), config=configs, knobs=st.sampled_from(sorted(KNOBS)))
+def test_table_method_equals_the_reference_formulas(roster: Roster, config: MatchConfig, knobs: str) -> None:
+    with _patched(**KNOBS[knobs]):
+        expected = _matrices(roster, config, "reference")
+        score, allowed = _matrices(roster, config, "tables", workers=2 if "threads" in knobs else 1)
+    np.testing.assert_array_equal(score, expected[0])
+    np.testing.assert_array_equal(allowed, expected[1])
+
+
+# rounding can lift the sum of the largest terms above 1: then the scores must be clipped as _total does
+CLIPPED = MatchConfig.model_validate({"weights": dict(zip(CRITERIA, [0.5, 1.0, 0.7] * 3))})
+
+
+@pytest.mark.parametrize("knobs", ["defaults", "no merges", "lookup terms"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_table_method_equals_the_reference_on_a_synthetic_roster(seed: int, knobs: str) -> None:
+    roster = synthetic_roster(300, 90, seed=seed)
+    assert enc._scorer(enc.encode(roster, CLIPPED), CLIPPED)[0].clip
+    with _patched(**KNOBS[knobs]):
+        _assert_table_method_equals_reference(roster)
+
+
+def _assert_table_method_equals_reference(roster: Roster) -> None:
+    for config in (
+        MatchConfig(),
+        MatchConfig.model_validate({"rules": {"min_availability_overlap": 9, "same_region": True, "min_score": 40}}),
+        MatchConfig.model_validate({"weights": {"language": 0, "availability": 0, "age": 5}, "rules": {"max_age_gap": 25}}),
+        CLIPPED,
+    ):
+        expected = _matrices(roster, config, "reference")
+        score, allowed = _matrices(roster, config, "tables")
+        np.testing.assert_array_equal(score, expected[0])
+        np.testing.assert_array_equal(allowed, expected[1])
+
+
+def test_leading_criteria_with_one_value_each() -> None:
+    # one pair: every criterion takes a single value, so no leading criterion needs a table
+    roster = Roster(mentees=(_mentee(),), mentors=(_mentor(),))
+    config = MatchConfig.model_validate({"weights": {"availability": 0}, "rules": {"min_availability_overlap": 0}})
+    scorer = enc._scorer(enc.encode(roster, config), config)[0]
+    assert scorer.partial is not None and not scorer.lead and not scorer.narrow
+    expected = _matrices(roster, config, "reference")
+    np.testing.assert_array_equal(_matrices(roster, config, "tables")[0], expected[0])
+
+
+def test_threaded_scoring_equals_single_threaded() -> None:
+    roster = synthetic_roster(400, 120, seed=3)
+    with _patched(_workers=lambda pairs: 1):
+        single = build_problem(roster)
+    with _patched(_workers=lambda pairs: 2, _TABLE_PAIRS_PER_BLOCK=1):  # one row per block, two threads
+        threaded = build_problem(roster)
+    np.testing.assert_array_equal(threaded.score, single.score)
+    np.testing.assert_array_equal(threaded.allowed, single.allowed)
+
+
+def test_large_tables_fall_back_to_the_reference_formulas() -> None:
+    roster = synthetic_roster(120, 40, seed=4)
+    tables = build_problem(roster)
+    with _patched(_TABLE_BUDGET=0, _TABLE_BUDGET_SHARE=0.0):
+        f = enc.encode(roster, MatchConfig())
+        assert isinstance(enc._scorer(f, MatchConfig())[0], enc._ReferenceScorer)
+        fallback = build_problem(roster)
+    np.testing.assert_array_equal(fallback.score, tables.score)
+    np.testing.assert_array_equal(fallback.allowed, tables.allowed)
+
+
+def test_a_worker_error_is_raised() -> None:
+    def fill(lo: int, hi: int, buffers: dict) -> None:
+        if lo == 3:
+            raise ValueError("boom")
+
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match="boom"):
+        enc._run_blocks(10, 1, fill, dict, lambda done: None, pool, 2)
+
+
+def test_empty_sides() -> None:
+    no_mentors = build_problem(Roster(mentees=(_mentee(),), mentors=()))
+    assert no_mentors.score.shape == no_mentors.allowed.shape == (1, 0)
+    no_mentees = build_problem(Roster(mentees=(), mentors=(_mentor(),)))
+    assert no_mentees.score.shape == (0, 1)
