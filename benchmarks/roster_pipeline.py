@@ -26,20 +26,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import hashlib
 import json
-import os
-import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # _measure lives beside this file
+    sys.path.insert(0, str(HERE))
+
+from _measure import machine, peak_rss_mb, rss_mb, run_json  # noqa: E402
 DEFAULT_OUTPUT = HERE / "results" / "roster_pipeline.md"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "mentormatch-bench"
 
@@ -86,24 +85,6 @@ def roster_folder(cache: Path, size: str, variant: str) -> Path:
 # The measured part, run in a fresh subprocess per size and variant.
 
 
-def _rss_mb(field: str) -> float | None:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _peak_rss_mb() -> float:
-    peak = _rss_mb("VmHWM")
-    if peak is None:  # ru_maxrss is in kB on Linux, bytes on macOS
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return peak
-
-
 def _preload_backends() -> None:
     """Import the solver backends up front, so that their import time is not counted as solving."""
     for name in ("ortools.graph.python.min_cost_flow", "ortools.sat.python.cp_model", "scipy.optimize"):
@@ -117,7 +98,7 @@ def worker(folder: Path, repeats: int, solver: str, time_limit: float) -> dict:
     from mentormatch import MatchConfig, build_problem, read_roster, solve, write_matches
 
     _preload_backends()
-    baseline = _rss_mb("VmRSS") or 0.0
+    baseline = rss_mb("VmRSS") or 0.0
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "matches.csv"
@@ -149,7 +130,7 @@ def worker(folder: Path, repeats: int, solver: str, time_limit: float) -> dict:
                 }
             )
             del roster, problem, result
-    return {"runs": runs, "peak_rss_mb": _peak_rss_mb(), "baseline_rss_mb": baseline}
+    return {"runs": runs, "peak_rss_mb": peak_rss_mb(), "baseline_rss_mb": baseline}
 
 
 def measure(folder: Path, repeats: int, solver: str, time_limit: float, timeout: float) -> dict:
@@ -158,51 +139,11 @@ def measure(folder: Path, repeats: int, solver: str, time_limit: float, timeout:
         sys.executable, str(Path(__file__).resolve()), "--worker", str(folder),
         "--repeats", str(repeats), "--solver", solver, "--time-limit", str(time_limit),
     ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"exit {done.returncode}: {tail}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json(command, timeout)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Report.
-
-
-def machine() -> dict[str, str]:
-    import numpy
-    import ortools
-    import pandas
-    import scipy
-
-    import mentormatch
-
-    cpu = platform.processor() or platform.machine()
-    ram = "?"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="ascii") as info:
-            kb = next(int(line.split()[1]) for line in info if line.startswith("MemTotal:"))
-            ram = f"{kb / 1024**2:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "ram": ram,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "mentormatch": mentormatch.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pandas.__version__,
-        "ortools": ortools.__version__,
-    }
 
 
 def _seconds(t: float) -> str:
