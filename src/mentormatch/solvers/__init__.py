@@ -59,8 +59,9 @@ priority is exactly optimal, and Σ weights is within (k + k*) · 0.5 · 1e-6 ·
 pairs in the two answers); an optimal answer reports ``objective_bound == objective``. A ``feasible`` answer's
 bounds are valid outright (the rounding is added to them).
 
-Reproducibility: flow, Hungarian and the greedy answer are deterministic; CP-SAT runs on one worker with ``random_seed=seed``, so the
-same input, solver and seed give the same answer whenever the search ends by proof or by a deterministic limit.
+Reproducibility: flow, Hungarian and the greedy answer are deterministic; CP-SAT runs on one worker with
+``random_seed=seed``, so the same input, solver and seed give the same answer whenever the search ends by proof or
+by a deterministic limit.
 """
 
 from __future__ import annotations
