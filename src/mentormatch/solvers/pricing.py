@@ -7,38 +7,56 @@ bypass arc per mentee (stay unmatched) and a capacity arc per mentor — with on
 load 1 and ``L = 1`` it is exactly ``flow.py``'s network and its answer a matching: :func:`solve` (``flow-priced``).
 With larger loads it is the transportation relaxation whose optimum bounds ``relaxation.py``'s answers.
 
-1. **Candidates.** Each mentee's ``k`` best mentors by weight, and for each mentor the best mentee (per-unit
-   priority first) of every block of rows, so that unpopular mentors get arcs too; chosen a block of rows at a
-   time with ``np.argpartition``, never sorting the matrix.
-2. **Sparse solve.** OR-Tools ``SimpleMinCostFlow`` on the candidate arcs; every arc's flow is read back.
+1. **Scans.** Everything that looks at all candidate pairs is one pass over the weights in row blocks of ~1 M
+   pairs (:class:`_Scanner`), a few float32 and bool operations per pair and nothing sorted. Per block it forms
+   ``y = w · f[i] + a[j] − b[i]`` in float32 (``f = L / load``; ``a`` and ``b`` the potentials in weight units,
+   centred), each term widened by a bound on the float32 rounding so that a violator always shows ``y > 0``
+   (:meth:`_Scanner.scan` derives it); only pairs with ``y > 0`` are priced exactly, in int64. The same pass
+   picks new candidate pairs (:class:`_Picks`):
+
+   * **row side:** each mentee's :data:`ADD_PER_ROW` largest ``y`` above ``−window`` (:data:`NEAR_WINDOW` of the
+     weight range): its violators and near-violators, since a pair just short of violating is often a violator
+     after the next solve, and taking it now saves a round; each violating mentee's largest exact violator joins
+     in any case;
+   * **column side:** each mentor with room left in the flow takes its best rows by ``y``, about twice its room
+     plus its share of the mentees left unmatched. This fills the mentors that the mentees' own choices leave
+     empty, which is what settles Σ priority in a round or two when many mentees want the same mentors.
+
+   The first scan (no potentials yet) ranks by per-unit priority, then weight: each mentee's ``k`` best mentors
+   (:data:`DEFAULT_K`) and each mentor's ``INITIAL_COLUMN_FACTOR · capacity + 1`` best mentees.
+2. **Sparse solve.** OR-Tools ``SimpleMinCostFlow`` on the candidate arcs. Once pricing has settled (fewer than
+   :data:`SETTLED_ROWS` of the mentees violate), the solve takes the reduced costs under the last potentials and
+   holds fixed the bypass and capacity arcs they price more than :data:`FIX_FACTOR` weight ranges out of play:
+   the same optimum, without the ``priority · big`` extremes that make OR-Tools' cost scaling slow (measured
+   2–4 times faster). Whether the fixing was right is proven in step 3 like any flow; if not, the network is
+   solved again as it is.
 3. **Potentials.** OR-Tools exposes none. They are shortest-path distances from the sink in the residual graph of
-   the optimal flow (which has no negative cycle), computed by a vectorised label-correcting Bellman–Ford in int64
-   over the residual arc arrays (under 0.1 s for 10**6 arcs: each sweep touches only the arcs leaving nodes
-   whose label just fell, where scipy's Bellman–Ford sweeps every arc). The flow is checked (capacities, each
-   mentee's supply conserved) and every residual arc is checked to have reduced cost ``cost + π(tail) − π(head) ≥
-   0``: the certificate that the flow is optimal on the candidate arcs. Nothing here assumes unit capacities.
-4. **Pricing.** A pass over the full mask, in row blocks, computes the reduced cost ``−unit_gain(i, j) + π(i) −
-   π(j)`` of every candidate pair whose arc carries no flow (with flow 0 its forward residual arc exists in the
-   full network), exactly: int64, or float64 when every term is an integer below 2**53 (then ``L / load[i]`` must
-   be an integer, so no rounding is needed). A mentor without arcs takes the sink's potential (its capacity arc is
-   unused: price 0). None negative: the potentials are feasible for the full network, so the flow is optimal over
-   all candidate pairs. Otherwise each mentee's :data:`ADD_PER_ROW` most negative pairs join the candidates. If the
-   flow is still optimal with them (label-correcting from the current potentials settles quickly: no negative
-   cycle), the new labels are the new potentials and pricing runs again; otherwise the enlarged network is solved
-   (step 2).
+   the optimal flow, computed by a vectorised label-correcting Bellman–Ford in int64 over the residual arc arrays
+   (each sweep touches only the arcs leaving nodes whose label just fell). The flow is checked (capacities, each
+   mentee's supply conserved) and every residual arc is checked to have reduced cost ``cost + π(tail) − π(head)
+   ≥ 0``: the certificate that the flow is optimal on the candidate arcs. A mentor without arcs takes the sink's
+   potential (its capacity arc is unused: price 0). Nothing here assumes unit capacities.
+4. **Pricing.** A scan under these potentials; a candidate pair off the network is a violator when its reduced
+   cost ``−unit_gain(i, j) + π(i) − π(j)`` is negative (pairs in the network are covered by step 3). None: the
+   potentials are feasible for the full network, so the flow is optimal over all candidate pairs. Otherwise the
+   picked pairs join. Once settled, if the flow is still optimal with them (label-correcting from the current
+   potentials settles quickly: no negative cycle), the new labels are the new potentials and pricing runs again;
+   otherwise the network is solved again (step 2), first dropping the arcs without flow priced more than
+   :data:`PRUNE_FACTOR` weight ranges above zero, but only when the sparse optimum rose since the last pruning.
 
-Candidates only grow, so the sparse optimum never falls and the loop ends; after :data:`MAX_ROUNDS` pricing
-passes, or once the candidates pass :data:`MAX_CANDIDATE_FRACTION` of all candidate pairs, the engine gives up and
-its caller solves the dense network instead (exact, heavier), saying why in ``Solution.message``.
+Arcs with flow are never pruned, so the sparse optimum never falls; it rises between prunings, and without pruning
+the candidates only grow, so the loop ends. After :data:`MAX_ROUNDS` pricing scans, or once the candidates pass
+:data:`MAX_CANDIDATE_FRACTION` of all candidate pairs, the engine gives up and its caller solves the dense network
+instead (exact, heavier), saying why in ``Solution.message``.
 
-Memory: besides the instance, one block of rows at a time (a few arrays of ~4 M entries) and O(candidate pairs)
-for the network (OR-Tools ~80 bytes per arc, the arc arrays ~100 bytes), not the dense flow's O(allowed pairs).
-Measured on 2 cores, fresh processes: the synthetic roster at 20000 × 5000 (31 M candidate pairs, float32 scores,
-workloads set to 1) takes 11–13 s at a peak RSS of 0.76 GB (0.6 GB of it the instance), 6 pricing passes and
-5 flow solves ending on 0.52 M candidate pairs, where the dense ``flow.solve`` takes 26–28 s and 3.1 GB; 5000 ×
-1000 with popular mentors, 1.3 s and 0.29 GB against 2.9 s and 0.58 GB. The same roster with its own workloads
-(2037 of 2) as ``relaxation.py``'s bound: 6 pricing passes and 5 flow solves on 0.52 M of 29.7 M candidate pairs,
-13 s, where the dense relaxation took ~35 s and a peak RSS of 3.2 GB (the whole ``auto`` run: 0.82 GB).
+Memory: besides the instance, one block's few arrays (~1 M entries each) and O(candidate pairs) for the network
+(OR-Tools ~80 bytes per arc, the arc arrays ~100 bytes), not the dense flow's O(allowed pairs).
+
+Measured on 2 shared cores, each run in a fresh process (``benchmarks/pricing_probe.py``; medians):
+capacitated 5000 × 1000, tight capacity, structured-popular costs: 0.55 s and 74 MB extra, where the dense
+min-cost flow takes 1.66 s and 480 MB and capacity slots with ``lap`` 3.0 s (``benchmarks/results/assign_grid.md``);
+the synthetic roster at 20000 × 5000 (unit workloads, 31 M candidate pairs): about 4–6 s ending on ~0.19 M candidate
+pairs, where the dense flow takes 26–28 s and 3.1 GB.
 """
 
 from __future__ import annotations
@@ -49,25 +67,49 @@ from dataclasses import dataclass
 import numpy as np
 
 from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, answer_totals, block_rows, candidate_mask
-from mentormatch.solvers._scaling import FLOAT_EXACT, INT64_HEADROOM, MAX_INT_WEIGHT, Scaling, fit_scaling
+from mentormatch.solvers._common import Clock, SolverBug, answer_totals
+from mentormatch.solvers._scaling import INT64_HEADROOM, MAX_INT_WEIGHT, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, require_unit_loads
 
-__all__ = ["solve", "priced_transport", "unit_gains", "Priced", "DEFAULT_K", "ADD_PER_ROW", "MAX_ROUNDS",
-           "MAX_CANDIDATE_FRACTION", "REPAIR_WORK"]
+__all__ = ["solve", "priced_transport", "unit_gains", "Priced", "DEFAULT_K", "INITIAL_COLUMN_FACTOR", "ADD_PER_ROW",
+           "NEAR_WINDOW", "SETTLED_ROWS", "PRUNE_FACTOR", "FIX_FACTOR", "SAMPLE_STRIDE", "SCAN_ENTRIES",
+           "EXACT_LIMIT", "MAX_ROUNDS", "MAX_CANDIDATE_FRACTION", "REPAIR_WORK", "CERTIFY_WORK"]
 
 NAME = "flow-priced"
 
-DEFAULT_K = 8
-"""Candidate mentors per mentee in the first round."""
-ADD_PER_ROW = 16
-"""At most this many of a mentee's most negative reduced-cost pairs join the candidates per round."""
+DEFAULT_K = 2
+"""Candidate mentors per mentee in the first scan (its ``k`` best by weight)."""
+INITIAL_COLUMN_FACTOR = 2
+"""In the first scan each mentor also gets its ``INITIAL_COLUMN_FACTOR · capacity + 1`` best mentees."""
+ADD_PER_ROW = (3, 8)
+"""Pairs a mentee adds per scan, its largest ``y`` above ``−window`` (before pricing has settled, after)."""
+NEAR_WINDOW = (0.01, 0.05)
+"""The window below zero, as a fraction of the weight range (before pricing has settled, after)."""
+SETTLED_ROWS = 0.5
+"""Pricing has settled once fewer than this fraction of the mentees in play violate: from then on the wider
+window applies, solves fix arcs and arcs are pruned."""
+PRUNE_FACTOR = 0.05
+"""Once settled, arcs without flow priced more than this many weight ranges above zero leave the network."""
+FIX_FACTOR = 20
+"""Once settled, solves hold fixed the bypass and capacity arcs priced more than this many weight ranges from
+zero."""
+SAMPLE_STRIDE = 16
+"""Every this-many-th row sets the column side's thresholds, every this-many-th entry of a row its row-side cut."""
+SCAN_ENTRIES = 1 << 20
+"""Pairs per block of a scan (~1 M: the block's few float32 and bool arrays stay in cache between operations)."""
+EXACT_LIMIT = 1 << 14
+"""A block with more flagged pairs prices exactly only the row side's picks among them (they hold each flagged
+row's largest); once that confirms a violator the block's count is the filter's, an upper bound reported as "at
+most"."""
 MAX_ROUNDS = 30
-"""Pricing passes before the dense flow answers instead."""
+"""Pricing scans before the dense flow answers instead."""
 MAX_CANDIDATE_FRACTION = 0.25
 """Above this fraction of all candidate pairs the dense flow answers instead (it is then not much larger)."""
 REPAIR_WORK = 2
 """Relaxations per residual arc spent on re-proving the flow after pairs join, before solving again instead."""
+CERTIFY_WORK = 40
+"""Relaxations per arc spent on the potentials of a flow solved with fixed arcs (they take about 5–15) before
+solving the network again as it is."""
 
 
 def solve(
@@ -90,9 +132,9 @@ def solve(
     progress : callable, optional
         ``progress(stage, elapsed)`` at each stage and pricing round (candidates, violators, repairs).
     k : int
-        Candidate mentors per mentee in the first round (≥ 1).
+        Candidate mentors per mentee in the first scan (≥ 1).
     max_rounds : int
-        Pricing passes over the allowed pairs before falling back to the dense flow (≥ 1).
+        Pricing scans before falling back to the dense flow (≥ 1).
 
     Returns
     -------
@@ -180,47 +222,57 @@ def priced_transport(
     label : str
         Names the caller in progress messages and errors.
     k, max_rounds : int
-        Candidate mentors per mentee in the first round; pricing passes before giving up.
+        Candidate mentors per mentee in the first scan; pricing scans before giving up.
 
     Returns
     -------
     Priced
         ``flow`` holds every pair arc with flow and the exact optimum ``gain`` (the negated cost), like
-        ``flow.transport``; ``None`` after ``max_rounds`` passes or when the candidates grow past
+        ``flow.transport``; ``None`` after ``max_rounds`` scans or when the candidates grow past
         :data:`MAX_CANDIDATE_FRACTION` of all candidate pairs (``message`` says which).
     """
     model = _Model(instance=instance, scaling=scaling, multiplier=int(multiplier), label=label,
                    in_play=np.zeros(instance.shape[0], dtype=bool))
+    scanner = _Scanner(model)
     clock.stage(f"{label}: choosing candidates (k={k})")
-    rows, cols, total_pairs = _initial_candidates(model, k)
-    model.in_play[rows] = True  # every mentee with a candidate pair has one among its k best
-    clock.stage(f"{label}: solving the flow on {rows.size} of {total_pairs} candidate pairs")
-    sparse = _solve_sparse(model, rows, cols)
-    solves = 1
+    first = scanner.initial(k)
+    model.in_play[:] = first.in_play
+    total_pairs = first.total
+    clock.stage(f"{label}: solving the flow on {first.rows.size} of {total_pairs} candidate pairs")
+    sparse = _solve_sparse(model, first.rows, first.cols)
+    solves, settled, pruned_at = 1, False, None
     for round_ in range(1, max_rounds + 1):
         clock.stage(f"{label}: round {round_}: pricing")
-        new_rows, new_cols, violators = _price(model, sparse)
-        clock.stage(f"{label}: round {round_}: {violators} pairs with negative reduced cost")
-        if violators == 0:
+        found = scanner.scan(sparse, settled)
+        count = f"{'at most ' if found.approximate else ''}{found.violators}"
+        clock.stage(f"{label}: round {round_}: {count} pairs with negative reduced cost")
+        if found.violators == 0:
             message = (f"proven optimal by pricing: {_count(round_, 'round')}, {_count(solves, 'flow solve')}, "
                        f"{sparse.rows.size} of {total_pairs} candidate pairs")
             return Priced(flow=sparse.transport(), message=message, candidates=sparse.rows.size)
         if round_ == max_rounds:
             reason = f"pricing did not settle in {_count(max_rounds, 'round')}"
             break
-        size = sparse.rows.size + new_rows.size
+        size = sparse.rows.size + found.rows.size
         if size > MAX_CANDIDATE_FRACTION * total_pairs:
             reason = f"the candidates grew to {size} of {total_pairs} pairs in {_count(round_, 'round')}"
             break
-        kept = _extend(model, sparse, new_rows, new_cols)
+        settled = found.violating_rows < SETTLED_ROWS * max(1, int(model.in_play.sum()))
+        kept = _extend(model, sparse, found.rows, found.cols) if settled else None
         if kept is not None:
             sparse = kept
             clock.stage(f"{label}: round {round_}: the flow stays optimal on {size} candidate pairs")
-        else:
-            clock.stage(f"{label}: round {round_}: solving the flow on {size} candidate pairs")
-            sparse = _solve_sparse(model, np.concatenate([sparse.rows, new_rows]),
-                                   np.concatenate([sparse.cols, new_cols]))
-            solves += 1
+            continue
+        rows, cols = np.concatenate([sparse.rows, found.rows]), np.concatenate([sparse.cols, found.cols])
+        if settled and (pruned_at is None or sparse.gain > pruned_at):
+            pruned_at = sparse.gain
+            keep = np.concatenate([_keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit),
+                                   np.ones(found.rows.size, dtype=bool)])
+            rows, cols = rows[keep], cols[keep]
+        clock.stage(f"{label}: round {round_}: solving the flow on {rows.size} candidate pairs")
+        sparse = _solve_sparse(model, rows, cols, guide=sparse.potential if settled else None,
+                               fix_margin=FIX_FACTOR * scanner.unit)
+        solves += 1
     return Priced(flow=None, message=reason, candidates=sparse.rows.size)
 
 
@@ -249,51 +301,359 @@ class _Model:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Step 1: candidates.
+# Step 1 and 4: scans over every candidate pair.
 
 
-def _initial_candidates(model: _Model, k: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each mentee's ``k`` best mentors by weight, and each mentor's best mentee by per-unit gain in every block of
-    rows; as int32 ``(rows, cols)`` without duplicates (row-major order), and the number of all candidate pairs."""
-    instance = model.instance
-    n, m = instance.shape
-    step = block_rows(m)
-    found_rows, found_cols = [], []
-    total = 0
-    # Per-unit priority rank, 0 = lowest (with every load 1: the priority's rank).
-    per_unit = instance.priority.astype(np.float64) * model.multiplier / instance.load.astype(np.float64)
-    level = np.unique(per_unit, return_inverse=True)[1].astype(np.int32)
-    for r0 in range(0, n, step):
-        r1 = min(n, r0 + step)
-        mask = candidate_mask(instance, slice(r0, r1))
-        total += int(np.count_nonzero(mask))
-        block = instance.weights[r0:r1]
-        if block.dtype.kind != "f":
-            block = block.astype(np.float64)
-        # Mentee side: the k smallest of −weight (a small kth keeps argpartition fast when many values tie).
-        cost = np.where(mask, -block, np.inf)
-        del block
-        if k < m:
-            pick = np.argpartition(cost, k - 1, axis=1)[:, :k]
+@dataclass(frozen=True)
+class _Found:
+    """What a scan found: new candidate pairs ``(rows, cols)`` (int32, unique, row-major, none already in the
+    network), the number of violators (exact unless ``approximate``: then an upper bound) and of mentees with
+    one. The first scan also reports ``in_play`` (mentees with a candidate pair) and ``total`` candidate pairs."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    violators: int = 0
+    violating_rows: int = 0
+    approximate: bool = False
+    in_play: np.ndarray | None = None
+    total: int = 0
+
+
+class _Scanner:
+    """Passes over the (n, m) weights in row blocks (steps 1 and 4 of the module docstring).
+
+    Set up once per transport: which pairs are candidates (``allowed``, and ``load[i] ≤ capacity[j]``, folded into
+    the column terms when that only excludes whole mentors), the per-row factor ``f = L / load``, and, after the
+    first scan, the weight range (``unit``, in integer-weight units) that scales the windows and margins.
+    """
+
+    def __init__(self, model: _Model) -> None:
+        instance, scaling = model.instance, model.scaling
+        self.model = model
+        self.n, self.m = n, m = instance.shape
+        self.weights = instance.weights
+        self.allowed = instance.allowed
+        self.load = instance.load.astype(np.int64)
+        self.capacity = instance.capacity.astype(np.int64)
+        self.factor = model.multiplier / self.load.astype(np.float64)
+        self.scaled_rows = bool(np.any(self.factor != 1.0))
+        # |w| ≤ MAX_INT_WEIGHT / scale on every candidate pair (integer weights: scale 1), with 1 % to spare.
+        self.w_max = 1.01 * MAX_INT_WEIGHT / scaling.scale
+        smallest = int(self.load.min()) if n else 1
+        self.usable = self.capacity >= smallest  # mentors that can hold some mentee
+        # A per-pair mask is needed only when a pair is forbidden or some usable mentor cannot hold some load.
+        self.fits_all = n == 0 or not self.usable.any() or int(self.load.max()) <= int(self.capacity[self.usable].min())
+        self.all_allowed = bool(self.allowed.all())
+        self.dtype: type = np.float32
+        self.step = max(1, SCAN_ENTRIES // max(m, 1))
+        self.unit = 1.0
+
+    def _mask(self, rows: slice, cols: slice | np.ndarray = slice(None)) -> np.ndarray | None:
+        """Candidate pairs among ``rows`` × ``cols`` (bool), or None when every pair with a usable mentor is one."""
+        if self.all_allowed and self.fits_all:
+            return None
+        mask = self.allowed[rows][:, cols]
+        if not self.fits_all:
+            mask = mask & (self.load[rows][:, None] <= self.capacity[cols][None, :])
+        return mask
+
+    def _values(self, rows: slice, col_term: np.ndarray, row_term: np.ndarray,
+                cols: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """``y = w · f + col_term − row_term`` in the working type for ``rows`` × ``cols`` (a fresh array).
+
+        Off the candidate pairs ``y`` is meaningless (forbidden pairs may hold NaN or ±inf): every use ANDs the
+        mask into its comparison or masks the few values it reads.
+        """
+        block = self.weights[rows][:, cols]
+        with np.errstate(invalid="ignore", over="ignore"):
+            if block.dtype == self.dtype and not self.scaled_rows:
+                y = np.add(block, col_term[cols][None, :])
+            else:
+                y = block.astype(self.dtype)
+                if self.scaled_rows:
+                    y *= self.factor[rows][:, None].astype(self.dtype)
+                y += col_term[cols][None, :]
+            y -= row_term[rows][:, None]
+        return y
+
+    def _masked(self, values: np.ndarray, rows: slice, cols: slice | np.ndarray) -> np.ndarray:
+        """``values`` (of ``rows`` × ``cols``) with ``−inf`` off the candidate pairs."""
+        mask = self._mask(rows, cols)
+        return values if mask is None else np.where(mask, values, self.dtype(-np.inf))
+
+    def _columns(self, picks: _Picks, want: np.ndarray, col_term: np.ndarray, row_term: np.ndarray) -> None:
+        """Give ``picks`` its column side, wanting ``want[j]`` rows of column ``j``, with thresholds from every
+        SAMPLE_STRIDE-th row."""
+        columns = np.flatnonzero(want > 0)
+        if columns.size:
+            rows = slice(0, self.n, SAMPLE_STRIDE)
+            picks.set_columns(want, self._masked(self._values(rows, col_term, row_term, columns), rows, columns))
+
+    def initial(self, k: int) -> _Found:
+        """The first scan: each mentee's ``k`` best mentors and each mentor's ``INITIAL_COLUMN_FACTOR · capacity + 1``
+        best mentees (capacity in units of the smallest load), by per-unit priority first, then weight; also which
+        mentees have a candidate pair, how many pairs there are, and the weight range (sampled)."""
+        n, m = self.n, self.m
+        in_play = np.zeros(n, dtype=bool)
+        if n == 0 or m == 0:
+            return _Found(rows=np.zeros(0, np.int32), cols=np.zeros(0, np.int32), in_play=in_play)
+        per_unit = self.model.instance.priority.astype(np.float64) * self.factor
+        level = np.unique(per_unit, return_inverse=True)[1].astype(np.float64)
+        span = 2.0 * self.w_max * float(self.factor.max()) + 1.0
+        self.dtype = np.float32 if span * (level.max() + 1) < 2.0**100 else np.float64
+        col_term = np.where(self.usable, 0.0, -np.inf).astype(self.dtype)
+        row_term = (-level * span).astype(self.dtype)
+        want = np.where(self.usable, INITIAL_COLUMN_FACTOR * -(-self.capacity // self.load.min()) + 1, 0)
+        picks = _Picks(k=k, floor=float(np.finfo(self.dtype).min))
+        self._columns(picks, want, col_term, row_term)
+        unusable = np.flatnonzero(~self.usable)
+        total = 0
+        low, high = np.inf, -np.inf
+        for r0 in range(0, n, self.step):
+            rows = slice(r0, min(n, r0 + self.step))
+            mask = self._mask(rows)
+            if mask is None:
+                counts = np.full(rows.stop - r0, m - unusable.size)
+            else:
+                counts = np.count_nonzero(mask, axis=1) - np.count_nonzero(mask[:, unusable], axis=1)
+            total += int(counts.sum())
+            in_play[rows] = counts > 0
+            sample = (slice(r0, rows.stop, SAMPLE_STRIDE), slice(None, None, SAMPLE_STRIDE))
+            values = self._masked(self.weights[sample].astype(np.float64), sample[0], sample[1])
+            values = values[np.isfinite(values) & self.usable[sample[1]][None, :]]
+            if values.size:
+                low, high = min(low, float(values.min())), max(high, float(values.max()))
+            picks.add(r0, self._values(rows, col_term, row_term), mask)
+        if high > low:
+            self.unit = (high - low) * self.model.scaling.scale
+        rows, cols = picks.result(n, m)
+        return _Found(rows=rows, cols=cols, in_play=in_play, total=total)
+
+    def scan(self, sparse: _Sparse, settled: bool) -> _Found:
+        """Price every candidate pair under ``sparse``'s potentials (step 4) and pick new candidates (step 1).
+
+        The float32 filter is rigorous. With ``f = L / load[i]`` the per-unit gain is
+        ``U = ⌈(p[i] · big + w_int) · f⌉ < (p[i] · big + w · s + 1/2) · f + 1`` (``s`` the scale, ``w_int =
+        rint(w · s)``), so a violator (``U + π(j) − π(i) ≥ 1``) has ``w · f + a[j] − b[i] > 0`` with
+        ``a[j] = (π(j) − c) / s`` and ``b[i] = (π(i) − p[i] · big · f − f / 2 − c) / s`` for any centre ``c``.
+        That sum computed in float32 (terms rounded to float32, then three roundings) errs by less than
+        ``2**-22 · (|w · f| + |a[j]| + |b[i]|)``; raising ``a[j]`` by ``2**-21 · |a[j]|`` and lowering ``b[i]`` by
+        ``2**-21 · (|b[i]| + w_max · f)`` (and by the float64 error of forming ``b``) absorbs it, so every violator
+        has float32 ``y > 0``. Flagged pairs are then priced exactly in int64.
+        """
+        model, scaling = self.model, self.model.scaling
+        n, m = self.n, self.m
+        potential = sparse.potential
+        empty = np.zeros(0, np.int32)
+        if n == 0 or m == 0:
+            return _Found(rows=empty, cols=empty)
+        in_play = model.in_play
+        priority = model.instance.priority.astype(np.int64)
+        if np.all(self.factor == np.rint(self.factor)):  # π(i) − p · big · f exact in int64
+            row_int = potential[:n] - priority * scaling.big * self.factor.astype(np.int64)
+            centre = int(np.median(row_int[in_play])) if in_play.any() else 0
+            row = (row_int - centre).astype(np.float64)
+            row_error = np.abs(row) * 2.0**-52
         else:
-            pick = np.broadcast_to(np.arange(m), cost.shape)
-        within = np.broadcast_to(np.arange(r1 - r0)[:, None], pick.shape)
-        keep = mask[within, pick]
-        found_rows.append((within[keep] + r0).astype(np.int32))
-        found_cols.append(pick[keep].astype(np.int32))
-        # Mentor side: the block's best mentee for each mentor, by per-unit priority first, then weight.
-        levels = np.where(mask, level[r0:r1, None], -1)
-        cost[levels < levels.max(axis=0)] = np.inf
-        del levels
-        best = cost.argmin(axis=0)
-        keep = mask[best, np.arange(m)]
-        found_rows.append((best[keep] + r0).astype(np.int32))
-        found_cols.append(np.flatnonzero(keep).astype(np.int32))
-        del cost, mask
-    if not found_rows:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32), total
-    keys = np.unique(np.concatenate(found_rows).astype(np.int64) * m + np.concatenate(found_cols))
-    return (keys // m).astype(np.int32), (keys % m).astype(np.int32), total
+            centre = int(np.median(potential[:n][in_play])) if in_play.any() else 0
+            big_part = priority * float(scaling.big) * self.factor
+            row = (potential[:n] - centre).astype(np.float64) - big_part
+            row_error = (np.abs(row) + big_part) * 2.0**-50
+        row = (row - self.factor / 2.0) / scaling.scale
+        row = row - (np.abs(row) + self.w_max * self.factor) * 2.0**-21 - row_error / scaling.scale
+        col = (potential[n:n + m] - centre).astype(np.float64) / scaling.scale
+        col = col + np.abs(col) * 2.0**-21
+        largest = max(np.abs(col).max(), np.abs(row[in_play]).max(initial=0.0), self.w_max * self.factor.max())
+        self.dtype = np.float32 if largest < 2.0**100 else np.float64
+        col_term = np.where(self.usable, col, -np.inf).astype(self.dtype)
+        row_term = np.where(in_play, row, np.inf).astype(self.dtype)
+
+        # Pairs in the network are not priced: without flow they are certified (reduced cost ≥ 0), with flow their
+        # forward arc is full or certified.
+        order = np.argsort(sparse.rows, kind="stable")
+        net_rows, net_cols = sparse.rows[order].astype(np.int64), sparse.cols[order].astype(np.int64)
+        # The column side: a mentor with room left takes about twice its room in rows, plus its share of twice the
+        # units left unmatched.
+        spare = self._spare(sparse)
+        share = -(-2 * self._unplaced(sparse) // max(1, int(np.count_nonzero(spare))))
+        picks = _Picks(k=ADD_PER_ROW[settled], floor=-NEAR_WINDOW[settled] * self.unit / scaling.scale)
+        self._columns(picks, np.where(spare > 0, 2 * spare + 2 + share, 0), col_term, row_term)
+        violators = violating_rows = 0
+        approximate = False
+        for r0 in range(0, n, self.step):
+            r1 = min(n, r0 + self.step)
+            y = self._values(slice(r0, r1), col_term, row_term)
+            mask = self._mask(slice(r0, r1))
+            lo, hi = np.searchsorted(net_rows, [r0, r1])
+            y[net_rows[lo:hi] - r0, net_cols[lo:hi]] = -np.inf
+            with np.errstate(invalid="ignore"):
+                flagged = y > 0
+            if mask is not None:
+                flagged &= mask
+            count = int(np.count_nonzero(flagged))
+            rows, cols, values = picks.add(r0, y, mask)
+            if count == 0:
+                continue
+            # The row side's entries above zero are flagged, and hold each flagged row's largest entry; often they
+            # are all of them. Beyond EXACT_LIMIT, a violator among them settles that there are violators, and the
+            # filter's count (an upper bound) is reported.
+            above = values > 0
+            if count > EXACT_LIMIT or np.count_nonzero(above) == count:
+                rows, cols = rows[above], cols[above]
+            else:
+                rows, cols = _where(flagged)
+                rows = rows + r0
+            slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
+            exact = slack > 0
+            if count > EXACT_LIMIT and exact.any():
+                approximate = True
+                violators += count
+                violating_rows += int(np.count_nonzero(flagged.any(axis=1)))
+            else:
+                if count > EXACT_LIMIT:  # no violator among them: price every flagged pair
+                    rows, cols = _where(flagged)
+                    rows = rows + r0
+                    slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
+                    exact = slack > 0
+                violators += int(np.count_nonzero(exact))
+                violating_rows += np.unique(rows[exact]).size
+            if exact.any():  # each violating row's largest exact violator joins whatever the float32 ranking says
+                picks.force(_best_per_group(rows[exact], cols[exact], slack[exact], rows[exact],
+                                            np.ones(n, np.int64), m))
+        rows, cols = picks.result(n, m)
+        return _Found(rows=rows, cols=cols, violators=violators, violating_rows=violating_rows,
+                      approximate=approximate)
+
+    def _unplaced(self, sparse: _Sparse) -> int:
+        """Units that ``sparse``'s flow sends through bypass arcs (mentees left unmatched)."""
+        network = sparse.network
+        bypass = (network.head == self.n + self.m) & (network.tail < self.n)
+        return int(network.flow[bypass].sum())
+
+    def _spare(self, sparse: _Sparse) -> np.ndarray:
+        """Units of capacity each usable mentor has left in ``sparse``'s flow."""
+        n, m = self.n, self.m
+        network = sparse.network
+        pairs = sparse.rows.size
+        used = np.bincount(network.head[:pairs] - n, weights=network.flow[:pairs], minlength=m).astype(np.int64)
+        return np.where(self.usable, np.maximum(self.capacity - used, 0), 0)
+
+
+class _Picks:
+    """New candidate pairs collected over the blocks of one scan (step 1 of the module docstring).
+
+    Row side: each row's ``k`` largest ``y`` at or above ``floor``; a row with many such entries (judged from every
+    :data:`SAMPLE_STRIDE`-th one) is first cut at the smaller of the maxima of two disjoint strided samples (about
+    ``2 · SAMPLE_STRIDE`` entries lie above it), so no row is ever sorted.
+    Column side (:meth:`set_columns`): each column ``j`` with ``want[j] > 0`` takes its ``want[j]`` largest ``y``,
+    looked for among the entries at or above a threshold set from every :data:`SAMPLE_STRIDE`-th row. Blocks hold
+    ``−inf`` where a pair is not a new candidate.
+    """
+
+    def __init__(self, k: int, floor: float) -> None:
+        self.k = k
+        self.floor = floor
+        self.want = np.zeros(0, np.int64)
+        self.columns = np.zeros(0, np.int64)
+        self.threshold = np.zeros(0)
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.column_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.forced: list[np.ndarray] = []
+
+    def set_columns(self, want: np.ndarray, sample: np.ndarray) -> None:
+        """The column side: ``want[j]`` rows of column ``j``. ``sample`` is ``y`` of every SAMPLE_STRIDE-th row
+        at the columns with ``want > 0``; each threshold is the ``⌈2 · want / SAMPLE_STRIDE⌉``-th largest sampled
+        value (at least ``floor``), with about ``2 · want`` entries of the full column above it."""
+        columns = np.flatnonzero(want > 0)
+        if columns.size == 0 or sample.shape[0] == 0:
+            return
+        rank = np.minimum(-(-2 * want[columns] // SAMPLE_STRIDE), sample.shape[0])
+        depth = int(rank.max())
+        top = -np.partition(-sample, depth - 1, axis=0)[:depth] if depth < sample.shape[0] else sample
+        top = -np.sort(-top, axis=0)
+        self.want, self.columns = want, columns
+        self.threshold = np.full(want.size, np.inf)
+        self.threshold[columns] = np.maximum(top[rank - 1, np.arange(columns.size)].astype(np.float64), self.floor)
+
+    def add(self, r0: int, y: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Collect the picks of the block ``y`` whose first row is ``r0`` (``mask``: its candidate pairs, None for
+        all); return the row side's entries of the block (absolute rows, columns, values), which hold each row's
+        largest entry whenever that is above the floor."""
+        half = SAMPLE_STRIDE // 2
+        kind = y.dtype.type
+        with np.errstate(invalid="ignore"):
+            samples = []
+            for start in (0, half):
+                sample = y[:, start::SAMPLE_STRIDE]
+                if mask is not None:
+                    sample = np.where(mask[:, start::SAMPLE_STRIDE], sample, kind(-np.inf))
+                samples.append(sample)
+            cut = np.full(y.shape[0], self.floor)
+            crowded = sum(np.count_nonzero(sample >= self.floor, axis=1) for sample in samples) * half > 2 * self.k
+            # The smaller of two disjoint samples' maxima: about 2 · SAMPLE_STRIDE entries of the row lie above it.
+            highest = np.minimum(*(sample[crowded].max(axis=1, initial=-np.inf) for sample in samples))
+            cut[crowded] = np.maximum(cut[crowded], highest)
+            cut = cut.astype(kind)
+            # A column side over many columns shares one extraction with the row side: entries at or above the
+            # row's cut or the column's threshold. Over a few columns it looks at those columns only.
+            wide = 4 * self.columns.size > y.shape[1]
+            if wide:
+                taken = y >= np.minimum(cut[:, None], self.threshold.astype(kind)[None, :])
+            else:
+                taken = y >= cut[:, None]
+            if mask is not None:
+                taken &= mask
+            rows, cols = _where(taken)
+            values = y[rows, cols]
+            rows = rows + r0
+            if wide:
+                by_column = values >= self.threshold[cols]
+                self.column_parts.append((rows[by_column], cols[by_column], values[by_column].astype(float)))
+                by_row = values >= cut[rows - r0]
+                rows, cols, values = rows[by_row], cols[by_row], values[by_row]
+            self.parts.append((rows, cols, values.astype(float)))
+            if self.columns.size and not wide:
+                sub = y[:, self.columns]
+                hits = sub >= self.threshold[self.columns].astype(kind)[None, :]
+                if mask is not None:
+                    hits &= mask[:, self.columns]
+                hit_rows, at = _where(hits)
+                self.column_parts.append((hit_rows + r0, self.columns[at], sub[hit_rows, at].astype(float)))
+        return self.parts[-1]
+
+    def force(self, keys: np.ndarray) -> None:
+        """Pairs (keys ``row · m + col``) that join whatever their rank."""
+        self.forced.append(keys)
+
+    def result(self, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The picks as unique int32 ``(rows, cols)`` in row-major order."""
+        keys = list(self.forced)
+        if self.parts:
+            rows, cols, values = (np.concatenate(part) for part in zip(*self.parts))
+            keys.append(_best_per_group(rows, cols, values, rows, np.full(n, self.k, np.int64), m))
+        if self.column_parts:
+            rows, cols, values = (np.concatenate(part) for part in zip(*self.column_parts))
+            keys.append(_best_per_group(rows, cols, values, cols, self.want, m))
+        if not keys:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        unique = np.unique(np.concatenate(keys))
+        return (unique // m).astype(np.int32), (unique % m).astype(np.int32)
+
+
+def _where(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a C-contiguous 2-D bool block, by its flat indices (several times faster)."""
+    return np.divmod(np.flatnonzero(block), block.shape[1])
+
+
+def _best_per_group(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, group: np.ndarray,
+                    limit: np.ndarray, m: int) -> np.ndarray:
+    """Keys ``row · m + col`` of the ``limit[g]`` largest values in each group ``g`` (ties by position)."""
+    order = np.lexsort((-values, group))
+    group = group[order]
+    start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(group.size) - np.repeat(start, np.diff(np.r_[start, group.size]))
+    keep = order[rank < limit[group]]
+    return rows[keep].astype(np.int64) * m + cols[keep]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -350,11 +710,23 @@ class _Sparse:
                          units=units[used].copy(), gain=self.gain)
 
 
-def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray) -> _Sparse:
-    """Solve the network over the candidate pairs ``(rows, cols)`` with OR-Tools; potentials from its residual
-    graph by label-correcting from the sink."""
-    from ortools.graph.python import min_cost_flow
+def _keep_after_pruning(sparse: _Sparse, limit: float) -> np.ndarray:
+    """Which of ``sparse``'s pair arcs stay: those with flow, and those priced at most ``limit`` above zero."""
+    network, potential = sparse.network, sparse.potential
+    pairs = sparse.rows.size
+    reduced = network.cost[:pairs] + potential[network.tail[:pairs]] - potential[network.head[:pairs]]
+    return (network.flow[:pairs] > 0) | (reduced <= limit)
 
+
+def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray, guide: np.ndarray | None = None,
+                  fix_margin: float = 0.0) -> _Sparse:
+    """Solve the network over the candidate pairs ``(rows, cols)`` with OR-Tools; potentials from its residual
+    graph by label-correcting from the sink.
+
+    With ``guide`` (potentials of an earlier network), OR-Tools gets the reduced costs and the arcs fixed that
+    ``guide`` prices more than ``fix_margin`` out of play (step 2 of the module docstring); when the certificate
+    then fails, the network is solved again as it is.
+    """
     instance, label = model.instance, model.label
     n, m = instance.shape
     sink = n + m
@@ -371,36 +743,93 @@ def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray) -> _Sparse:
     capacity = np.concatenate([load[rows], load[mentees],
                                np.minimum(instance.capacity[mentors], total).astype(np.int64)])
     cost = np.concatenate([-model.gains(rows, cols), np.zeros(mentees.size + mentors.size, np.int64)])
-    flow = np.zeros(tail.size, np.int64)
-    gain = 0
-    if tail.size:
-        network = min_cost_flow.SimpleMinCostFlow()
-        network.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), capacity, cost)
-        network.set_nodes_supplies(np.append(mentees, sink).astype(np.int32),
-                                   np.append(load[mentees], -total).astype(np.int64))
-        _check_status(network.solve(), min_cost_flow, label)
-        flow = np.asarray(network.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64)
-        gain = -int(network.optimal_cost())
-        del network
-    arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
-    potential = np.full(num_nodes, _UNREACHED, dtype=np.int64)
-    potential[sink] = 0
-    if not _relax(potential, np.array([sink]), *arcs.residual()):
+    supply = np.zeros(num_nodes, np.int64)
+    supply[mentees] = load[mentees]
+    supply[sink] = -total
+    if guide is not None and tail.size:
+        flow = _fixed_flow(tail, head, capacity, cost, supply, guide, fix_margin, rows.size, label)
+        if flow is not None:
+            arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
+            sparse = _certify_flow(model, rows, cols, arcs, max_work=CERTIFY_WORK * arcs.tail.size + 64)
+            if sparse is not None:
+                return sparse
+    arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost,
+                    flow=_or_tools(tail, head, capacity, cost, supply, label))
+    sparse = _certify_flow(model, rows, cols, arcs)
+    if sparse is None:
         raise SolverBug(f"{label}: the residual graph has a negative cycle; the sparse flow is not optimal")
-    sparse = _certified(model, rows, cols, arcs, potential)
-    if sparse.gain != gain:
-        raise SolverBug(f"{label}: the flow's gain {sparse.gain} differs from OR-Tools' optimum {gain}")
     return sparse
+
+
+def _fixed_flow(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray,
+                guide: np.ndarray, margin: float, pairs: int, label: str) -> np.ndarray | None:
+    """An optimal flow of the network with reduced costs under ``guide`` and bypass arcs priced above ``margin``
+    held empty, capacity arcs priced below ``−margin`` held full; None when OR-Tools refuses it."""
+    reduced = cost + guide[tail] - guide[head]
+    others = np.arange(tail.size) >= pairs
+    empty = others & (reduced > margin)
+    full = others & (reduced < -margin)
+    supply = supply.copy()
+    np.add.at(supply, tail[full], -capacity[full])
+    np.add.at(supply, head[full], capacity[full])
+    free = ~(empty | full)
+    flow = _or_tools(tail[free], head[free], capacity[free], reduced[free], supply, label, strict=False)
+    if flow is None:
+        return None
+    result = np.zeros(tail.size, np.int64)
+    result[free] = flow
+    result[full] = capacity[full]
+    return result
+
+
+def _or_tools(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray,
+              label: str, strict: bool = True) -> np.ndarray | None:
+    """OR-Tools' optimal flow on these arcs and node supplies; with ``strict`` False, None instead of an error
+    when it reports anything but OPTIMAL."""
+    from ortools.graph.python import min_cost_flow
+
+    if tail.size == 0:
+        return np.zeros(0, np.int64)
+    network = min_cost_flow.SimpleMinCostFlow()
+    network.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), capacity, cost)
+    nodes = np.flatnonzero(supply)
+    network.set_nodes_supplies(nodes.astype(np.int32), supply[nodes])
+    status = network.solve()
+    if not strict and status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
+        return None
+    _check_status(status, min_cost_flow, label)
+    flow = np.asarray(network.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64)
+    if int(np.dot(cost, flow)) != int(network.optimal_cost()):
+        raise SolverBug(f"{label}: the flow's cost differs from OR-Tools' optimum")
+    return flow
+
+
+def _certify_flow(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network,
+                  max_work: int | None = None) -> _Sparse | None:
+    """Potentials for the flow on ``arcs`` by label-correcting from the sink, checked by :func:`_certified`; None
+    when the labels do not settle (a negative cycle), and with ``max_work`` (a flow solved with fixed arcs) also
+    when they take more relaxations than that or leave a node with residual arcs unreached."""
+    n, m = model.instance.shape
+    potential = np.full(n + m + 1, _UNREACHED, dtype=np.int64)
+    potential[n + m] = 0
+    r_tail, r_head, r_cost = arcs.residual()
+    if not _relax(potential, np.array([n + m]), r_tail, r_head, r_cost, max_work=max_work):
+        return None
+    reached = potential != _UNREACHED
+    if max_work is not None and not np.all(reached[r_tail] & reached[r_head]):
+        return None
+    return _certified(model, rows, cols, arcs, potential)
 
 
 def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) -> _Sparse | None:
     """Add pair arcs ``(rows, cols)`` (no flow) to ``sparse``'s network and keep its flow if it stays optimal.
 
-    The new arcs are residual arcs with negative reduced cost. Label-correcting from the current potentials, with
-    their tails as the first frontier, either settles, which gives potentials proving the same flow optimal on
-    the larger network, or is still going after :data:`REPAIR_WORK` relaxations per residual arc (most likely a
-    negative cycle: the flow can improve); then None, and the caller solves the network again. None as well when a
-    new arc reaches a mentee or mentor without its bypass or capacity arc (only a new solve builds those).
+    The new arcs with negative reduced cost are residual arcs that break the potentials. Label-correcting from the
+    current potentials, with their tails as the first frontier, either settles, which gives potentials proving the
+    same flow optimal on the larger network, or is still going after :data:`REPAIR_WORK` relaxations per residual
+    arc (most likely a negative cycle: the flow can improve); then None, and the caller solves the network again.
+    None as well when a new arc reaches a mentee or mentor without its bypass or capacity arc (only a new solve
+    builds those).
     """
     instance = model.instance
     n, m = instance.shape
@@ -472,7 +901,7 @@ _LABEL_LIMIT = 2**61
 
 def _by_tail(tail: np.ndarray, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Arc indices grouped by tail, and where each node's group starts (CSR)."""
-    order = np.argsort(tail)
+    order = np.argsort(tail, kind="stable")
     start = np.zeros(num_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(tail, minlength=num_nodes), out=start[1:])
     return order, start
@@ -528,102 +957,6 @@ def _check_status(code: object, min_cost_flow: object, label: str = NAME) -> Non
         raise ValueError(f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
                          f"weight gains are too large: use smaller priority values or fewer mentees")
     raise SolverBug(f"{label}: min-cost flow ended with status {getattr(code, 'name', code)}")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Step 4: pricing every candidate pair.
-
-
-def _price(model: _Model, sparse: _Sparse) -> tuple[np.ndarray, np.ndarray, int]:
-    """Find the candidate pairs with negative reduced cost: up to :data:`ADD_PER_ROW` of each mentee's most
-    negative ones as int32 ``(rows, cols)`` (unique, row-major), and how many there are in all.
-
-    A pair (i, j) whose arc carries no flow (in the network or not) is a forward residual arc of cost
-    ``−unit_gain``; its reduced cost is negative exactly when ``slack = unit_gain(i, j) − π(i) + π(j) > 0``. Pairs
-    carrying flow are skipped: their forward arc is saturated (no residual arc) or in the network and certified.
-    Pairs in the network without flow have reduced cost ≥ 0, so every pair found is new.
-
-    When ``L / load[i]`` is an integer ``f[i]`` for every mentee, ``unit_gain = f[i] · (priority[i] · big +
-    w_int[i, j])`` with no rounding, and the slack is ``f[i] · w_int[i, j] + π(j) − (π(i) − f[i] ·
-    priority[i] · big)``: computed in float64 when every term is an integer below 2**53, else in int64.
-    """
-    instance, scaling = model.instance, model.scaling
-    n, m = instance.shape
-    load = instance.load.astype(np.int64)
-    mentor_potential = sparse.potential[n:n + m]
-    row_potential = sparse.potential[:n]
-    # Mentees without candidate pairs are never priced (their mask rows are empty): factor 1, row term 0.
-    factor = np.where(model.in_play, model.multiplier // load, 1)
-    divisible = bool(np.all(factor[model.in_play] * load[model.in_play] == model.multiplier))
-    in_float = False
-    if divisible:
-        row_term = np.where(model.in_play,
-                            row_potential - factor * instance.priority.astype(np.int64) * scaling.big, 0)
-        # float64 holds every integer below 2**53 exactly: then the slack needs no int64 temporaries.
-        in_float = (int(np.abs(mentor_potential).max(initial=0)) + int(np.abs(row_term).max(initial=0))
-                    + MAX_INT_WEIGHT * int(factor.max(initial=1)) < FLOAT_EXACT)
-    if in_float:
-        mentor_float = mentor_potential.astype(np.float64)
-        row_float = row_term.astype(np.float64)
-        factor_float = factor.astype(np.float64)
-        scale_rows = bool(np.any(factor != 1))
-    # Pairs carrying flow, grouped by mentee, to be skipped.
-    carried = sparse.network.flow[:sparse.rows.size] > 0
-    carried_rows = sparse.rows[carried].astype(np.int64)
-    carried_cols = sparse.cols[carried].astype(np.int64)
-    order = np.argsort(carried_rows, kind="stable")
-    carried_rows, carried_cols = carried_rows[order], carried_cols[order]
-    step = block_rows(m)
-    found_rows, found_cols = [], []
-    violators = 0
-    for r0 in range(0, n, step):
-        r1 = min(n, r0 + step)
-        mask = candidate_mask(instance, slice(r0, r1))
-        values = instance.weights[r0:r1]
-        if in_float:
-            slack = values.astype(np.float64)  # the arithmetic of Scaling.weights_int, kept in float64
-            if not scaling.exact:
-                slack *= scaling.scale
-                np.rint(slack, out=slack)
-            if scale_rows:
-                slack *= factor_float[r0:r1, None]
-            slack += mentor_float[None, :]
-            slack -= row_float[r0:r1, None]
-        else:
-            w_int = scaling.weights_int(np.where(mask, values, 0))  # forbidden pairs may hold NaN
-            slack = (instance.priority[r0:r1, None].astype(np.int64) * scaling.big + w_int) * model.multiplier
-            del w_int
-            slack = -((-slack) // load[r0:r1, None])  # unit_gains' rounding up
-            slack += mentor_potential[None, :]
-            slack -= row_potential[r0:r1, None]
-        lo, hi = np.searchsorted(carried_rows, [r0, r1])
-        slack[carried_rows[lo:hi] - r0, carried_cols[lo:hi]] = 0
-        bad = mask & (slack > 0)
-        del mask
-        count = int(np.count_nonzero(bad))
-        if count == 0:
-            continue
-        violators += count
-        np.copyto(slack, 0, where=~bad)  # 0 where there is no violation
-        bad_rows = np.flatnonzero(bad.any(axis=1))
-        del bad
-        if 2 * bad_rows.size < r1 - r0:
-            slack = slack[bad_rows]
-        else:
-            bad_rows = np.arange(r1 - r0)
-        if ADD_PER_ROW < m:
-            pick = np.argpartition(-slack, ADD_PER_ROW - 1, axis=1)[:, :ADD_PER_ROW]
-        else:
-            pick = np.broadcast_to(np.arange(m), slack.shape)
-        within = np.broadcast_to(np.arange(bad_rows.size)[:, None], pick.shape)
-        keep = slack[within, pick] > 0
-        found_rows.append((bad_rows[within[keep]] + r0).astype(np.int32))
-        found_cols.append(pick[keep].astype(np.int32))
-        del slack
-    if not found_rows:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32), violators
-    keys = np.unique(np.concatenate(found_rows).astype(np.int64) * m + np.concatenate(found_cols))
-    return (keys // m).astype(np.int32), (keys % m).astype(np.int32), violators
 
 
 # ---------------------------------------------------------------------------------------------------------------
