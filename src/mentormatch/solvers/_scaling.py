@@ -215,6 +215,9 @@ def fit_scaling(instance: Instance) -> Scaling:
         scale, exact = 1.0, True
     else:
         largest = float(max(np.abs(row_min).max(initial=0.0), np.abs(row_max).max(initial=0.0)))
+        if 0 < largest < 1e-290:
+            raise ValueError(f"the largest |weight| on an allowed pair is {largest!r}, too small to scale to "
+                             f"integers; multiply the weights by a constant")
         scale, exact = (MAX_INT_WEIGHT / largest if largest > 0 else 1.0), False
     low_int = np.rint(row_min * scale).astype(np.int64)
     high_int = np.rint(row_max * scale).astype(np.int64)

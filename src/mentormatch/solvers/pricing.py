@@ -348,6 +348,11 @@ class _Scanner:
         self.step = max(1, SCAN_ENTRIES // max(m, 1))
         self.unit = 1.0
 
+    def _float32_range(self) -> bool:
+        """Whether weights are large enough for float32: the filter's error bounds are relative, so the weight
+        range must lie far above float32's underflow (2**-126), where rounding is no longer relative."""
+        return self.w_max > 2.0**-90
+
     def _mask(self, rows: slice, cols: slice | np.ndarray = slice(None)) -> np.ndarray | None:
         """Candidate pairs among ``rows`` × ``cols`` (bool), or None when every pair with a usable mentor is one."""
         if self.all_allowed and self.fits_all:
@@ -400,7 +405,7 @@ class _Scanner:
         per_unit = self.model.instance.priority.astype(np.float64) * self.factor
         level = np.unique(per_unit, return_inverse=True)[1].astype(np.float64)
         span = 2.0 * self.w_max * float(self.factor.max()) + 1.0
-        self.dtype = np.float32 if span * (level.max() + 1) < 2.0**100 else np.float64
+        self.dtype = np.float32 if span * (level.max() + 1) < 2.0**100 and self._float32_range() else np.float64
         col_term = np.where(self.usable, 0.0, -np.inf).astype(self.dtype)
         row_term = (-level * span).astype(self.dtype)
         want = np.where(self.usable, INITIAL_COLUMN_FACTOR * -(-self.capacity // self.load.min()) + 1, 0)
@@ -464,7 +469,7 @@ class _Scanner:
         col = (potential[n:n + m] - centre).astype(np.float64) / scaling.scale
         col = col + np.abs(col) * 2.0**-21
         largest = max(np.abs(col).max(), np.abs(row[in_play]).max(initial=0.0), self.w_max * self.factor.max())
-        self.dtype = np.float32 if largest < 2.0**100 else np.float64
+        self.dtype = np.float32 if largest < 2.0**100 and self._float32_range() else np.float64
         col_term = np.where(self.usable, col, -np.inf).astype(self.dtype)
         row_term = np.where(in_play, row, np.inf).astype(self.dtype)
 
