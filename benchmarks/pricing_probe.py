@@ -6,9 +6,12 @@ Two goals, as in the pricing work's brief:
     5000 × 1000 costs from :func:`mentormatch.instances.cost_matrix` (``structured``, ``uniform``, ``correlated``;
     seeds given by ``--seeds``) minimised under :func:`~mentormatch.instances.tight_capacity`: weights = −cost,
     every pair allowed, priorities and workloads 1. Methods: ``priced`` (``pricing.solve``), ``auto``
-    (``run_solver(instance, "auto")``, checks included), ``flow`` (``flow.solve``: OR-Tools min-cost flow on all
-    5 M arcs), ``lap`` and ``scipy`` (capacity slots ``cost[:, repeat(arange(m), capacity)]`` solved by
-    ``lap.lapjv`` and ``scipy.optimize.linear_sum_assignment``, the slot matrix's construction included).
+    (``run_solver(instance, "auto")``, checks included); the dense exact peers ``mcf`` (bare OR-Tools
+    ``SimpleMinCostFlow`` on all 5 M arcs, source → mentee → mentor → sink with the raw costs, as
+    ``assign_grid.py``'s "ortools mcf"), ``flow`` (``flow.solve``: the same network as ours, with the bypass arcs
+    and the priority-first gains), ``lap`` and ``scipy`` (capacity slots ``cost[:, repeat(arange(m), capacity)]``
+    solved by ``lap.lapjv`` and ``scipy.optimize.linear_sum_assignment``, the slot matrix's construction
+    included).
 ``roster``
     The synthetic roster at 20000 × 5000 with every workload set to 1 (``synthetic_roster(20000, 5000, seed=0)``,
     ``build_problem(roster, MatchConfig())``), its instance arrays cached as ``.npy`` files in ``--cache``.
@@ -41,7 +44,7 @@ import numpy as np
 
 SIZE = (5000, 1000)
 ROSTER = (20000, 5000)
-METHODS = {"structured": ("priced", "auto", "flow", "lap", "scipy"), "roster": ("priced", "flow")}
+METHODS = {"structured": ("priced", "auto", "mcf", "flow", "lap", "scipy"), "roster": ("priced", "flow")}
 
 
 def _rss_mb(field: str) -> float:
@@ -106,6 +109,26 @@ def _slots(cost: np.ndarray, capacity: np.ndarray, solver: str) -> tuple[int, fl
     return int(rows.size), -float(cost[rows, slot_mentor[slots]].sum())
 
 
+def _mcf(cost: np.ndarray, capacity: np.ndarray) -> tuple[int, float]:
+    """Σ priority (all placed) and Σ weights of the bare dense min-cost flow."""
+    from ortools.graph.python import min_cost_flow
+
+    n, m = cost.shape
+    source, sink = n + m, n + m + 1
+    network = min_cost_flow.SimpleMinCostFlow()
+    network.add_arcs_with_capacity_and_unit_cost(np.full(n, source, np.int32), np.arange(n, dtype=np.int32),
+                                                 np.ones(n, np.int64), np.zeros(n, np.int64))
+    network.add_arcs_with_capacity_and_unit_cost(np.repeat(np.arange(n, dtype=np.int32), m),
+                                                 np.tile(np.arange(n, n + m, dtype=np.int32), n),
+                                                 np.ones(n * m, np.int64), cost.ravel().astype(np.int64))
+    network.add_arcs_with_capacity_and_unit_cost(np.arange(n, n + m, dtype=np.int32), np.full(m, sink, np.int32),
+                                                 capacity.astype(np.int64), np.zeros(m, np.int64))
+    network.set_nodes_supplies(np.array([source, sink], np.int32), np.array([n, -n], np.int64))
+    if network.solve() != network.OPTIMAL:
+        raise RuntimeError("the dense min-cost flow is not optimal")
+    return n, -float(network.optimal_cost())
+
+
 def worker(spec: dict) -> dict:
     """Build the instance, run one method, report seconds, peak RSS above the start and the totals."""
     from mentormatch.solvers import flow, pricing, run_solver
@@ -120,7 +143,9 @@ def worker(spec: dict) -> dict:
     _reset_peak()
     start = time.perf_counter()
     message = ""
-    if spec["method"] in ("lap", "scipy"):
+    if spec["method"] == "mcf":
+        priority, objective = _mcf(cost, capacity)
+    elif spec["method"] in ("lap", "scipy"):
         priority, objective = _slots(cost, capacity, spec["method"])
     else:
         if spec["method"] == "priced":

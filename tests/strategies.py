@@ -47,7 +47,10 @@ def weight_matrices(shape: tuple[int, int], kind: str | None = None) -> st.Searc
     if kind == "int":
         return hnp.arrays(np.int64, shape, elements=st.integers(-10**6, 10**6))
     if kind == "float":
-        return hnp.arrays(np.float64, shape, elements=st.floats(-1, 1, allow_nan=False, width=64))
+        # Magnitudes below 1e-200 become 0: weights whose largest |w| is below 1e-290 are refused (they cannot be
+        # scaled to integers; test_assign checks the message).
+        return hnp.arrays(np.float64, shape, elements=st.floats(-1, 1, allow_nan=False, width=64)).map(
+            lambda a: np.where(np.abs(a) < 1e-200, 0.0, a))
     if kind == "float32":
         return hnp.arrays(np.float32, shape, elements=st.floats(-1, 1, allow_nan=False, width=32))
     if kind == "near_tie":

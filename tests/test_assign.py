@@ -41,6 +41,7 @@ W = np.arange(6).reshape(2, 3)
         ({"weights": np.array([[0.0], [-np.inf]])}, r"weights\[1, 0\] is -inf on an allowed pair"),
         ({"weights": np.array([[1, 2_000_000]])}, r"weights\[0, 1\] is 2000000: integer weights must lie within "
                                                    r"±1000000"),
+        ({"weights": np.array([[1e-300, 0.0]]), "solver": "flow"}, r"largest \|weight\| on an allowed pair is 1e-300, too small to scale"),
         ({"weights": W, "capacity": [1, -1, 1]}, r"capacity must be ≥ 0 everywhere; entry 1 is -1"),
         ({"weights": W, "capacity": [1, 1]}, r"capacity must have shape \(3,\) to match weights, got \(2,\)"),
         ({"weights": W, "capacity": [1.5, 1, 1]}, r"capacity must hold integers; entry 0 is 1.5"),

@@ -177,6 +177,14 @@ def test_agrees_with_dense_flow_on_any_instance(inst, k):
     assert_same_optimum(inst, pricing.solve(inst, k=k), flow.solve(inst))
 
 
+def test_tiny_weights_price_in_float64():
+    # Weights near 1e-33 would put the scan's float32 terms near float32's underflow, where rounding is no longer
+    # relative: it works in float64 instead.
+    for inst in (random_instance(12, 200, 50, kind="float"), popular_instance(4, 300, 75)):
+        tiny = replace(inst, weights=inst.weights.astype(np.float64) * 1e-33)
+        assert_same_optimum(tiny, pricing.solve(tiny, k=2), flow.solve(tiny))
+
+
 def test_huge_weights_price_in_float64():
     # Weights near 1e300 put the scan's terms beyond float32: it works in float64 instead, with the same proof.
     for inst in (random_instance(10, 200, 50, kind="float"), popular_instance(3, 300, 75)):

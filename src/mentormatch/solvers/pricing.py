@@ -22,8 +22,10 @@ With larger loads it is the transportation relaxation whose optimum bounds ``rel
      plus its share of the mentees left unmatched. This fills the mentors that the mentees' own choices leave
      empty, which is what settles Σ priority in a round or two when many mentees want the same mentors.
 
-   The first scan (no potentials yet) ranks by per-unit priority, then weight: each mentee's ``k`` best mentors
-   (:data:`DEFAULT_K`) and each mentor's ``INITIAL_COLUMN_FACTOR · capacity + 1`` best mentees.
+   The first scan (no potentials yet) ranks by weight (per unit): each mentee's ``k`` best mentors
+   (:data:`DEFAULT_K`) and each mentor's ``factor · capacity + 1`` best mentees (:data:`INITIAL_COLUMN_FACTOR`).
+   A mentor's ranking of mentees does not depend on its own price, which makes the column side a good first guess
+   when many mentees want the same mentors (priority is left to the rounds: ranking by it first measured slower).
 2. **Sparse solve.** OR-Tools ``SimpleMinCostFlow`` on the candidate arcs. Once pricing has settled (fewer than
    :data:`SETTLED_ROWS` of the mentees violate), the solve takes the reduced costs under the last potentials and
    holds fixed the bypass and capacity arcs they price more than :data:`FIX_FACTOR` weight ranges out of play:
@@ -52,11 +54,27 @@ instead (exact, heavier), saying why in ``Solution.message``.
 Memory: besides the instance, one block's few arrays (~1 M entries each) and O(candidate pairs) for the network
 (OR-Tools ~80 bytes per arc, the arc arrays ~100 bytes), not the dense flow's O(allowed pairs).
 
-Measured on 2 shared cores, each run in a fresh process (``benchmarks/pricing_probe.py``; medians):
-capacitated 5000 × 1000, tight capacity, structured-popular costs: 0.55 s and 74 MB extra, where the dense
-min-cost flow takes 1.66 s and 480 MB and capacity slots with ``lap`` 3.0 s (``benchmarks/results/assign_grid.md``);
-the synthetic roster at 20000 × 5000 (unit workloads, 31 M candidate pairs): about 4–6 s ending on ~0.19 M candidate
-pairs, where the dense flow takes 26–28 s and 3.1 GB.
+Measured on 2 shared cores, each run in a fresh process (``benchmarks/pricing_probe.py``, medians of 3; "before"
+is the previous version of this module: each mentee's 8 best mentors first, float64/int64 pricing with a row sort
+per pass, ever larger networks solved from scratch). Every pair allowed, workloads 1:
+
+======================================= ====================== ============ ====================================
+instance                                flow-priced            before       dense exact peers
+======================================= ====================== ============ ====================================
+5000 × 1000 structured, tight capacity, 0.23–0.33 s, 2–3       1.6–2.5 s    bare OR-Tools min-cost flow
+seeds 0–4                               rounds, +32 MB                      1.5–1.9 s (+0.46 GB); ``flow.solve``
+                                                                            2.4–2.7 s; capacity slots with
+                                                                            ``lap`` 3.1–4.3 s, scipy 10–15 s
+same, uniform costs                     0.16–0.25 s            0.25–0.44 s  bare min-cost flow 2.0–2.3 s
+same, correlated costs                  0.67–0.97 s            3.6–6.2 s    bare min-cost flow 2.6–3.0 s
+synthetic roster 20000 × 5000 (31 M     3.7 s, 4 rounds,       12.2 s,      ``flow.solve`` 25 s, +2.5 GB
+allowed pairs, priorities 1–3)          +75 MB                 +153 MB
+======================================= ====================== ============ ====================================
+
+The roster's 3.7 s: ``fit_scaling`` 0.5 s, the first scan 0.5 s, 4 OR-Tools solves 1.4 s (0.5 and 0.75 s before
+pricing settled, ~0.2 s each after, with fixed arcs), 3 pricing scans and the last, proving one 0.8 s. With its own
+workloads (2037 of 2) the priced transportation relaxation (``relaxation.py``'s bound) takes 3.7 s instead of
+10.8 s, with the same bound.
 """
 
 from __future__ import annotations
@@ -79,8 +97,10 @@ NAME = "flow-priced"
 
 DEFAULT_K = 2
 """Candidate mentors per mentee in the first scan (its ``k`` best by weight)."""
-INITIAL_COLUMN_FACTOR = 2
-"""In the first scan each mentor also gets its ``INITIAL_COLUMN_FACTOR · capacity + 1`` best mentees."""
+INITIAL_COLUMN_FACTOR = (10, 6)
+"""In the first scan each mentor also gets its ``factor · capacity + 1`` best mentees by weight: the first factor
+when every mentee has the same per-unit priority, the second otherwise (then the deeper lists mostly add mentees
+who lose their place to higher priorities; measured best: 10 on one-level popular-mentor costs, 6 on the roster)."""
 ADD_PER_ROW = (3, 8)
 """Pairs a mentee adds per scan, its largest ``y`` above ``−window`` (before pricing has settled, after)."""
 NEAR_WINDOW = (0.01, 0.05)
@@ -324,7 +344,7 @@ class _Scanner:
 
     Set up once per transport: which pairs are candidates (``allowed``, and ``load[i] ≤ capacity[j]``, folded into
     the column terms when that only excludes whole mentors), the per-row factor ``f = L / load``, and, after the
-    first scan, the weight range (``unit``, in integer-weight units) that scales the windows and margins.
+    first scan, the weight range (``unit``, in integer-weight units) that scales the windows, pruning and fixing.
     """
 
     def __init__(self, model: _Model) -> None:
@@ -395,20 +415,20 @@ class _Scanner:
             picks.set_columns(want, self._masked(self._values(rows, col_term, row_term, columns), rows, columns))
 
     def initial(self, k: int) -> _Found:
-        """The first scan: each mentee's ``k`` best mentors and each mentor's ``INITIAL_COLUMN_FACTOR · capacity + 1``
-        best mentees (capacity in units of the smallest load), by per-unit priority first, then weight; also which
-        mentees have a candidate pair, how many pairs there are, and the weight range (sampled)."""
+        """The first scan, by per-unit weight ``w · f``: each mentee's ``k`` best mentors and each mentor's
+        ``factor · capacity + 1`` best mentees (:data:`INITIAL_COLUMN_FACTOR`; capacity in units of the smallest
+        load); also which mentees have a candidate pair, how many pairs there are, and the weight range (sampled)."""
         n, m = self.n, self.m
         in_play = np.zeros(n, dtype=bool)
         if n == 0 or m == 0:
             return _Found(rows=np.zeros(0, np.int32), cols=np.zeros(0, np.int32), in_play=in_play)
-        per_unit = self.model.instance.priority.astype(np.float64) * self.factor
-        level = np.unique(per_unit, return_inverse=True)[1].astype(np.float64)
-        span = 2.0 * self.w_max * float(self.factor.max()) + 1.0
-        self.dtype = np.float32 if span * (level.max() + 1) < 2.0**100 and self._float32_range() else np.float64
+        largest = self.w_max * float(self.factor.max())
+        self.dtype = np.float32 if largest < 2.0**100 and self._float32_range() else np.float64
         col_term = np.where(self.usable, 0.0, -np.inf).astype(self.dtype)
-        row_term = (-level * span).astype(self.dtype)
-        want = np.where(self.usable, INITIAL_COLUMN_FACTOR * -(-self.capacity // self.load.min()) + 1, 0)
+        row_term = np.zeros(n, self.dtype)
+        levels = np.unique(self.model.instance.priority.astype(np.float64) * self.factor).size
+        factor = INITIAL_COLUMN_FACTOR[0 if levels == 1 else 1]
+        want = np.where(self.usable, factor * -(-self.capacity // self.load.min()) + 1, 0)
         picks = _Picks(k=k, floor=float(np.finfo(self.dtype).min))
         self._columns(picks, want, col_term, row_term)
         unusable = np.flatnonzero(~self.usable)
