@@ -188,3 +188,111 @@ def rosters(draw, max_mentees: int = 8, max_mentors: int = 5, min_mentees: int =
     pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), max_size=3, unique=True))
     exclusions = tuple(Exclusion(mentee_id=mentee_list[i].id, mentor_id=mentor_list[j].id) for i, j in pairs)
     return Roster(mentees=mentee_list, mentors=mentor_list, exclusions=exclusions)
+
+
+# Rosters and tiers with coaches (PRODUCT.md section 4, "With coaches").
+
+from mentormatch.problem import CoachTier  # noqa: E402
+from mentormatch.schema import Coach  # noqa: E402
+
+__all__ += ["coaches", "rosters_with_coaches", "coach_tiers", "instances_with_coach_tiers"]  # noqa: PLE0605
+
+_coach_languages = st.one_of(st.none(), st.frozensets(st.sampled_from(LANGUAGES), min_size=1, max_size=2))
+
+
+@st.composite
+def coaches(draw, coach_id: str, types: tuple[str, ...] = EXTREMISM_TYPES, max_mentees: int = 6,
+            max_mentors: int = 3) -> Coach:
+    """A coach: ``max_mentors`` 0..``max_mentors``, ``max_mentees`` none or 0..``max_mentees``, specialisms none (any type) or
+    1–3 of ``types``, languages none (any) or 1–2 of :data:`LANGUAGES`."""
+    return Coach(
+        id=coach_id,
+        max_mentors=draw(st.sampled_from(range(max_mentors + 1))),
+        max_mentees=draw(st.one_of(st.none(), st.integers(0, max_mentees))),
+        specialisms=draw(st.one_of(st.none(), st.frozensets(st.sampled_from(types), min_size=1, max_size=3))),
+        languages=draw(_coach_languages),
+    )
+
+
+@st.composite
+def rosters_with_coaches(
+    draw,
+    max_mentees: int = 6,
+    max_mentors: int = 4,
+    max_coaches: int = 3,
+    min_mentees: int = 1,
+    min_mentors: int = 1,
+    min_coaches: int = 1,
+    max_supervised: int = 3,
+) -> Roster:
+    """Small valid rosters with coaches: random limits (0 included), specialisms drawn mostly from the mentees'
+    own types (so that they bind), coach languages, coaches who are also mentors (same id), valid fixed
+    ``coach_id`` (an existing coach, never the mentor's own id) and some exclusions. ``max_supervised`` caps
+    each coach's ``max_mentors``. About half of them are
+    friendly (everybody also speaks ``english``, as a secondary language where it is not theirs; mentees have no
+    gender preference and give no availability), so that pairs are allowed often enough for the coach rules to
+    matter."""
+    n = draw(st.integers(min_mentees, max_mentees))
+    m = draw(st.integers(min_mentors, max_mentors))
+    k = draw(st.integers(min_coaches, max_coaches))
+    mentee_list = tuple(draw(mentees(i)) for i in range(n))
+    mentor_list = list(draw(mentors(j)) for j in range(m))
+    if draw(st.booleans()):  # friendly: a common language, no gender preference, mentees' availability open
+        common = LANGUAGES[0]
+        mentee_list = tuple(p.model_copy(update={
+            "languages": p.languages if common in p.languages else (*p.languages, common),
+            "gender_preference": "any", "availability": None}) for p in mentee_list)
+        mentor_list = [p if common in p.languages else p.model_copy(update={"languages": (*p.languages, common)})
+                       for p in mentor_list]
+    # coach ids: CO.. or an existing mentor's id (a coach who also mentors)
+    coach_ids: list[str] = []
+    for c in range(k):
+        free = [p.id for p in mentor_list if p.id not in coach_ids]
+        if free and draw(st.booleans()):
+            coach_ids.append(draw(st.sampled_from(free)))
+        else:
+            coach_ids.append(f"CO{c:03d}")
+    present = sorted({p.extremism_type for p in mentee_list})
+    types = tuple(present) + tuple(draw(st.lists(st.sampled_from(EXTREMISM_TYPES), max_size=1)))
+    coach_list = tuple(draw(coaches(cid, types, max_mentees=n + 1, max_mentors=max_supervised)) for cid in coach_ids)
+    for j, mentor in enumerate(mentor_list):
+        others = [cid for cid in coach_ids if cid != mentor.id]
+        if others and draw(st.integers(0, 3)) == 0:
+            mentor_list[j] = mentor.model_copy(update={"coach_id": draw(st.sampled_from(others))})
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), max_size=2, unique=True))
+    exclusions = tuple(Exclusion(mentee_id=mentee_list[i].id, mentor_id=mentor_list[j].id) for i, j in pairs)
+    return Roster(mentees=mentee_list, mentors=tuple(mentor_list), coaches=coach_list, exclusions=exclusions)
+
+
+@st.composite
+def coach_tiers(draw, n: int, m: int, max_coaches: int = 3, max_types: int = 3, min_coaches: int = 0) -> CoachTier:
+    """A :class:`~mentormatch.problem.CoachTier` for n mentees and m mentors: 0..``max_coaches`` coaches,
+    1..``max_types`` types, random cover and eligibility (each entry drawn, mostly True), limits 0..3 mentors and
+    0..n mentees (mostly n: no case-load limit)."""
+    k = draw(st.integers(min_coaches, max_coaches))
+    t = draw(st.integers(1, max_types))
+    mostly = st.sampled_from((True, True, False))
+    return CoachTier(
+        mentee_type=draw(hnp.arrays(np.int64, n, elements=st.integers(0, t - 1), fill=st.nothing())),
+        cover=draw(hnp.arrays(np.bool_, (k, t), elements=mostly, fill=st.nothing())),
+        eligible=draw(hnp.arrays(np.bool_, (m, k), elements=mostly, fill=st.nothing())),
+        max_mentors=draw(hnp.arrays(np.int64, k, elements=st.sampled_from((0, 1, 1, 2, 3)), fill=st.nothing())),
+        max_mentees=draw(hnp.arrays(np.int64, k, elements=st.sampled_from((0, *range(1, n + 1), n, n)),
+                                    fill=st.nothing())),
+    )
+
+
+@st.composite
+def instances_with_coach_tiers(draw, max_rows: int = 5, max_cols: int = 3, max_load: int = 2, *, min_rows: int = 1,
+                               min_cols: int = 1, min_coaches: int = 1) -> tuple[Instance, CoachTier]:
+    """A tiny integer-weight instance (weights −3..6, workloads 1..``max_load``, capacities 0..3, priorities 1..3,
+    pairs mostly allowed) with a coach tier for it; every entry is drawn, so that matchings are rarely empty."""
+    n, m = draw(shapes(max_rows, max_cols, min_rows, min_cols))
+    instance = Instance(
+        weights=draw(hnp.arrays(np.int64, (n, m), elements=st.integers(-3, 6), fill=st.nothing())),
+        allowed=draw(hnp.arrays(np.bool_, (n, m), elements=st.sampled_from((True, True, False)), fill=st.nothing())),
+        priority=draw(hnp.arrays(np.int64, n, elements=st.integers(1, 3), fill=st.nothing())),
+        load=draw(hnp.arrays(np.int64, n, elements=st.integers(1, max_load), fill=st.nothing())),
+        capacity=draw(hnp.arrays(np.int64, m, elements=st.sampled_from((0, 1, 2, 2, 3)), fill=st.nothing())),
+    )
+    return instance, draw(coach_tiers(n, m, min_coaches=min_coaches))

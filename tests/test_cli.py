@@ -117,12 +117,54 @@ def test_missing_folder_and_usage_errors(tmp_path: Path) -> None:
     assert_clean_failure(run("solve"), 2)
 
 
-def test_roster_with_coaches_is_refused_in_one_line(tmp_path: Path) -> None:
-    proc = run("solve", COACHES, "-o", tmp_path / "m.csv")
-    assert_clean_failure(proc, 2)
-    lines = [line for line in proc.stderr.splitlines() if "coaches.csv" in line]
-    assert len(lines) == 1 and "not supported yet" in lines[0]
-    assert not (tmp_path / "m.csv").exists()
+def test_roster_with_coaches_gives_every_matched_row_a_coach_and_reruns_byte_identical(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    proc = run("solve", "data/synthetic/coaches", "-o", first)
+    assert proc.returncode == 0, proc.stderr
+    assert run("solve", "data/synthetic/coaches", "-o", second, "-q").returncode == 0
+    data = first.read_bytes()
+    assert data == second.read_bytes()
+    rows = list(csv.DictReader(data.decode().splitlines()))
+    coach_ids = {r["id"] for r in csv.DictReader((COACHES / "coaches.csv").read_text().splitlines())}
+    fixed = {r["id"]: r["coach_id"] for r in csv.DictReader((COACHES / "mentors.csv").read_text().splitlines())}
+    assert len(rows) == len((COACHES / "mentees.csv").read_text().strip().splitlines()) - 1
+    assert any(r["mentor_id"] for r in rows) and any(not r["mentor_id"] for r in rows)
+    coach_of: dict[str, str] = {}
+    for row in rows:
+        if row["mentor_id"]:
+            assert row["coach_id"] in coach_ids and row["coach_id"] != row["mentor_id"]
+            assert coach_of.setdefault(row["mentor_id"], row["coach_id"]) == row["coach_id"]
+            assert fixed[row["mentor_id"]] in ("", row["coach_id"])
+        else:
+            assert row["coach_id"] == "" and row["reason"] and row["reason_detail"]
+    assert "status: optimal" in proc.stdout and "coaches: " in proc.stdout
+
+
+def test_header_only_coaches_file_exits_3_and_writes_every_row_with_reason_coach(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    write(tmp_path / "r", "coaches.csv", "id,max_mentors,max_mentees,specialisms,languages\n")
+    proc = run("solve", tmp_path / "r", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 3)
+    rows = list(csv.DictReader((tmp_path / "m.csv").read_text().splitlines()))
+    assert [r["mentee_id"] for r in rows] == ["A1", "A2"]
+    assert {r["reason"] for r in rows} == {"coach"}
+    assert all(r["mentor_id"] == r["coach_id"] == "" for r in rows)
+    assert "no mentee can be matched" in proc.stderr
+
+
+def test_coach_rules_show_in_the_file_fixed_coach_and_specialism(tmp_path: Path) -> None:
+    mentors = MENTORS.replace("experience_years\n", "experience_years,coach_id\n").replace(
+        "islamist,1,5\n", "islamist,1,5,K2\n").replace("islamist,1,1\n", "islamist,1,1,\n")
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", mentors)
+    write(tmp_path / "r", "coaches.csv", "id,max_mentors,specialisms\nK1,2,\nK2,1,islamist\n")
+    proc = run("solve", tmp_path / "r", "-o", tmp_path / "m.csv", "-q")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["mentee_id"]: r for r in csv.DictReader((tmp_path / "m.csv").read_text().splitlines())}
+    # B1 is fixed to K2 (islamist only): A1 (far_right, high risk, only B1 allowed) cannot be supervised
+    assert rows["A1"]["reason"] == "coach" and rows["A1"]["coach_id"] == ""
+    assert (rows["A2"]["mentor_id"], rows["A2"]["coach_id"]) in {("B1", "K2"), ("B2", "K1")}
 
 
 def test_nobody_matchable_writes_file_with_reasons_and_exits_3(tmp_path: Path) -> None:

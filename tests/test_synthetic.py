@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mentormatch.schema import Roster
-from mentormatch.synthetic import synthetic_roster
+from mentormatch.synthetic import COACH_LIMITS, synthetic_roster
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -319,29 +319,209 @@ def test_generating_20000_by_5000_is_fast():
     assert len(roster.mentees) == 20000
 
 
+# --- coach scenarios ("moderate", "hard": limits that bind) -------------------------------------------------
+
+BINDING = ("moderate", "hard")
+
+
+def _coach_problems(roster: Roster) -> list[str]:
+    """What a fixed coach must satisfy beyond existing: compatible language and specialism, room for it."""
+    by_id = {c.id: c for c in roster.coaches}
+    fixed = [p for p in roster.mentors if p.coach_id is not None]
+    problems = [
+        f"{p.id}: coach {p.coach_id} shares no language"
+        for p in fixed
+        if by_id[p.coach_id].languages is not None and not by_id[p.coach_id].languages & set(p.languages)
+    ]
+    problems += [
+        f"{p.id}: coach {p.coach_id} covers none of its expertise"
+        for p in fixed
+        if by_id[p.coach_id].specialisms is not None and not by_id[p.coach_id].specialisms & p.expertise
+    ]
+    load = Counter(p.coach_id for p in fixed)
+    problems += [f"{c.id} has {load[c.id]} fixed mentors" for c in roster.coaches if load[c.id] > c.max_mentors // 2]
+    if roster.coaches and all(c.specialisms is not None for c in roster.coaches):
+        problems.append("no generalist coach")
+    return problems
+
+
+def test_coach_limits_values():
+    assert COACH_LIMITS == ("default", "moderate", "hard")
+
+
+@pytest.mark.parametrize("value", ["Hard", "tight", "", None, 2])
+def test_bad_coach_limits_raise(value):
+    with pytest.raises(ValueError, match="coach_limits must be one of 'default', 'moderate', 'hard'"):
+        synthetic_roster(10, 4, 2, coach_limits=value)
+
+
+@pytest.mark.parametrize("size", [(60, 20, 4), (200, 40, 7), (5, 3, 0)])
+def test_default_coach_limits_is_todays_generator(size):
+    assert _parts(synthetic_roster(*size, seed=3, coach_limits="default")) == _parts(synthetic_roster(*size, seed=3))
+
+
+@pytest.mark.parametrize("limits", BINDING)
+@pytest.mark.parametrize("size", [(60, 20, 4), (300, 100, 12)])
+def test_coach_scenarios_are_deterministic(limits, size):
+    a, b = synthetic_roster(*size, seed=4, coach_limits=limits), synthetic_roster(*size, seed=4, coach_limits=limits)
+    assert _parts(a) == _parts(b)
+    assert synthetic_roster(*size, seed=5, coach_limits=limits).coaches != a.coaches
+
+
+@pytest.mark.parametrize("limits", BINDING)
+def test_coach_scenarios_change_only_the_coaches(limits):
+    default = synthetic_roster(200, 40, 7, seed=2)
+    roster = synthetic_roster(200, 40, 7, seed=2, coach_limits=limits)
+    assert roster.mentees == default.mentees and roster.exclusions == default.exclusions
+    assert [p.model_copy(update={"coach_id": None}) for p in roster.mentors] == [
+        p.model_copy(update={"coach_id": None}) for p in default.mentors
+    ]
+    assert roster.coaches != default.coaches
+    assert synthetic_roster(200, 40, seed=2, coach_limits=limits).coaches == ()
+
+
+@pytest.mark.parametrize("limits", BINDING)
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_coach_scenarios_are_valid(limits, size, seed):
+    roster = synthetic_roster(*size, seed=seed, coach_limits=limits)
+    assert _rule_problems(roster) == []
+    assert _coach_problems(roster) == []
+
+
+@pytest.mark.parametrize("limits", BINDING)
+@pytest.mark.parametrize("size", [(5, 3, 2), (60, 20, 4), (200, 40, 7)])
+def test_coach_scenarios_round_trip(tmp_path, limits, size):
+    io = _io()
+    roster = synthetic_roster(*size, seed=8, coach_limits=limits)
+    io.write_roster(roster, tmp_path)
+    assert _parts(io.read_roster(tmp_path)) == _parts(roster)
+
+
+def _coach_figures(roster: Roster) -> dict[str, float]:
+    coaches = roster.coaches
+    return {
+        "supply": sum(c.max_mentors for c in coaches) / sum(p.capacity > 0 for p in roster.mentors),
+        "caseload": np.mean([c.max_mentees is not None for c in coaches]),
+        "specialised": np.mean([c.specialisms is not None for c in coaches]),
+        "languages": np.mean([c.languages is not None for c in coaches]),
+        "fixed": np.mean([p.coach_id is not None for p in roster.mentors]),
+        "dual": np.mean([c.id.startswith("MR") for c in coaches]),
+    }
+
+
+def test_moderate_coaches_as_documented():
+    roster = synthetic_roster(3000, 1000, 60, seed=3, coach_limits="moderate")
+    figures = _coach_figures(roster)
+    assert 0.8 <= figures["supply"] <= 1.0
+    assert 0.35 <= figures["caseload"] <= 0.65
+    assert 0.25 <= figures["specialised"] <= 0.55
+    assert 0.15 <= figures["languages"] <= 0.45
+    assert 0.06 <= figures["fixed"] <= 0.12
+    assert 0.25 <= figures["dual"] <= 0.35
+    assert max(c.max_mentors for c in roster.coaches) <= 25
+    assert all(2 <= len(c.specialisms) <= 4 for c in roster.coaches if c.specialisms and c.id.startswith("CO"))
+    # with fewer coaches than the mentors need, nothing is scaled down: 10-25 each
+    few = synthetic_roster(3000, 1000, 20, seed=3, coach_limits="moderate")
+    assert all(10 <= c.max_mentors <= 25 for c in few.coaches)
+
+
+def test_moderate_case_loads_are_near_max_mentors_times_mentees_per_mentor():
+    roster = synthetic_roster(3000, 1000, 60, seed=3, coach_limits="moderate")
+    capacity = sum(p.capacity for p in roster.mentors)
+    per_mentor = min(3000, capacity / np.mean([p.workload for p in roster.mentees])) / sum(
+        p.capacity > 0 for p in roster.mentors
+    )
+    ratios = [c.max_mentees / (c.max_mentors * per_mentor) for c in roster.coaches if c.max_mentees and c.max_mentors]
+    assert ratios and 0.7 <= min(ratios) and max(ratios) <= 1.1 + 1 / per_mentor
+
+
+def test_hard_coaches_as_documented():
+    roster = synthetic_roster(3000, 1000, 60, seed=3, coach_limits="hard")
+    figures = _coach_figures(roster)
+    assert figures["supply"] <= 0.6
+    assert all(1 <= c.max_mentors <= 4 for c in roster.coaches)
+    assert figures["caseload"] >= 0.65 and figures["specialised"] >= 0.65
+    assert all(1 <= len(c.specialisms) <= 3 for c in roster.coaches if c.specialisms and c.id.startswith("CO"))
+    assert 0.04 <= figures["fixed"] <= 0.12
+    small = synthetic_roster(200, 50, 5, seed=1, coach_limits="hard")
+    assert all(2 <= c.max_mentors <= 4 for c in small.coaches)
+
+
+def _binds(roster: Roster) -> None:
+    """The coach-free optimum cannot be supervised as it is: the coach tier must move mentees."""
+    from dataclasses import replace
+
+    try:
+        from mentormatch import build_problem
+        from mentormatch.solvers import run_solver
+        from mentormatch.solvers.coaches import solve as coach_solve
+    except ImportError:
+        pytest.skip("the coach tier is not available")
+    problem = build_problem(roster)
+    inst, tier = problem.instance(), problem.coaches
+    # a certificate that needs no coach search: the coach-free optimum uses more mentors than the coaches may take
+    free = run_solver(replace(inst, allowed=inst.allowed & tier.coverable()), "auto")
+    assert np.unique(free.mentor_of[free.mentor_of >= 0]).size > tier.max_mentors.sum()
+    sol = coach_solve(inst, problem.coaches, time_limit=1.0)  # the message is set before the (timed) repair
+    assert "bind" in sol.message
+    assert sol.priority_sum < free.priority_sum or sol.objective < free.objective
+
+
+def test_bundled_hard_roster_binds():
+    _binds(_io().read_roster(BUNDLED / "coaches-binding"))
+
+
+@pytest.mark.parametrize(("limits", "size", "seed"), [("hard", (60, 20, 4), 6), ("moderate", (200, 60, 4), 0)])
+def test_coach_limits_bind(limits, size, seed):
+    _binds(synthetic_roster(*size, seed=seed, coach_limits=limits))
+
+
+def test_synth_command_passes_coach_limits(tmp_path):
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    io = _io()
+    args = ["synth", "--mentees", "40", "--mentors", "15", "--coaches", "3", "--seed", "2", "-o"]
+    result = CliRunner().invoke(app, [*args, str(tmp_path / "hard"), "--coach-limits", "hard"])
+    assert result.exit_code == 0, result.output
+    assert _parts(io.read_roster(tmp_path / "hard")) == _parts(synthetic_roster(40, 15, 3, seed=2, coach_limits="hard"))
+    result = CliRunner().invoke(app, [*args, str(tmp_path / "default")])
+    assert result.exit_code == 0, result.output
+    assert _parts(io.read_roster(tmp_path / "default")) == _parts(synthetic_roster(40, 15, 3, seed=2))
+    result = CliRunner().invoke(app, [*args, str(tmp_path / "bad"), "--coach-limits", "tight"])
+    assert result.exit_code == 2 and not (tmp_path / "bad").exists()
+
+
 # --- the bundled rosters -------------------------------------------------------------------------------------
 
 _COMMAND = re.compile(
-    r"`mentormatch synth --mentees (\d+) --mentors (\d+)(?: --coaches (\d+))? --seed (\d+) -o data/synthetic/([\w-]+)`"
+    r"`mentormatch synth --mentees (\d+) --mentors (\d+)(?: --coaches (\d+))? --seed (\d+)"
+    r"(?: --coach-limits (\w+))? -o data/synthetic/([\w-]+)`"
 )
 
 
-def _bundled_commands() -> list[tuple[str, int, int, int, int]]:
+def _bundled_commands() -> list[tuple[str, int, int, int, int, str]]:
     text = (BUNDLED / "README.md").read_text(encoding="utf-8")
-    return [(name, int(n), int(m), int(k or 0), int(s)) for n, m, k, s, name in _COMMAND.findall(text)]
+    return [
+        (name, int(n), int(m), int(k or 0), int(s), limits or "default")
+        for n, m, k, s, limits, name in _COMMAND.findall(text)
+    ]
 
 
 def test_readme_lists_every_bundled_roster():
     folders = sorted(p.name for p in BUNDLED.iterdir() if p.is_dir())
     assert sorted(name for name, *_ in _bundled_commands()) == folders
-    assert {"small", "medium", "coaches"} <= set(folders)
+    assert {"small", "medium", "coaches", "coaches-binding"} <= set(folders)
+    assert ("coaches-binding", 200, 50, 5, 0, "hard") in _bundled_commands()
 
 
 @pytest.mark.parametrize("command", _bundled_commands() if (BUNDLED / "README.md").exists() else [], ids=lambda c: c[0])
 def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
     io = _io()
-    name, n, m, k, seed = command
-    roster = synthetic_roster(n, m, k, seed=seed)
+    name, n, m, k, seed, limits = command
+    roster = synthetic_roster(n, m, k, seed=seed, coach_limits=limits)
     io.write_roster(roster, tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
     assert sorted(p.name for p in (BUNDLED / name).iterdir()) == written

@@ -128,7 +128,7 @@ def solve(
     """Match mentees with mentors and write one row per mentee to a CSV file."""
     from .encode import build_problem
     from .io import write_matches
-    from .match import require_no_coaches, solve as solve_problem
+    from .match import solve as solve_problem
     from .problem import Status
     from .schema import RosterError
     from .solvers import SolverBug, SolverUnsuitable
@@ -137,10 +137,6 @@ def solve(
     start = time.perf_counter()
     show = _progress(quiet)
     rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns)
-    try:
-        require_no_coaches(rost)  # before scoring, so the message comes at once
-    except RosterError as err:
-        raise _input_error(err) from None
     if show:
         show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors", time.perf_counter() - start)
     problem = build_problem(rost, cfg, progress=show)
@@ -206,6 +202,14 @@ def config_command() -> None:
     typer.echo(MatchConfig().to_toml(), nl=False)
 
 
+class CoachLimits(str, enum.Enum):
+    """``synthetic_roster``'s ``coach_limits`` (mentormatch.synthetic.COACH_LIMITS)."""
+
+    default = "default"
+    moderate = "moderate"
+    hard = "hard"
+
+
 @app.command()
 def synth(
     mentees: Annotated[int, typer.Option("--mentees", min=1, help="Number of mentees.")],
@@ -213,12 +217,20 @@ def synth(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the roster into.")],
     coaches: Annotated[int, typer.Option("--coaches", min=0, help="Number of coaches (0 = no coaches.csv).")] = 0,
     seed: Annotated[int, typer.Option(min=0, help="Random seed; the same seed gives the same roster.")] = 0,
+    coach_limits: Annotated[
+        CoachLimits,
+        typer.Option(
+            "--coach-limits",
+            help="How tightly the coaches' limits bind: default (generous), moderate, or hard (for testing the "
+            "coach tier). Only matters with --coaches > 0.",
+        ),
+    ] = CoachLimits.default,
 ) -> None:
     """Write a seeded synthetic roster (pseudonymous ids, always valid)."""
     from .io import write_roster
     from .synthetic import synthetic_roster
 
-    roster = synthetic_roster(mentees, mentors, coaches, seed=seed)
+    roster = synthetic_roster(mentees, mentors, coaches, seed=seed, coach_limits=coach_limits.value)
     try:
         write_roster(roster, output)
     except OSError as err:

@@ -12,21 +12,13 @@ from .encode import criterion_parts, encode, rule_failures
 from .problem import Problem, Progress, Status
 from .result import MatchResult
 from .schema import InputProblem, Roster, RosterError
-from .solvers import run_solver
+from .solvers import SOLVER_NAMES, run_solver
 from .verify import verify_matching
 
-__all__ = ["solve", "require_no_coaches", "DEFAULT_TIME_LIMIT"]
+__all__ = ["solve", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a search method (CP-SAT) may run; polynomial methods always run to the end."""
-
-
-def require_no_coaches(roster: Roster) -> None:
-    """Raise :class:`RosterError` naming the coaches file when the roster has coaches (not supported yet)."""
-    if roster.coaches:
-        source = roster.files.get("coaches", "coaches.csv")
-        message = "coach supervision is not supported yet; solve without a coaches file"
-        raise RosterError([InputProblem(source, None, None, None, message)])
 
 
 def solve(
@@ -47,7 +39,8 @@ def solve(
     problem : Problem
         From :func:`mentormatch.build_problem`.
     solver : {"auto", "hungarian", "flow", "cpsat"}
-        ``auto`` picks an exact method by the problem's shape and size.
+        ``auto`` picks an exact method by the problem's shape and size. With coaches it names the method of the
+        coach-free solve that bounds the answer (see :mod:`mentormatch.solvers.coaches`).
     time_limit : float or None
         Seconds for search methods; ``None`` = no limit.
     seed : int
@@ -61,8 +54,6 @@ def solve(
 
     Raises
     ------
-    RosterError
-        The roster has coaches (supervision is not supported yet).
     ValueError
         Unknown solver, or a solver that cannot take this problem (the message names one that can).
     mentormatch.verify.MatchingBug
@@ -78,16 +69,23 @@ def solve(
     ['mentee_id', 'mentor_id', 'coach_id', 'score']
     """
     roster, config = problem.roster, problem.config
-    require_no_coaches(roster)
     start = time.perf_counter()
 
     def report(stage: str, _elapsed: float | None = None) -> None:
         if progress is not None:
             progress(stage, time.perf_counter() - start)
 
-    solution = run_solver(
-        problem.instance(), solver, time_limit=time_limit, seed=seed, progress=progress and report
-    )
+    if problem.coaches is not None:
+        from .solvers import coaches
+
+        if solver not in SOLVER_NAMES:
+            run_solver(problem.instance(), solver)  # raises the unknown-solver error
+        solution = coaches.solve(problem.instance(), problem.coaches, solver, time_limit=time_limit, seed=seed,
+                                 progress=progress and report)
+    else:
+        solution = run_solver(
+            problem.instance(), solver, time_limit=time_limit, seed=seed, progress=progress and report
+        )
     mentor_of = np.asarray(solution.mentor_of, dtype=np.int64)
     matched = np.flatnonzero(mentor_of >= 0)
     features = problem.features if problem.features is not None else encode(roster, config)
@@ -96,14 +94,15 @@ def solve(
     report("verifying")
     full_score = np.full(len(mentor_of), np.nan)
     full_score[matched] = score
-    verify_matching(roster, config, mentor_of, full_score)
+    coach_of = solution.coach_of
+    verify_matching(roster, config, mentor_of, full_score, coach_of=coach_of)
 
     report("explaining unmatched mentees")
     used_load = np.bincount(
         mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
     ).astype(np.int64)
-    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features)
-    table = _table(problem, mentor_of, matched, parts, score, reason, detail)
+    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features, coach_of)
+    table = _table(problem, mentor_of, matched, parts, score, reason, detail, coach_of)
     return MatchResult(
         status=solution.status,
         table=table,
@@ -120,11 +119,13 @@ def solve(
         mentors_used=int((used_load > 0).sum()),
         mentors_total=problem.shape[1],
         message=solution.message,
+        coaches=_coach_table(problem, mentor_of, coach_of),
     )
 
 
 def _reasons(
-    problem: Problem, mentor_of: np.ndarray, used_load: np.ndarray, status: Status, features
+    problem: Problem, mentor_of: np.ndarray, used_load: np.ndarray, status: Status, features,
+    coach_of: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A reason code and words for each unmatched mentee (PRODUCT.md section 6)."""
     n = len(mentor_of)
@@ -141,6 +142,11 @@ def _reasons(
     # an allowed mentor still has room for this case: only a search stopped short leaves it unplaced
     room_left = (allowed & (spare[None, :] >= workload)).any(axis=1)
     unproven = "" if status is Status.OPTIMAL else " (the answer is not proven optimal; see the bound)"
+    blocked = None
+    if problem.coaches is not None and coach_of is not None:
+        blocked = _supervision_blocks(problem, mentor_of, coach_of, unmatched)
+        # the case fits some allowed mentor, but supervision stops every one with room for it
+        room = allowed & (spare[None, :] >= workload)
     none_allowed = unmatched[n_allowed == 0]
     counts = rule_failures(problem.roster, problem.config, none_allowed, features=features)
     m = problem.shape[1]
@@ -160,6 +166,14 @@ def _reasons(
                 f"{int(n_allowed[k])} allowed mentors, but none has capacity for a workload of "
                 f"{int(problem.workload[i])}"
             )
+        elif blocked is not None and (room[k].any() or not blocked.any_supervisable[k]) and not (
+            room[k] & ~blocked.pairs[k]
+        ).any():
+            reason[i] = "coach"
+            detail[i] = (
+                f"{int(n_allowed[k])} allowed mentors, but none could be given a coach who may supervise this case "
+                f"({blocked.words(k)}){unproven}"
+            )
         elif room_left[k] and status is not Status.OPTIMAL:
             reason[i] = "time_limit"
             detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"
@@ -172,6 +186,84 @@ def _reasons(
     return reason, detail
 
 
+class _Blocks:
+    """For unmatched mentees: which allowed mentors supervision rules out, and why (counts per cause)."""
+
+    def __init__(self, pairs: np.ndarray, any_supervisable: np.ndarray, causes: dict[str, np.ndarray]):
+        self.pairs = pairs  # (u, m) bool: supervision rules this mentor out for this case
+        self.any_supervisable = any_supervisable  # (u,) some allowed mentor has an eligible coach for the type
+        self.causes = causes
+
+    def words(self, k: int) -> str:
+        named = [f"{cause} {int(count[k])}" for cause, count in self.causes.items() if count[k] > 0]
+        return "mentors ruled out by " + ", ".join(named) if named else "no coach may supervise this case"
+
+
+def _supervision_blocks(problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray,
+                        unmatched: np.ndarray) -> _Blocks:
+    """Which allowed mentors of each unmatched mentee the coach rules rule out, given the answer's coaches.
+
+    A mentor is ruled out for a case when no eligible coach covers its type (``specialism or language``); or its
+    coach does not cover the type (``its coach's specialisms``) or has no case-load left (``coach case-load``);
+    or it has no coach yet and every eligible coach covering the type is full (``coach limits``).
+    """
+    tier = problem.coaches
+    n, m = problem.shape
+    k = tier.n_coaches
+    used = coach_of >= 0
+    mentors_per_coach = np.bincount(coach_of[used], minlength=k)
+    mentees_of = np.bincount(mentor_of[mentor_of >= 0], minlength=m)
+    mentees_per_coach = np.bincount(coach_of[used], weights=mentees_of[used], minlength=k).astype(np.int64)
+    mentor_room = mentors_per_coach < tier.max_mentors  # (k,) may take one more mentor
+    load_room = mentees_per_coach < tier.max_mentees  # (k,) may take one more mentee
+    types = tier.mentee_type[unmatched]
+    allowed = problem.allowed[unmatched]
+    coverable = tier.coverable()[unmatched]
+    no_coach = allowed & ~coverable
+    # a mentor with a coach: that coach must cover the type and have case-load left
+    has = np.flatnonzero(used)
+    own_cover = np.zeros((len(unmatched), m), dtype=bool)
+    own_cover[:, has] = tier.cover[coach_of[has]][:, types].T
+    own_room = np.zeros(m, dtype=bool)
+    own_room[has] = load_room[coach_of[has]]
+    wrong_type = allowed & coverable & used[None, :] & ~own_cover
+    full = allowed & coverable & used[None, :] & own_cover & ~own_room[None, :]
+    # a mentor without a coach: some eligible coach covering the type with a free mentor slot and case-load
+    open_coach = (tier.eligible & (mentor_room & load_room)[None, :]).astype(np.uint8)  # (m, k)
+    reachable = (open_coach @ tier.cover.astype(np.uint8)) > 0  # (m, T)
+    limits = allowed & coverable & ~used[None, :] & ~reachable[:, types].T
+    pairs = no_coach | wrong_type | full | limits
+    causes = {
+        "specialism or language": no_coach.sum(axis=1),
+        "their coach's specialisms": wrong_type.sum(axis=1),
+        "coach case-load": full.sum(axis=1),
+        "coach limits": limits.sum(axis=1),
+    }
+    return _Blocks(pairs, (allowed & coverable).any(axis=1), causes)
+
+
+def _coach_table(problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray | None) -> pd.DataFrame | None:
+    """One row per coach: mentors and mentees supervised against the limits (None without coaches)."""
+    if problem.coaches is None or coach_of is None:
+        return None
+    tier = problem.coaches
+    m = problem.shape[1]
+    k = tier.n_coaches
+    used = coach_of >= 0
+    matched = mentor_of >= 0
+    mentees_of = np.bincount(mentor_of[matched], minlength=m)
+    load_of = np.bincount(mentor_of[matched], weights=problem.workload[matched], minlength=m).astype(np.int64)
+    limit = np.asarray([c.max_mentees for c in problem.roster.coaches], dtype=object) if problem.roster else None
+    return pd.DataFrame({
+        "coach_id": list(problem.coach_ids),
+        "mentors": np.bincount(coach_of[used], minlength=k),
+        "max_mentors": tier.max_mentors,
+        "mentees": np.bincount(coach_of[used], weights=mentees_of[used], minlength=k).astype(np.int64),
+        "max_mentees": limit if limit is not None else tier.max_mentees,
+        "workload": np.bincount(coach_of[used], weights=load_of[used], minlength=k).astype(np.int64),
+    })
+
+
 def _table(
     problem: Problem,
     mentor_of: np.ndarray,
@@ -180,6 +272,7 @@ def _table(
     score: np.ndarray,
     reason: np.ndarray,
     detail: np.ndarray,
+    coach_of: np.ndarray | None = None,
 ) -> pd.DataFrame:
     n = len(mentor_of)
     mentor_ids = np.asarray(problem.mentor_ids, dtype=object)
@@ -188,7 +281,7 @@ def _table(
     columns: dict[str, object] = {
         "mentee_id": np.asarray(problem.mentee_ids, dtype=object),
         "mentor_id": mentor_col,
-        "coach_id": np.full(n, None, dtype=object),
+        "coach_id": _coach_column(problem, mentor_of, matched, coach_of),
     }
     full = np.full((n, 1 + len(CRITERIA)), np.nan)
     full[matched, 0] = score
@@ -199,3 +292,13 @@ def _table(
     columns["reason"] = reason
     columns["reason_detail"] = detail
     return pd.DataFrame(columns)
+
+
+def _coach_column(problem: Problem, mentor_of: np.ndarray, matched: np.ndarray,
+                  coach_of: np.ndarray | None) -> np.ndarray:
+    """Each matched mentee's mentor's coach id; None where unmatched or without coaches."""
+    column = np.full(len(mentor_of), None, dtype=object)
+    if coach_of is not None and problem.coach_ids:
+        coach_ids = np.asarray(problem.coach_ids, dtype=object)
+        column[matched] = coach_ids[coach_of[mentor_of[matched]]]
+    return column

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Status", "Instance", "Solution", "Problem", "Progress"]
+__all__ = ["Status", "Instance", "CoachTier", "Solution", "Problem", "Progress"]
 
 Progress = Callable[[str, float], None]
 """A progress callback: ``progress(stage, elapsed_seconds)``. The library never prints; the CLI renders this."""
@@ -99,6 +99,44 @@ class Instance:
 
 
 @dataclass(frozen=True, eq=False)
+class CoachTier:
+    """The coach tier of a problem as arrays (PRODUCT.md section 4, "With coaches"): K coaches, T mentee types.
+
+    Every mentor who gets a mentee is supervised by exactly one coach ``c`` with ``eligible[j, c]``; a coach
+    supervises at most ``max_mentors[c]`` mentors and at most ``max_mentees[c]`` mentees (a count, not workload
+    units), and only mentors all of whose mentees' types ``t`` have ``cover[c, t]``. Mentors without mentees get
+    no coach.
+
+    Attributes
+    ----------
+    mentee_type : (n,) int64 array
+        Each mentee's type, a column of ``cover``.
+    cover : (K, T) bool array
+        Coach c may supervise a mentor with a mentee of type t (specialisms; all True for a generalist).
+    eligible : (m, K) bool array
+        Coach c may supervise mentor j: a shared language where the coach lists languages, the mentor's fixed
+        ``coach_id`` where given, and never the mentor themselves.
+    max_mentors, max_mentees : (K,) int64 arrays, ≥ 0
+        Limits; "no case-load limit" is stored as the number of mentees.
+    """
+
+    mentee_type: np.ndarray
+    cover: np.ndarray
+    eligible: np.ndarray
+    max_mentors: np.ndarray
+    max_mentees: np.ndarray
+
+    @property
+    def n_coaches(self) -> int:
+        return int(self.cover.shape[0])
+
+    def coverable(self) -> np.ndarray:
+        """(n, m) bool: True where some coach eligible for mentor j covers mentee i's type."""
+        mentor_types = (self.eligible.astype(np.uint8) @ self.cover.astype(np.uint8)) > 0  # (m, T)
+        return mentor_types[:, self.mentee_type].T
+
+
+@dataclass(frozen=True, eq=False)
 class Solution:
     """A solver's answer in index space, before verification.
 
@@ -117,6 +155,8 @@ class Solution:
     seconds: float
     message: str = ""
     """A short note from the solver (for example why a fallback was used); no profile values."""
+    coach_of: np.ndarray | None = None
+    """With a coach tier: (m,) int64, each mentor's coach index, −1 for mentors without mentees."""
 
     @property
     def gap(self) -> float | None:
@@ -146,6 +186,9 @@ class Problem:
     config: Any = field(default=None, repr=False)
     features: Any = field(default=None, repr=False)
     """The encoder's per-person arrays, kept so that reported pairs' criterion parts need no second encoding."""
+    coach_ids: tuple[str, ...] = ()
+    coaches: CoachTier | None = None
+    """The coach tier's arrays when the roster has coaches, else None."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -163,4 +206,5 @@ class Problem:
 
     def __repr__(self) -> str:
         n, m = self.shape
-        return f"Problem(mentees={n}, mentors={m}, allowed_pairs={int(self.allowed.sum())})"
+        coaches = f", coaches={len(self.coach_ids)}" if self.coaches is not None else ""
+        return f"Problem(mentees={n}, mentors={m}{coaches}, allowed_pairs={int(self.allowed.sum())})"

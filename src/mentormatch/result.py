@@ -66,6 +66,9 @@ class MatchResult:
     mentors_used: int = 0
     mentors_total: int = 0
     message: str = ""
+    coaches: pd.DataFrame | None = field(default=None, repr=False)
+    """With coaches: one row per coach (``coach_id, mentors, max_mentors, mentees, max_mentees, workload``), the
+    limits as given (``max_mentees`` None = no limit); None without coaches."""
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -116,6 +119,8 @@ class MatchResult:
                 f"capacity used: {self.capacity_used}/{self.capacity_total} units ({share:.0f} %), "
                 f"mentors with a mentee {self.mentors_used}/{self.mentors_total}"
             )
+        if self.coaches is not None:
+            lines.extend(self._coach_lines())
         lines.append(f"solver: {self.solver}, status: {self.status}, time: {self.seconds:.2f} s")
         bound = "" if self.priority_bound is None else f" (bound {self.priority_bound})"
         lines.append(f"objective: priority {self.priority_sum}{bound}, score sum {self.objective:.4f}")
@@ -127,3 +132,22 @@ class MatchResult:
         if self.message:
             lines.append(f"note: {self.message}")
         return "\n".join(lines)
+
+    COACH_LINES = 12
+    """Coaches listed one per line in :meth:`summary`; beyond, the busiest are listed and the rest counted."""
+
+    def _coach_lines(self) -> list[str]:
+        coaches = self.coaches
+        active = int((coaches["mentors"] > 0).sum())
+        lines = [f"coaches: {active}/{len(coaches)} supervising, {int(coaches['mentors'].sum())} mentors, "
+                 f"{int(coaches['mentees'].sum())} mentees"]
+        shown = coaches
+        if len(coaches) > self.COACH_LINES:
+            shown = coaches.sort_values(["mentees", "mentors"], ascending=False, kind="stable").head(self.COACH_LINES)
+        for row in shown.itertuples(index=False):
+            limit = row.max_mentees
+            mentees = f"{row.mentees} (no case-load limit)" if limit is None or pd.isna(limit) else f"{row.mentees}/{limit}"
+            lines.append(f"  {row.coach_id}: mentors {row.mentors}/{row.max_mentors}, mentees {mentees}")
+        if len(coaches) > len(shown):
+            lines.append(f"  ... and {len(coaches) - len(shown)} more coaches (all in MatchResult.coaches)")
+        return lines

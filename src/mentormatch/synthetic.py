@@ -32,6 +32,28 @@ What a generated roster looks like (the shares are the generator's targets; smal
   ~30 %; ~15 % of mentors have a fixed, compatible ``coach_id``; and when ``n_coaches >= 2``, about 30 % of the
   coaches (at least one) are experienced mentors, listed in ``coaches.csv`` under their mentor id.
 
+**Coach scenarios** (``coach_limits``). They change only the coaches and the mentors' ``coach_id``: the mentees,
+the rest of each mentor and the exclusions are those of ``"default"`` for the same sizes and seed.
+
+- ``"default"``: the coaches above; their limits are generous and seldom bind.
+- ``"moderate"``: the limits bind moderately. Each coach's ``max_mentors`` is drawn in 10–25; when the sum would
+  exceed ``f`` × the mentors with capacity (``f`` drawn in [0.80, 1.00]), the values are scaled down in
+  proportion so that it is exactly that (with too few coaches for it, the sum stays lower and binds harder).
+  ~50 % of coaches have a case-load limit ``max_mentees = ceil(g × max_mentors × p)``, ``g`` drawn in [0.7, 1.1]
+  per coach and ``p`` the mean number of mentees per mentor with capacity when all capacity is used; ~40 % have
+  specialisms (2–4 types, drawn like mentor expertise); ~30 % list languages; ~10 % of mentors have a fixed
+  ``coach_id``.
+- ``"hard"``: the limits bind hard. ``max_mentors`` in 2–4, scaled down the same way to at most ``f`` × the
+  mentors with capacity, ``f`` in [0.40, 0.60]; ~80 % of coaches have a tight case-load limit (``g`` in
+  [0.5, 0.8]); ~80 % are specialised in 1–3 types; ~30 % list languages; ~10 % of mentors have a fixed
+  ``coach_id``.
+
+In both binding scenarios at least one coach is a generalist; mentor-coaches are drawn as under ``"default"`` and
+specialise (when they do) in their own expertise; a coach listing languages lists ``english`` and one scarce
+language; a fixed coach is never the mentor, shares a language with the mentor where it lists languages, covers
+one of the mentor's expertise types where it has specialisms, and takes fixed mentors up to half its
+``max_mentors``, so a few of the drawn ~10 % may stay without one.
+
 Under the default hard rules about a third of all mentee-mentor pairs are allowed (31–34 % measured from 300 × 100
 to 20000 × 5000); most mentees have many allowed mentors, and a few (only a scarce language, a rare high-risk type,
 a nonbinary mentee asking for the same gender; 1–4 % at 300 × 100, fewer in larger rosters) have none, which
@@ -41,13 +63,14 @@ exercises the ``no_allowed_mentor`` diagnosis.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import compress
 
 import numpy as np
 
 from mentormatch.schema import EXTREMISM_TYPES, Coach, Exclusion, Mentee, Mentor, Roster
 
-__all__ = ["synthetic_roster"]
+__all__ = ["COACH_LIMITS", "synthetic_roster"]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Vocabularies and weights. Weights need not sum to 1; they are normalised where used.
@@ -170,10 +193,60 @@ _STAFF_CAPACITY = (5, 12)
 _EXCLUSION_REASONS = ("conflict of interest", "known association", "victim relation", "co-defendant", "")
 
 
+@dataclass(frozen=True)
+class _CoachScenario:
+    """How a binding coach scenario draws its coaches (the shares are targets; see the module docstring)."""
+
+    max_mentors: tuple[int, int]
+    """Each coach's ``max_mentors`` is drawn uniformly in this range (inclusive) ..."""
+    supply: tuple[float, float]
+    """... then scaled down so the sum is at most ``f`` × the mentors with capacity, ``f`` drawn in this range."""
+    caseload_share: float
+    """Share of coaches with a case-load limit ``max_mentees``."""
+    caseload_factor: tuple[float, float]
+    """``max_mentees = ceil(g × max_mentors × mean mentees per mentor with capacity)``, ``g`` drawn in this range."""
+    specialised_share: float
+    """Share of coaches with specialisms (at least one coach is always a generalist)."""
+    specialism_sizes: tuple[float, float, float, float]
+    """P(1, 2, 3, 4 types) for a specialised coach who is not also a mentor."""
+    languages_share: float
+    """Share of coaches (not mentor-coaches) who list languages."""
+    fixed_share: float
+    """Share of mentors drawn for a fixed ``coach_id``."""
+
+
+_COACH_SCENARIOS = {
+    "moderate": _CoachScenario(
+        max_mentors=(10, 25),
+        supply=(0.80, 1.00),
+        caseload_share=0.5,
+        caseload_factor=(0.7, 1.1),
+        specialised_share=0.4,
+        specialism_sizes=(0.0, 0.35, 0.40, 0.25),
+        languages_share=0.3,
+        fixed_share=0.1,
+    ),
+    "hard": _CoachScenario(
+        max_mentors=(2, 4),
+        supply=(0.40, 0.60),
+        caseload_share=0.8,
+        caseload_factor=(0.5, 0.8),
+        specialised_share=0.8,
+        specialism_sizes=(0.40, 0.40, 0.20, 0.0),
+        languages_share=0.3,
+        fixed_share=0.1,
+    ),
+}
+COACH_LIMITS = ("default", *_COACH_SCENARIOS)
+"""The values of ``coach_limits``: ``"default"``, ``"moderate"``, ``"hard"``."""
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed: int = 0) -> Roster:
+def synthetic_roster(
+    n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed: int = 0, coach_limits: str = "default"
+) -> Roster:
     """Generate a realistic, valid, pseudonymous roster.
 
     Parameters
@@ -184,6 +257,8 @@ def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed
         Supervising coaches; with two or more, some of them are also mentors (same id in both files).
     seed : int, default 0
         Seed of ``numpy.random.default_rng``; the same arguments always give the same roster.
+    coach_limits : {"default", "moderate", "hard"}, default "default"
+        How tightly the coaches' limits bind (see the module docstring); only matters with ``n_coaches > 0``.
 
     Returns
     -------
@@ -194,7 +269,7 @@ def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed
     Raises
     ------
     ValueError
-        If a size is out of range or ``seed`` is negative.
+        If a size is out of range, ``seed`` is negative or ``coach_limits`` is not one of :data:`COACH_LIMITS`.
 
     Examples
     --------
@@ -207,6 +282,11 @@ def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed
     True
     >>> len(synthetic_roster(60, 20, 4, seed=7).coaches)
     4
+    >>> hard = synthetic_roster(60, 20, 4, seed=7, coach_limits="hard")
+    >>> hard.mentees == synthetic_roster(60, 20, 4, seed=7).mentees  # the same mentees, other coaches
+    True
+    >>> sum(c.max_mentors for c in hard.coaches) <= 0.6 * sum(p.capacity > 0 for p in hard.mentors)
+    True
     """
     problems = []
     for name, value, low in (("n_mentees", n_mentees, 1), ("n_mentors", n_mentors, 1), ("n_coaches", n_coaches, 0)):
@@ -214,6 +294,8 @@ def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed
             problems.append(f"{name} must be an integer >= {low}, got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         problems.append(f"seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(coach_limits, str) or coach_limits not in COACH_LIMITS:
+        problems.append(f"coach_limits must be one of {', '.join(map(repr, COACH_LIMITS))}, got {coach_limits!r}")
     if problems:
         raise ValueError("; ".join(problems))
     n, m, k = int(n_mentees), int(n_mentors), int(n_coaches)
@@ -226,8 +308,11 @@ def synthetic_roster(n_mentees: int, n_mentors: int, n_coaches: int = 0, *, seed
     exclusions = _draw_exclusions(rng, mentee_ids, mentor_ids)
     coaches: list[Coach] = []
     coach_of = [None] * m
-    if k > 0:
+    if k > 0 and coach_limits == "default":
         coaches, coach_of = _draw_coaches(rng, k, mentor_ids, mentors)
+    elif k > 0:
+        scenario = _COACH_SCENARIOS[coach_limits]
+        coaches, coach_of = _draw_binding_coaches(rng, k, mentor_ids, mentors, mentees["workload"], scenario)
 
     mentee_models = tuple(
         Mentee(
@@ -553,4 +638,100 @@ def _draw_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str],
                 room[c] -= 1
                 break
         order = np.roll(order, 1)
+    return coaches, coach_of
+
+
+def _share_out(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` summing to ``total`` (largest remainders, ties to the lower index)."""
+    exact = weights * (total / weights.sum())
+    out = np.floor(exact).astype(np.int64)
+    short = total - int(out.sum())
+    out[np.argsort(out - exact, kind="stable")[:short]] += 1
+    return out
+
+
+def _draw_binding_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str], mentors: dict[str, list],
+                          workloads: list[int], scenario: _CoachScenario) -> tuple[list[Coach], list[str | None]]:
+    """Coaches whose limits bind (``coach_limits`` "moderate" or "hard"), drawn column by column."""
+    m = len(mentor_ids)
+    years = np.asarray(mentors["experience_years"])
+    capacity = np.asarray(mentors["capacity"])
+    expertise = np.array([[t in e for t in _TYPES] for e in mentors["expertise"]], dtype=bool).reshape(m, len(_TYPES))
+    speaks = np.array([[lang in ls for lang in _LANGUAGES] for ls in mentors["languages"]], dtype=bool)
+
+    # Mentor-coaches, as under "default": ~30 % of the coaches from the more experienced half, listed last.
+    n_dual = min(max(1, round(0.3 * k)), m) if k >= 2 else 0
+    senior = np.argsort(-years, kind="stable")[: max(n_dual, (m + 1) // 2)]
+    dual = np.sort(rng.choice(senior, size=n_dual, replace=False)) if n_dual else np.zeros(0, dtype=np.int64)
+    ids = _ids("CO", k - n_dual, 3) + [mentor_ids[j] for j in dual.tolist()]
+    is_dual = np.arange(k) >= k - n_dual
+    dual_of = np.full(k, -1, dtype=np.int64)
+    dual_of[is_dual] = dual
+
+    # max_mentors: drawn per coach, scaled down in proportion when the sum exceeds f × the mentors with capacity.
+    n_active = int((capacity > 0).sum())
+    low, high = scenario.max_mentors
+    max_mentors = rng.integers(low, high + 1, size=k)
+    supply = int(round(rng.uniform(*scenario.supply) * n_active))
+    if max_mentors.sum() > supply:
+        max_mentors = _share_out(supply, max_mentors)
+
+    # Case-loads: g × max_mentors × the mean mentees per mentor with capacity when all capacity is used.
+    per_mentor = min(len(workloads), capacity.sum() / np.mean(workloads)) / max(n_active, 1)
+    has_cap = rng.random(k) < scenario.caseload_share
+    max_mentees = np.ceil(max_mentors * per_mentor * rng.uniform(*scenario.caseload_factor, size=k)).astype(np.int64)
+
+    # Specialisms: 1-4 types drawn like mentor expertise; a mentor-coach's own expertise; one generalist at least.
+    has_spec = rng.random(k) < scenario.specialised_share
+    if has_spec.all():
+        has_spec[0] = False
+    n_types = _weighted_pick(rng, np.array(scenario.specialism_sizes), k) + 1
+    cover = _top_k(rng, _EXPERTISE_WEIGHTS, n_types)
+    cover[is_dual] = expertise[dual]
+    cover[~has_spec] = True
+
+    # Languages: english and one scarce language, for ~30 % of the coaches who are not also mentors.
+    has_lang = ~is_dual & (rng.random(k) < scenario.languages_share)
+    coach_speaks = np.zeros((k, len(_LANGUAGES)), dtype=bool)
+    coach_speaks[:, _DOMINANT] = True
+    coach_speaks[np.arange(k), _weighted_pick(rng, _SCARCE_WEIGHTS, k)] = True
+    coach_speaks[~has_lang] = True  # any language
+
+    # Fixed coaches: who may supervise whom, then rounds in which each mentor still without one asks a random
+    # compatible coach with room left, and each coach takes the askers it has room for (up to max_mentors // 2).
+    fixed = np.flatnonzero(rng.random(m) < scenario.fixed_share)
+    may = (
+        ((speaks[fixed].astype(np.uint8) @ coach_speaks.T.astype(np.uint8)) > 0)
+        & ((expertise[fixed].astype(np.uint8) @ cover.T.astype(np.uint8)) > 0)
+        & (dual_of[None, :] != fixed[:, None])
+    )
+    keys = np.where(may, rng.random(may.shape), -1.0)
+    room = max_mentors // 2
+    choice = np.full(len(fixed), -1, dtype=np.int64)
+    while True:
+        open_keys = np.where((room > 0)[None, :] & (choice < 0)[:, None], keys, -1.0)
+        asking = np.flatnonzero(open_keys.max(axis=1, initial=-1.0) >= 0)
+        if asking.size == 0:
+            break
+        wanted = open_keys[asking].argmax(axis=1)
+        order = np.argsort(wanted, kind="stable")
+        rank = np.arange(asking.size) - np.searchsorted(wanted[order], wanted[order])
+        taken = order[rank < room[wanted[order]]]
+        choice[asking[taken]] = wanted[taken]
+        room -= np.bincount(wanted[taken], minlength=k)
+    coach_of: list[str | None] = [None] * m
+    for j, c in zip(fixed.tolist(), choice.tolist(), strict=True):
+        if c >= 0:
+            coach_of[j] = ids[c]
+
+    coaches = [
+        Coach(
+            id=ids[c],
+            max_mentors=int(max_mentors[c]),
+            max_mentees=int(max_mentees[c]) if has_cap[c] else None,
+            specialisms=_sets(_TYPES, cover[c : c + 1])[0] if has_spec[c] else None,
+            languages=_sets(_LANGUAGES, coach_speaks[c : c + 1])[0] if has_lang[c] else None,
+        )
+        for c in range(k)
+    ]
     return coaches, coach_of

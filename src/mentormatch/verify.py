@@ -116,6 +116,8 @@ def verify_matching(
     config: MatchConfig,
     mentor_of: Sequence[int],
     scores: Sequence[float] | None = None,
+    *,
+    coach_of: Sequence[int] | None = None,
 ) -> None:
     """Raise :class:`MatchingBug` unless the matching keeps every hard rule and capacity.
 
@@ -127,6 +129,9 @@ def verify_matching(
         Index of each mentee's mentor in ``roster.mentors``, or −1 when unmatched.
     scores : sequence of float, optional
         The score S reported for each mentee (ignored where unmatched); checked against the plain-Python score.
+    coach_of : sequence of int, one per mentor, optional
+        Index of each mentor's coach in ``roster.coaches``, or −1. Required when the roster has coaches (or a
+        coaches file was given); then every coach rule of PRODUCT.md section 4 is checked.
     """
     mentees, mentors = roster.mentees, roster.mentors
     problems: list[str] = []
@@ -152,7 +157,57 @@ def verify_matching(
     for j, load in sorted(used.items()):
         if load > mentors[j].capacity:
             problems.append(f"mentor {mentors[j].id}: workload {load} exceeds capacity {mentors[j].capacity}")
+    if coach_of is not None or roster.coaches or "coaches" in roster.files:
+        problems.extend(_coach_problems(roster, mentor_of, coach_of))
     if problems:
         shown = problems[:10]
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
         raise MatchingBug("the answer breaks hard rules: " + "; ".join(shown) + more)
+
+
+def _coach_problems(roster: Roster, mentor_of: Sequence[int], coach_of: Sequence[int] | None) -> list[str]:
+    """Every coach rule (PRODUCT.md section 4, "With coaches"), read from the profiles."""
+    mentees, mentors, coaches = roster.mentees, roster.mentors, roster.coaches
+    if coach_of is None:
+        return ["the roster has coaches but the answer names none"]
+    if len(coach_of) != len(mentors):
+        return [f"answer has {len(coach_of)} coach entries for {len(mentors)} mentors"]
+    problems: list[str] = []
+    mentees_of: dict[int, list[Mentee]] = {}
+    for i, j in enumerate(mentor_of):
+        if int(j) >= 0:
+            mentees_of.setdefault(int(j), []).append(mentees[i])
+    supervised: Counter[int] = Counter()
+    caseload: Counter[int] = Counter()
+    for j, mentor in enumerate(mentors):
+        c = int(coach_of[j])
+        cases = mentees_of.get(j, [])
+        if not cases:
+            if c != -1:
+                problems.append(f"mentor {mentor.id} has no mentee but a coach")
+            continue
+        if not 0 <= c < len(coaches):
+            problems.append(f"mentor {mentor.id} has mentees but no coach")
+            continue
+        coach = coaches[c]
+        supervised[c] += 1
+        caseload[c] += len(cases)
+        if coach.id == mentor.id:
+            problems.append(f"mentor {mentor.id} supervises themselves")
+        if mentor.coach_id is not None and mentor.coach_id != coach.id:
+            problems.append(f"mentor {mentor.id}: fixed coach {mentor.coach_id} not honoured (got {coach.id})")
+        if coach.languages is not None and not coach.languages & set(mentor.languages):
+            problems.append(f"coach {coach.id} shares no language with mentor {mentor.id}")
+        if coach.specialisms is not None:
+            for mentee in cases:
+                if mentee.extremism_type not in coach.specialisms:
+                    problems.append(f"coach {coach.id} may not supervise mentee {mentee.id}'s type (mentor "
+                                    f"{mentor.id})")
+    for c, count in sorted(supervised.items()):
+        if count > coaches[c].max_mentors:
+            problems.append(f"coach {coaches[c].id} supervises {count} mentors, above max_mentors "
+                            f"{coaches[c].max_mentors}")
+        limit = coaches[c].max_mentees
+        if limit is not None and caseload[c] > limit:
+            problems.append(f"coach {coaches[c].id} supervises {caseload[c]} mentees, above max_mentees {limit}")
+    return problems
