@@ -250,8 +250,9 @@ def solve(
         model_bound = lagrange
         if exact_model and wider.bound is not None:
             model_bound = wider.bound if lagrange is None else min(lagrange, wider.bound)
-        message = (f"the coach rules bind: {int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())} fewer "
-                   f"mentees matched than without coaches")
+        if best_gain < free_gain:
+            fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
+            message = f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
 
     # --- bounds and status
     priority_sum, objective = answer_totals(base, best_mentor)
