@@ -131,8 +131,10 @@ class CoachTier:
         return int(self.cover.shape[0])
 
     def coverable(self) -> np.ndarray:
-        """(n, m) bool: True where some coach eligible for mentor j covers mentee i's type."""
-        mentor_types = (self.eligible.astype(np.uint8) @ self.cover.astype(np.uint8)) > 0  # (m, T)
+        """(n, m) bool: True where some coach eligible for mentor j covers mentee i's type and may take a mentor
+        and a mentee at all (a coach with a limit of 0 supervises nobody)."""
+        usable = (self.max_mentors > 0) & (self.max_mentees > 0)
+        mentor_types = ((self.eligible & usable[None, :]).astype(np.uint8) @ self.cover.astype(np.uint8)) > 0
         return mentor_types[:, self.mentee_type].T
 
 

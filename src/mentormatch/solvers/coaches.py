@@ -63,6 +63,10 @@ EXACT_PAIRS = 40_000
 NEIGHBOURS = 12
 """Beyond :data:`EXACT_PAIRS`, the repair model holds each mentee's best pairs, this many per mentee."""
 
+STRONG_TRIPLES = 150_000
+"""Up to this many (mentee, mentor, coach) triples the repair model has a Boolean per triple (a far tighter LP);
+beyond, one per pair (:class:`_Model`)."""
+
 PAIR_LINKS = 60_000
 """Up to this many pairs the specialism and supervision link is written per pair (a tighter LP); beyond, per
 (mentor, mentee type) group."""
@@ -81,11 +85,18 @@ safety net (``2 × share + 5`` seconds, as in :data:`mentormatch.solvers.WALL_SA
 LAGRANGE_ITERATIONS = 300
 """Subgradient rounds of :func:`lagrangian_bound` at most (it also stops when its step has shrunk to nothing)."""
 
+LAGRANGE_PAIR_ROUNDS = 10_000_000
+"""Work budget of :func:`lagrangian_bound`: rounds × pairs × coaches / 8 (a count, not a clock, so that reruns
+give the same bound and the same answer), at least :data:`LAGRANGE_MIN_ROUNDS` rounds; a problem where those would
+exceed it gets no Lagrangian bound (measured: a round costs ~0.1 s at 1000 × 250 × 20 and ~6 s at 5000 × 1000 × 60)."""
+
+LAGRANGE_MIN_ROUNDS = 10
+
 LAGRANGE_STEP = 0.005
 """The first Polyak step factor of :func:`lagrangian_bound` (× 1.5 after a round that lowers the bound, up to 2;
 halved after three rounds without progress)."""
 
-DUAL_PAIRS = 400_000
+DUAL_PAIRS = 150_000
 """Up to this many candidate pairs :func:`transport_duals` starts the Lagrangian bound from LP duals."""
 
 
@@ -231,18 +242,19 @@ def solve(
         rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
         clock.stage(f"coaches: the coach rules bind; searching {rows.size} pairs "
                     f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})")
-        lagrange, choice = lagrangian_bound(base, tier, scaling, best_gain, start=transport_duals(base, scaling),
-                                            clock=clock)
+        duals = transport_duals(base, scaling)
+        lagrange, choice = (None, None) if duals is None else lagrangian_bound(
+            base, tier, scaling, best_gain, start=duals, clock=clock)
         if choice is not None:
             # the Lagrangian round's mentor → coach choice, fixed: what is left is small and easy
             fixed = replace(tier, eligible=tier.eligible & choice)
             narrowed = replace(base, allowed=base.allowed & fixed.coverable())
             r_rows, r_cols = _all_pairs(narrowed)
-            tried = _Model(narrowed, fixed, scaling, r_rows, r_cols).solve(share(FIXED_SHARE), seed)
+            tried = _model(narrowed, fixed, scaling, r_rows, r_cols).solve(share(FIXED_SHARE), seed)
             if tried.found and tried.gain > best_gain:
                 best_mentor, best_coach, best_gain = tried.mentor_of, tried.coach_of, tried.gain
                 rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
-        wider = _Model(base, tier, scaling, rows, cols).solve(
+        wider = _model(base, tier, scaling, rows, cols).solve(
             share(REPAIR_SHARE), seed, hint=(best_mentor, best_coach)
         )
         if wider.found and wider.gain > best_gain:
@@ -389,6 +401,10 @@ def lagrangian_bound(instance: Instance, tier: CoachTier, scaling: Scaling, targ
     rows = np.concatenate([r for r, _ in blocks])
     cols = np.concatenate([c for _, c in blocks])
     del blocks
+    work = rows.size * max(1, k) // 8 + 1
+    if work * LAGRANGE_MIN_ROUNDS > LAGRANGE_PAIR_ROUNDS:
+        return None, None
+    iterations = min(iterations, LAGRANGE_PAIR_ROUNDS // work)
     gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols]).astype(np.float64)
     loads = instance.pair_load(rows, cols).astype(np.float64)
     max_load = float(loads.max())
@@ -469,7 +485,8 @@ def transport_duals(instance: Instance, scaling: Scaling) -> np.ndarray | None:
     """Each mentee's dual price in the LP relaxation of the coach-free problem (scipy HiGHS), in gain units.
 
     With these prices (and no case-load prices) :func:`lagrangian_bound` starts at or below the coach-free LP
-    bound. None when the LP has more than :data:`DUAL_PAIRS` pairs or HiGHS does not solve it.
+    bound. None beyond :data:`DUAL_PAIRS` pairs (measured: 3 s at 73 000 pairs, 34 s at 400 000) or when HiGHS does
+    not solve it.
     """
     import scipy.sparse as sp
     from scipy.optimize import linprog
@@ -480,6 +497,7 @@ def transport_duals(instance: Instance, scaling: Scaling) -> np.ndarray | None:
         return np.zeros(n)
     rows = np.concatenate([r for r, _ in blocks])
     cols = np.concatenate([c for _, c in blocks])
+    del blocks
     if rows.size > DUAL_PAIRS:
         return None
     gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols]).astype(np.float64)
@@ -489,7 +507,8 @@ def transport_duals(instance: Instance, scaling: Scaling) -> np.ndarray | None:
     a = sp.csr_matrix((np.concatenate([np.ones(rows.size), loads]),
                        (np.concatenate([rows, n + cols]), np.concatenate([k, k]))), shape=(n + m, rows.size))
     b = np.concatenate([np.ones(n), instance.capacity.astype(np.float64)])
-    result = linprog(-gains / unit, A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+    # x ≤ 1 follows from the mentee rows; as a bound it could take dual value the prices need
+    result = linprog(-gains / unit, A_ub=a, b_ub=b, bounds=(0, None), method="highs")
     if result.status != 0:
         return None
     return np.maximum(0.0, -np.asarray(result.ineqlin.marginals[:n])) * unit
@@ -590,33 +609,34 @@ def _all_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
 def _repair_pairs(instance: Instance, scaling: Scaling, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """(rows, cols, every_pair): all candidate pairs when there are at most :data:`EXACT_PAIRS`, else each
     mentee's :data:`NEIGHBOURS` best pairs and the pairs of ``keep``, row-major."""
-    blocks = list(iter_candidate_blocks(instance))
-    total = sum(r.size for r, _ in blocks)
-    if total <= EXACT_PAIRS:
-        if not blocks:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), True
-        return (np.concatenate([r for r, _ in blocks]).astype(np.int64),
-                np.concatenate([c for _, c in blocks]).astype(np.int64), True)
+    rows, cols = _all_pairs(instance)
+    if rows.size <= EXACT_PAIRS:
+        return rows, cols, True
+    del rows, cols
+    rows, cols = _best_pairs(instance, scaling, NEIGHBOURS)
+    kept = np.flatnonzero(keep >= 0)
+    m = instance.shape[1]
+    key = np.unique(np.concatenate([rows * m + cols, kept * m + keep[kept]]))
+    rows, cols = np.divmod(key, m)
+    return rows, cols, False
+
+
+def _best_pairs(instance: Instance, scaling: Scaling, per_mentee: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each mentee's ``per_mentee`` candidate pairs of largest gain (ties by mentor index), row-major, int64."""
     picked_rows, picked_cols = [], []
-    for rows, cols in blocks:
+    for rows, cols in iter_candidate_blocks(instance):
         if rows.size == 0:
             continue
         gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols])
-        # rank within each mentee by gain (descending), stable: the mentee's best NEIGHBOURS pairs
-        order = np.lexsort((-gains, rows))
+        order = np.lexsort((cols, -gains, rows))  # by mentee, gain descending, then mentor
         r_sorted = rows[order]
-        starts = np.searchsorted(r_sorted, r_sorted, side="left")
-        rank = np.arange(r_sorted.size) - starts
-        take = order[rank < NEIGHBOURS]
-        picked_rows.append(rows[take])
-        picked_cols.append(cols[take])
-    kept_rows = np.flatnonzero(keep >= 0)
-    picked_rows.append(kept_rows.astype(np.int32))
-    picked_cols.append(keep[kept_rows].astype(np.int32))
-    key = np.unique(np.concatenate(picked_rows).astype(np.int64) * instance.shape[1]
-                    + np.concatenate(picked_cols).astype(np.int64))
-    rows, cols = np.divmod(key, instance.shape[1])
-    return rows, cols, False
+        rank = np.arange(r_sorted.size) - np.searchsorted(r_sorted, r_sorted, side="left")
+        take = np.sort(order[rank < per_mentee])
+        picked_rows.append(rows[take].astype(np.int64))
+        picked_cols.append(cols[take].astype(np.int64))
+    if not picked_rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(picked_rows), np.concatenate(picked_cols)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -767,3 +787,133 @@ class _Model:
                             f"{solver.objective_value}")
         bound = gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
         return _Answer(True, mentor_of, coach_of, gain, bound)
+
+
+class _StrongModel:
+    """The coach model with one Boolean per (mentee, mentor, coach) triple instead of per pair: w[i, j, c] ≤ y[j, c]
+    for every triple makes its LP relaxation far tighter (on the bundled 200 × 50 × 5 ``coaches-binding`` roster
+    CP-SAT's bound after 60 s is 223 priority points against 249 with one Boolean per pair; the optimum is 221).
+    Used for every repair model up to :data:`STRONG_TRIPLES` triples. Same interface as :class:`_Model`."""
+
+    def __init__(self, instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray):
+        from ortools.sat.python import cp_model
+
+        scaling.require(FLOAT_EXACT, "CP-SAT's float64 objective bound")
+        self.instance, self.tier = instance, tier
+        n, m = instance.shape
+        k = tier.n_coaches
+        # --- data: triples (pair, coach) with the coach eligible for the mentor and covering the mentee's type
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        fits = tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T  # (pairs, k)
+        pair, coach = np.nonzero(fits)
+        self.rows, self.cols, self.coach = rows[pair], cols[pair], coach.astype(np.int64)
+        self.gains = scaling.gains(instance.priority[self.rows], instance.weights[self.rows, self.cols])
+        loads = instance.pair_load(self.rows, self.cols)
+        t = self.rows.size
+        y_key = np.unique(self.cols * k + self.coach)
+        self.y_mentor, self.y_coach = np.divmod(y_key, k)
+        y_of = t + np.searchsorted(y_key, self.cols * k + self.coach)  # proto index of each triple's y
+        self.model = model = cp_model.CpModel()
+        proto = model.proto
+
+        # --- variables: w[0..t-1] per triple, then y per (mentor, coach)
+        proto.merge_text_format("variables { domain: [0, 1] }\n" * (t + y_key.size))
+        # --- constraints: each mentee at most once
+        order = np.argsort(self.rows, kind="stable")
+        starts = np.searchsorted(self.rows[order], np.arange(n + 1))
+        for i in np.flatnonzero(np.diff(starts) > 1):
+            proto.constraints.add().at_most_one.literals.extend(order[starts[i]:starts[i + 1]].tolist())
+        # w[i, j, c] ≤ y[j, c]: only a supervised mentor takes mentees, and only types its coach covers
+        for w, y in zip(range(t), y_of.tolist()):
+            linear = proto.constraints.add().linear
+            linear.vars.extend([w, y])
+            linear.coeffs.extend([1, -1])
+            linear.domain.extend([-1, 0])
+        # capacity: Σ load · w[·, j, c] ≤ cap[j] · y[j, c]
+        by_y = np.argsort(y_of, kind="stable")
+        y_starts = np.searchsorted(y_of[by_y], t + np.arange(y_key.size + 1))
+        for l in range(y_key.size):
+            members = by_y[y_starts[l]:y_starts[l + 1]]
+            j = int(self.y_mentor[l])
+            if loads[members].sum() <= instance.capacity[j]:
+                continue
+            linear = proto.constraints.add().linear
+            linear.vars.extend(members.tolist() + [t + l])
+            linear.coeffs.extend(loads[members].tolist() + [-int(instance.capacity[j])])
+            linear.domain.extend([-(2**40), 0])
+        # one coach per mentor
+        mentor_starts = np.searchsorted(self.y_mentor, np.arange(m + 1))
+        for j in np.flatnonzero(np.diff(mentor_starts) > 1):
+            proto.constraints.add().at_most_one.literals.extend(range(t + int(mentor_starts[j]),
+                                                                       t + int(mentor_starts[j + 1])))
+        # max mentors and case-load per coach
+        for c in range(k):
+            ys = t + np.flatnonzero(self.y_coach == c)
+            if ys.size > tier.max_mentors[c]:
+                linear = proto.constraints.add().linear
+                linear.vars.extend(ys.tolist())
+                linear.coeffs.extend([1] * ys.size)
+                linear.domain.extend([0, int(tier.max_mentors[c])])
+            ws = np.flatnonzero(self.coach == c)
+            if ws.size > tier.max_mentees[c]:
+                linear = proto.constraints.add().linear
+                linear.vars.extend(ws.tolist())
+                linear.coeffs.extend([1] * ws.size)
+                linear.domain.extend([0, int(tier.max_mentees[c])])
+        # --- objective: maximise Σ gain · w
+        proto.objective.vars.extend(range(t))
+        proto.objective.coeffs.extend((-self.gains).tolist())
+        proto.objective.scaling_factor = -1.0
+
+    def solve(self, time_limit: float | None, seed: int,
+              hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
+        from ortools.sat.python import cp_model
+
+        from mentormatch.solvers import _search_limits
+        from mentormatch.solvers.cpsat import PARAMETERS
+
+        n, m = self.instance.shape
+        t = self.rows.size
+        if hint is not None:
+            mentor_of, coach_of = hint
+            w = (mentor_of[self.rows] == self.cols) & (coach_of[self.cols] == self.coach)
+            y = coach_of[self.y_mentor] == self.y_coach
+            self.model.proto.solution_hint.vars.extend(range(t + self.y_mentor.size))
+            self.model.proto.solution_hint.values.extend(np.concatenate([w, y]).astype(np.int64).tolist())
+        solver = cp_model.CpSolver()
+        for key, value in PARAMETERS.items():
+            if isinstance(value, (list, tuple)):
+                getattr(solver.parameters, key).extend(value)
+            else:
+                setattr(solver.parameters, key, value)
+        solver.parameters.random_seed = seed
+        wall, deterministic = _search_limits(time_limit)
+        if wall is not None:
+            solver.parameters.max_time_in_seconds = wall
+            solver.parameters.max_deterministic_time = deterministic
+        code = solver.solve(self.model)
+        mentor_of = np.full(n, -1, dtype=np.int64)
+        coach_of = np.full(m, -1, dtype=np.int64)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if code != cp_model.UNKNOWN:
+                raise SolverBug(f"coaches: CP-SAT status {solver.status_name(code)} on a model the empty "
+                                f"matching satisfies")
+            return _Answer(False, mentor_of, coach_of, 0, None)
+        values = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
+        chosen = values[:t]
+        mentor_of[self.rows[chosen]] = self.cols[chosen]
+        coach_of[self.cols[chosen]] = self.coach[chosen]
+        gain = int(self.gains[chosen].sum())
+        if gain != round(solver.objective_value):
+            raise SolverBug(f"coaches: the answer's gain {gain} differs from CP-SAT's objective "
+                            f"{solver.objective_value}")
+        bound = gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
+        return _Answer(True, mentor_of, coach_of, gain, bound)
+
+
+def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray):
+    """The strong model (a Boolean per triple) up to :data:`STRONG_TRIPLES` triples, else the pair model."""
+    triples = int((tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T).sum()) if rows.size else 0
+    if triples <= STRONG_TRIPLES:
+        return _StrongModel(instance, tier, scaling, rows, cols)
+    return _Model(instance, tier, scaling, rows, cols)
