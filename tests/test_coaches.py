@@ -715,12 +715,6 @@ def test_reason_is_coach_when_the_only_covering_coach_has_a_zero_limit(limit: di
     assert result.unmatched["reason"].tolist() == ["coach"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG src/mentormatch/match.py _supervision_blocks (the `return _Blocks(pairs, (allowed & coverable)"
-    ".any(axis=1), ...)` line) with _reasons (`elif blocked is not None and (room[k].any() or not "
-    "blocked.any_supervisable[k]) ...`): `any_supervisable` counts allowed mentors who have no capacity for the "
-    "case (here M2, capacity 0), so when the only mentor who could take A (M1, full, fixed to a far_right-only "
-    "coach) cannot supervise A's type, the reason is `capacity` although no answer could ever match A"))
 def test_reason_is_coach_when_only_a_mentor_without_capacity_could_be_supervised() -> None:
     # M1 is fixed to C1 (far_right only); C2 could supervise A's type, but only for M2, who has no capacity
     r = roster([mentee("A", "islamist"), mentee("B", "far_right", risk="high")],

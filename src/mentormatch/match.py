@@ -191,7 +191,7 @@ class _Blocks:
 
     def __init__(self, pairs: np.ndarray, any_supervisable: np.ndarray, causes: dict[str, np.ndarray]):
         self.pairs = pairs  # (u, m) bool: supervision rules this mentor out for this case
-        self.any_supervisable = any_supervisable  # (u,) some allowed mentor has an eligible coach for the type
+        self.any_supervisable = any_supervisable  # (u,) an allowed mentor with capacity for the case could be supervised
         self.causes = causes
 
     def words(self, k: int) -> str:
@@ -239,7 +239,8 @@ def _supervision_blocks(problem: Problem, mentor_of: np.ndarray, coach_of: np.nd
         "coach case-load": full.sum(axis=1),
         "coach limits": limits.sum(axis=1),
     }
-    return _Blocks(pairs, (allowed & coverable).any(axis=1), causes)
+    able = problem.capacity[None, :] >= problem.workload[unmatched][:, None]  # could take the case at all
+    return _Blocks(pairs, (allowed & coverable & able).any(axis=1), causes)
 
 
 def _coach_table(problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray | None) -> pd.DataFrame | None:
