@@ -195,7 +195,7 @@ def rosters(draw, max_mentees: int = 8, max_mentors: int = 5, min_mentees: int =
 from mentormatch.problem import CoachTier  # noqa: E402
 from mentormatch.schema import Coach  # noqa: E402
 
-__all__ += ["coaches", "rosters_with_coaches", "coach_tiers", "instances_with_coach_tiers"]  # noqa: PLE0605
+__all__ += ["coaches", "rosters_with_coaches", "coach_tiers", "instances_with_coach_tiers"]
 
 _coach_languages = st.one_of(st.none(), st.frozensets(st.sampled_from(LANGUAGES), min_size=1, max_size=2))
 
@@ -203,8 +203,8 @@ _coach_languages = st.one_of(st.none(), st.frozensets(st.sampled_from(LANGUAGES)
 @st.composite
 def coaches(draw, coach_id: str, types: tuple[str, ...] = EXTREMISM_TYPES, max_mentees: int = 6,
             max_mentors: int = 3) -> Coach:
-    """A coach: ``max_mentors`` 0..``max_mentors``, ``max_mentees`` none or 0..``max_mentees``, specialisms none (any type) or
-    1–3 of ``types``, languages none (any) or 1–2 of :data:`LANGUAGES`."""
+    """A coach: ``max_mentors`` 0..``max_mentors``, ``max_mentees`` none or 0..``max_mentees``, specialisms none
+    (any type) or 1–3 of ``types``, languages none (any) or 1–2 of :data:`LANGUAGES`."""
     return Coach(
         id=coach_id,
         max_mentors=draw(st.sampled_from(range(max_mentors + 1))),
@@ -227,11 +227,10 @@ def rosters_with_coaches(
 ) -> Roster:
     """Small valid rosters with coaches: random limits (0 included), specialisms drawn mostly from the mentees'
     own types (so that they bind), coach languages, coaches who are also mentors (same id), valid fixed
-    ``coach_id`` (an existing coach, never the mentor's own id) and some exclusions. ``max_supervised`` caps
-    each coach's ``max_mentors``. About half of them are
-    friendly (everybody also speaks ``english``, as a secondary language where it is not theirs; mentees have no
-    gender preference and give no availability), so that pairs are allowed often enough for the coach rules to
-    matter."""
+    ``coach_id`` (an existing coach, never the mentor's own id) and some exclusions; ``max_supervised`` caps each
+    coach's ``max_mentors``. About half of them are friendly (everybody also speaks ``english``, as a secondary
+    language where it is not theirs; mentees have no gender preference and give no availability), so that pairs
+    are allowed often enough for the coach rules to matter."""
     n = draw(st.integers(min_mentees, max_mentees))
     m = draw(st.integers(min_mentors, max_mentors))
     k = draw(st.integers(min_coaches, max_coaches))

@@ -328,21 +328,20 @@ def test_solve_with_coaches_matches_brute_force(r: Roster) -> None:
 
 
 def assert_reasons_name_supervision(problem: Problem, result: MatchResult) -> None:
-    """An unmatched mentee with an allowed mentor who has room for the case, but no coach who may ever supervise it
-    under any allowed mentor (specialisms, languages, fixed coach, self, or a limit of 0; read from the profiles),
-    has reason ``coach`` (PRODUCT.md section 6). Allowed mentors without capacity for the case still count here:
-    see ``test_reason_is_coach_when_only_a_mentor_without_capacity_could_be_supervised`` (a known bug)."""
+    """An unmatched mentee with an allowed mentor who has capacity for the case, where no such mentor could ever be
+    given a coach who may supervise it (specialisms, languages, fixed coach, self, or a limit of 0; read from the
+    profiles), has reason ``coach`` (PRODUCT.md section 6)."""
     r, config = problem.roster, problem.config
     excluded = {(e.mentee_id, e.mentor_id) for e in r.exclusions}
     for i, reason in enumerate(result.table["reason"]):
         if not isinstance(reason, str):
             continue
         me = r.mentees[i]
-        allowed = [mr for mr in r.mentors if not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
-        fits = any(mr.capacity >= me.workload for mr in allowed)
+        fitting = [mr for mr in r.mentors if mr.capacity >= me.workload
+                   and not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
         never = not any(coach_allows(co, mr, frozenset({me.extremism_type})) and co.max_mentors > 0
-                        and (co.max_mentees is None or co.max_mentees > 0) for mr in allowed for co in r.coaches)
-        if fits and never:
+                        and (co.max_mentees is None or co.max_mentees > 0) for mr in fitting for co in r.coaches)
+        if fitting and never:
             assert reason == "coach", (me.id, reason)
 
 
@@ -386,7 +385,9 @@ def test_array_level_coach_solve_matches_brute_force(case: tuple[Instance, Coach
     inst, tier = case
     solution = coach_solver.solve(inst, tier)
     assert solution.status is Status.OPTIMAL
-    assert (solution.priority_sum, solution.objective) == brute_force_tier(inst, tier)
+    best = brute_force_tier(inst, tier)
+    assert (solution.priority_sum, solution.objective) == best
+    assert_bounds_hold(solution, best)
     check_coaches(inst, tier, solution)
     assert solution.solver.endswith("+coaches")
 
@@ -410,10 +411,71 @@ def test_array_level_coach_solve_matches_brute_force_on_seeded_random_tiers() ->
         inst, tier = random_tier_case(rng)
         solution = coach_solver.solve(inst, tier)
         assert solution.status is Status.OPTIMAL
-        assert (solution.priority_sum, solution.objective) == brute_force_tier(inst, tier)
+        best = brute_force_tier(inst, tier)
+        assert (solution.priority_sum, solution.objective) == best
+        assert_bounds_hold(solution, best)
         check_coaches(inst, tier, solution)
         binding += bool(solution.message)
     assert binding >= 10  # the sweep reaches the repair step, not only the coach-free answer
+
+
+def assert_bounds_hold(solution: Solution, best: tuple[int, int]) -> None:
+    """The reported bounds are bounds: Σ priority ≤ priority_bound, and Σ weights ≤ objective_bound among answers
+    reaching the reported Σ priority; ``optimal`` only when the answer is the optimum."""
+    prio, weight = best
+    assert solution.priority_sum <= prio
+    if solution.priority_bound is not None:
+        assert solution.priority_bound >= prio
+    if solution.objective_bound is not None and solution.priority_sum == prio:
+        assert solution.objective_bound >= weight
+    if solution.status is Status.OPTIMAL:
+        assert (solution.priority_sum, solution.objective) == best
+
+
+@pytest.mark.parametrize("setting", [
+    {"STRONG_TRIPLES": -1},  # the pair model (_Model), used above STRONG_TRIPLES triples
+    {"STRONG_TRIPLES": -1, "PAIR_LINKS": 0},  # the pair model with its grouped specialism link (large models)
+    {"EXACT_PAIRS": 0, "NEIGHBOURS": 1},  # the repair model on each mentee's best pair only: bounds must hold
+])
+def test_array_level_coach_solve_on_the_large_roster_paths(setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in setting.items():
+        monkeypatch.setattr(coach_solver, name, value)
+    rng = np.random.default_rng(99)
+    exact = "EXACT_PAIRS" not in setting
+    binding = tried = 0
+    while binding < 12 and tried < 600:  # until the repair model has run a dozen times
+        inst, tier = random_tier_case(rng)
+        solution = coach_solver.solve(inst, tier)
+        best = brute_force_tier(inst, tier)
+        check_coaches(inst, tier, solution)
+        assert_bounds_hold(solution, best)
+        if exact:
+            assert solution.status is Status.OPTIMAL and (solution.priority_sum, solution.objective) == best
+        binding += bool(solution.message)
+        tried += 1
+    assert binding == 12
+
+
+def test_lagrangian_bound_never_cuts_off_the_optimum() -> None:
+    from dataclasses import replace
+
+    from mentormatch.solvers._scaling import fit_scaling
+
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(150):
+        inst, tier = random_tier_case(rng)
+        base = replace(inst, allowed=inst.allowed & tier.coverable())
+        scaling = fit_scaling(base)
+        prio, weight = brute_force_tier(inst, tier)
+        optimum = prio * scaling.big + weight  # integer weights: w_int = w
+        for start in (None, coach_solver.transport_duals(base, scaling)):
+            for target in (0, optimum):  # steps towards 0 push the prices hardest
+                bound, _ = coach_solver.lagrangian_bound(base, tier, scaling, target, start=start)
+                if bound is not None:
+                    assert bound >= optimum
+                    checked += 1
+    assert checked >= 200
 
 
 def test_solve_with_coaches_matches_brute_force_on_small_synthetic_rosters() -> None:

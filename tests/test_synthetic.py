@@ -410,20 +410,43 @@ def _coach_figures(roster: Roster) -> dict[str, float]:
     }
 
 
+def _specialisms_and_languages_as_documented(roster: Roster) -> None:
+    for coach in roster.coaches:
+        if coach.specialisms is not None:  # 2-4 types, always a common one
+            assert 2 <= len(coach.specialisms) <= 4 and coach.specialisms & {"islamist", "far_right"}, coach
+        if coach.languages is not None:  # english and 0-2 others
+            assert "english" in coach.languages and 1 <= len(coach.languages) <= 3, coach
+    mentors = {p.id: p for p in roster.mentors}
+    for coach in roster.coaches:  # a mentor-coach supervises what it is trained in, in languages it speaks
+        if coach.id in mentors and coach.specialisms is not None:
+            assert mentors[coach.id].expertise <= coach.specialisms
+        if coach.id in mentors and coach.languages is not None:
+            assert coach.languages <= set(mentors[coach.id].languages) | {"english"}
+
+
 def test_moderate_coaches_as_documented():
     roster = synthetic_roster(3000, 1000, 60, seed=3, coach_limits="moderate")
     figures = _coach_figures(roster)
-    assert 0.8 <= figures["supply"] <= 1.0
-    assert 0.35 <= figures["caseload"] <= 0.65
-    assert 0.25 <= figures["specialised"] <= 0.55
-    assert 0.15 <= figures["languages"] <= 0.45
-    assert 0.06 <= figures["fixed"] <= 0.12
+    assert all(10 <= c.max_mentors <= 25 for c in roster.coaches)  # not scaled down: many mentors
+    assert 1.0 <= figures["supply"] <= 1.3
+    assert figures["caseload"] == figures["specialised"] == figures["languages"] == 0.3  # round(0.3 * 60) each
+    assert 0.08 <= figures["fixed"] <= 0.1  # round(0.1 * 1000) drawn, nearly all placed
     assert 0.25 <= figures["dual"] <= 0.35
-    assert max(c.max_mentors for c in roster.coaches) <= 25
-    assert all(2 <= len(c.specialisms) <= 4 for c in roster.coaches if c.specialisms and c.id.startswith("CO"))
-    # with fewer coaches than the mentors need, nothing is scaled down: 10-25 each
+    _specialisms_and_languages_as_documented(roster)
+    # with fewer coaches than the mentors need, nothing is scaled (up or down): 10-25 each
     few = synthetic_roster(3000, 1000, 20, seed=3, coach_limits="moderate")
     assert all(10 <= c.max_mentors <= 25 for c in few.coaches)
+
+
+@pytest.mark.parametrize(("size", "seed"), [((200, 40, 7), 0), ((200, 40, 7), 1), ((60, 20, 4), 0), ((30, 12, 9), 2)])
+def test_moderate_scales_down_only_with_few_mentors(size, seed):
+    """Σ max_mentors is brought down to ceil(f × the mentors with capacity), f in [1.1, 1.3], never lower."""
+    roster = synthetic_roster(*size, seed=seed, coach_limits="moderate")
+    active = sum(p.capacity > 0 for p in roster.mentors)
+    total = sum(c.max_mentors for c in roster.coaches)
+    assert all(1 <= c.max_mentors <= 25 for c in roster.coaches)
+    assert 1.1 * active <= total <= max(math.ceil(1.3 * active), len(roster.coaches))
+    _specialisms_and_languages_as_documented(roster)
 
 
 def test_moderate_case_loads_are_near_max_mentors_times_mentees_per_mentor():
@@ -433,19 +456,23 @@ def test_moderate_case_loads_are_near_max_mentors_times_mentees_per_mentor():
         p.capacity > 0 for p in roster.mentors
     )
     ratios = [c.max_mentees / (c.max_mentors * per_mentor) for c in roster.coaches if c.max_mentees and c.max_mentors]
-    assert ratios and 0.7 <= min(ratios) and max(ratios) <= 1.1 + 1 / per_mentor
+    assert len(ratios) == 18 and 1.0 <= min(ratios) and max(ratios) <= 1.5 + 1 / per_mentor
 
 
 def test_hard_coaches_as_documented():
     roster = synthetic_roster(3000, 1000, 60, seed=3, coach_limits="hard")
     figures = _coach_figures(roster)
-    assert figures["supply"] <= 0.6
-    assert all(1 <= c.max_mentors <= 4 for c in roster.coaches)
-    assert figures["caseload"] >= 0.65 and figures["specialised"] >= 0.65
-    assert all(1 <= len(c.specialisms) <= 3 for c in roster.coaches if c.specialisms and c.id.startswith("CO"))
-    assert 0.04 <= figures["fixed"] <= 0.12
-    small = synthetic_roster(200, 50, 5, seed=1, coach_limits="hard")
-    assert all(2 <= c.max_mentors <= 4 for c in small.coaches)
+    assert all(2 <= c.max_mentors <= 4 for c in roster.coaches)  # never scaled
+    assert figures["supply"] <= 0.25
+    assert figures["caseload"] == figures["specialised"] == 0.4 and figures["languages"] == 0.2
+    assert 0.04 <= figures["fixed"] <= 0.1
+    _specialisms_and_languages_as_documented(roster)
+    per_mentor = min(3000, sum(p.capacity for p in roster.mentors) / np.mean([p.workload for p in roster.mentees]))
+    per_mentor /= sum(p.capacity > 0 for p in roster.mentors)
+    ratios = [c.max_mentees / (c.max_mentors * per_mentor) for c in roster.coaches if c.max_mentees]
+    assert len(ratios) == 24 and 0.8 <= min(ratios) and max(ratios) <= 1.2 + 1 / per_mentor
+    for size, seed in (((200, 50, 5), 1), ((5, 3, 2), 0)):
+        assert all(2 <= c.max_mentors <= 4 for c in synthetic_roster(*size, seed=seed, coach_limits="hard").coaches)
 
 
 def _binds(roster: Roster) -> None:
@@ -472,9 +499,34 @@ def test_bundled_hard_roster_binds():
     _binds(_io().read_roster(BUNDLED / "coaches-binding"))
 
 
-@pytest.mark.parametrize(("limits", "size", "seed"), [("hard", (60, 20, 4), 6), ("moderate", (200, 60, 4), 0)])
+@pytest.mark.parametrize(("limits", "size", "seed"), [("hard", (60, 20, 4), 6), ("moderate", (200, 60, 3), 0)])
 def test_coach_limits_bind(limits, size, seed):
+    """Moderate binds this way only with few coaches for the mentors (here 3 for 60: Σ max_mentors 43 < 55 used)."""
     _binds(synthetic_roster(*size, seed=seed, coach_limits=limits))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_moderate_limits_are_active_with_enough_coaches(seed):
+    """With coaches enough for every mentor (Σ max_mentors above the mentors the coach-free optimum uses), the
+    moderate roster still carries every kind of limit (case-loads, specialisms, languages, fixed coaches), and the
+    coach tier's answer keeps them."""
+    from dataclasses import replace
+
+    from mentormatch import build_problem
+    from mentormatch.solvers import run_solver
+    from mentormatch.solvers.coaches import solve as coach_solve
+
+    roster = synthetic_roster(200, 60, 4, seed=seed, coach_limits="moderate")
+    problem = build_problem(roster)
+    inst, tier = problem.instance(), problem.coaches
+    base = replace(inst, allowed=inst.allowed & tier.coverable())
+    free = run_solver(base, "auto", time_limit=5)
+    assert np.unique(free.mentor_of[free.mentor_of >= 0]).size <= tier.max_mentors.sum()
+    assert any(c.max_mentees is not None for c in roster.coaches)
+    assert any(c.specialisms is not None for c in roster.coaches)
+    assert any(c.languages is not None for c in roster.coaches)
+    assert any(m.coach_id is not None for m in roster.mentors)
+    assert coach_solve(inst, tier, time_limit=2).coach_of is not None  # checked against every coach rule inside
 
 
 def test_synth_command_passes_coach_limits(tmp_path):

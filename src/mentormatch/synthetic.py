@@ -33,26 +33,30 @@ What a generated roster looks like (the shares are the generator's targets; smal
   coaches (at least one) are experienced mentors, listed in ``coaches.csv`` under their mentor id.
 
 **Coach scenarios** (``coach_limits``). They change only the coaches and the mentors' ``coach_id``: the mentees,
-the rest of each mentor and the exclusions are those of ``"default"`` for the same sizes and seed.
+the rest of each mentor and the exclusions are those of ``"default"`` for the same sizes and seed. Their shares
+are exact counts (``round(share × n_coaches)`` coaches, ``round(share × n_mentors)`` mentors drawn for a fixed
+coach), chosen at random, so that small rosters match their description too.
 
 - ``"default"``: the coaches above; their limits are generous and seldom bind.
-- ``"moderate"``: the limits bind moderately. Each coach's ``max_mentors`` is drawn in 10–25; when the sum would
-  exceed ``f`` × the mentors with capacity (``f`` drawn in [0.80, 1.00]), the values are scaled down in
-  proportion so that it is exactly that (with too few coaches for it, the sum stays lower and binds harder).
-  ~50 % of coaches have a case-load limit ``max_mentees = ceil(g × max_mentors × p)``, ``g`` drawn in [0.7, 1.1]
-  per coach and ``p`` the mean number of mentees per mentor with capacity when all capacity is used; ~40 % have
-  specialisms (2–4 types, drawn like mentor expertise); ~30 % list languages; ~10 % of mentors have a fixed
-  ``coach_id``.
-- ``"hard"``: the limits bind hard. ``max_mentors`` in 2–4, scaled down the same way to at most ``f`` × the
-  mentors with capacity, ``f`` in [0.40, 0.60]; ~80 % of coaches have a tight case-load limit (``g`` in
-  [0.5, 0.8]); ~80 % are specialised in 1–3 types; ~30 % list languages; ~10 % of mentors have a fixed
-  ``coach_id``.
+- ``"moderate"`` (the issue's 5000 × 1000 × 60 benchmark): each coach's ``max_mentors`` is drawn in 10–25 and
+  not scaled with the roster, so Σ max_mentors is about 17.5 × the coaches (≈ 1.1 × the mentors with capacity at
+  5000 × 1000 × 60; with fewer coaches, lower, and then it binds on the mentor count). Only when there are few
+  mentors, a sum above ``ceil(f × the mentors with capacity)``, ``f`` drawn in [1.1, 1.3], is scaled down in
+  proportion to exactly that (never lower; each coach keeps at least 1). ~30 % of coaches have a case-load limit
+  ``max_mentees = ceil(g × max_mentors × p)``, ``g`` drawn in [1.0, 1.5] per coach and ``p`` the mean number of
+  mentees per mentor with capacity when all capacity is used; ~30 % have specialisms; ~30 % list languages; ~10 %
+  of mentors are drawn for a fixed ``coach_id``. The limits bind through case-loads, specialisms, languages and
+  fixed coaches more than through ``max_mentors``.
+- ``"hard"`` (the issue's 200 × 50 × 5 benchmark): ``max_mentors`` in 2–4, never scaled (10–20 in all at
+  200 × 50 × 5, for about 47 mentors with capacity); ~40 % of coaches have a case-load limit with ``g`` in
+  [0.8, 1.2]; ~40 % have specialisms; ~20 % list languages; ~10 % of mentors are drawn for a fixed ``coach_id``.
 
-In both binding scenarios at least one coach is a generalist; mentor-coaches are drawn as under ``"default"`` and
-specialise (when they do) in their own expertise; a coach listing languages lists ``english`` and one scarce
-language; a fixed coach is never the mentor, shares a language with the mentor where it lists languages, covers
-one of the mentor's expertise types where it has specialisms, and takes fixed mentors up to half its
-``max_mentors``, so a few of the drawn ~10 % may stay without one.
+In both: at least one coach is a generalist; specialisms are 2–4 types drawn like mentor expertise, always
+including islamist or far_right (the common types); a coach listing languages lists ``english`` and 0–2 scarce
+languages; mentor-coaches are drawn as under ``"default"``, their specialisms include their own expertise and
+the scarce languages they list are their own. A fixed coach is never the mentor, shares a language with the mentor
+where it lists languages, covers one of the mentor's expertise types where it has specialisms, and takes fixed
+mentors up to half its ``max_mentors``, so a few of the drawn mentors may stay without one.
 
 Under the default hard rules about a third of all mentee-mentor pairs are allowed (31–34 % measured from 300 × 100
 to 20000 × 5000); most mentees have many allowed mentors, and a few (only a scarce language, a rare high-risk type,
@@ -199,18 +203,21 @@ class _CoachScenario:
 
     max_mentors: tuple[int, int]
     """Each coach's ``max_mentors`` is drawn uniformly in this range (inclusive) ..."""
-    supply: tuple[float, float]
-    """... then scaled down so the sum is at most ``f`` × the mentors with capacity, ``f`` drawn in this range."""
+    supply: tuple[float, float] | None
+    """... and, when not None, scaled down when the sum exceeds ``ceil(f × the mentors with capacity)``, ``f``
+    drawn in this range, so that it is that (never lower; each coach keeps at least 1)."""
     caseload_share: float
     """Share of coaches with a case-load limit ``max_mentees``."""
     caseload_factor: tuple[float, float]
     """``max_mentees = ceil(g × max_mentors × mean mentees per mentor with capacity)``, ``g`` drawn in this range."""
     specialised_share: float
     """Share of coaches with specialisms (at least one coach is always a generalist)."""
-    specialism_sizes: tuple[float, float, float, float]
-    """P(1, 2, 3, 4 types) for a specialised coach who is not also a mentor."""
+    specialism_sizes: tuple[float, float, float]
+    """P(2, 3, 4 types) for a specialised coach (one of them always islamist or far_right)."""
     languages_share: float
-    """Share of coaches (not mentor-coaches) who list languages."""
+    """Share of coaches who list languages (always english)."""
+    extra_languages: tuple[float, float, float]
+    """P(0, 1, 2 languages besides english) for a coach who lists languages."""
     fixed_share: float
     """Share of mentors drawn for a fixed ``coach_id``."""
 
@@ -218,22 +225,24 @@ class _CoachScenario:
 _COACH_SCENARIOS = {
     "moderate": _CoachScenario(
         max_mentors=(10, 25),
-        supply=(0.80, 1.00),
-        caseload_share=0.5,
-        caseload_factor=(0.7, 1.1),
-        specialised_share=0.4,
-        specialism_sizes=(0.0, 0.35, 0.40, 0.25),
+        supply=(1.10, 1.30),
+        caseload_share=0.3,
+        caseload_factor=(1.0, 1.5),
+        specialised_share=0.3,
+        specialism_sizes=(0.40, 0.35, 0.25),
         languages_share=0.3,
+        extra_languages=(0.30, 0.45, 0.25),
         fixed_share=0.1,
     ),
     "hard": _CoachScenario(
         max_mentors=(2, 4),
-        supply=(0.40, 0.60),
-        caseload_share=0.8,
-        caseload_factor=(0.5, 0.8),
-        specialised_share=0.8,
-        specialism_sizes=(0.40, 0.40, 0.20, 0.0),
-        languages_share=0.3,
+        supply=None,
+        caseload_share=0.4,
+        caseload_factor=(0.8, 1.2),
+        specialised_share=0.4,
+        specialism_sizes=(0.40, 0.35, 0.25),
+        languages_share=0.2,
+        extra_languages=(0.30, 0.45, 0.25),
         fixed_share=0.1,
     ),
 }
@@ -285,7 +294,7 @@ def synthetic_roster(
     >>> hard = synthetic_roster(60, 20, 4, seed=7, coach_limits="hard")
     >>> hard.mentees == synthetic_roster(60, 20, 4, seed=7).mentees  # the same mentees, other coaches
     True
-    >>> sum(c.max_mentors for c in hard.coaches) <= 0.6 * sum(p.capacity > 0 for p in hard.mentors)
+    >>> all(2 <= c.max_mentors <= 4 for c in hard.coaches)
     True
     """
     problems = []
@@ -641,6 +650,13 @@ def _draw_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str],
     return coaches, coach_of
 
 
+def _chosen(rng: np.random.Generator, count: int, size: int) -> np.ndarray:
+    """(count,) bool with exactly ``size`` entries True, chosen uniformly at random."""
+    out = np.zeros(count, dtype=bool)
+    out[rng.choice(count, size=size, replace=False)] = True
+    return out
+
+
 def _share_out(total: int, weights: np.ndarray) -> np.ndarray:
     """Integers proportional to ``weights`` summing to ``total`` (largest remainders, ties to the lower index)."""
     exact = weights * (total / weights.sum())
@@ -668,38 +684,45 @@ def _draw_binding_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str
     dual_of = np.full(k, -1, dtype=np.int64)
     dual_of[is_dual] = dual
 
-    # max_mentors: drawn per coach, scaled down in proportion when the sum exceeds f × the mentors with capacity.
+    # max_mentors: drawn per coach; "moderate" scales them down in proportion only when there are few mentors, to
+    # ceil(f × the mentors with capacity) and never lower, each coach keeping at least 1.
     n_active = int((capacity > 0).sum())
     low, high = scenario.max_mentors
     max_mentors = rng.integers(low, high + 1, size=k)
-    supply = int(round(rng.uniform(*scenario.supply) * n_active))
-    if max_mentors.sum() > supply:
-        max_mentors = _share_out(supply, max_mentors)
+    if scenario.supply is not None:
+        supply = math.ceil(rng.uniform(*scenario.supply) * n_active)
+        if max_mentors.sum() > supply:
+            max_mentors = np.maximum(_share_out(supply, max_mentors), 1)
 
     # Case-loads: g × max_mentors × the mean mentees per mentor with capacity when all capacity is used.
     per_mentor = min(len(workloads), capacity.sum() / np.mean(workloads)) / max(n_active, 1)
-    has_cap = rng.random(k) < scenario.caseload_share
+    has_cap = _chosen(rng, k, round(scenario.caseload_share * k))
     max_mentees = np.ceil(max_mentors * per_mentor * rng.uniform(*scenario.caseload_factor, size=k)).astype(np.int64)
 
-    # Specialisms: 1-4 types drawn like mentor expertise; a mentor-coach's own expertise; one generalist at least.
-    has_spec = rng.random(k) < scenario.specialised_share
-    if has_spec.all():
-        has_spec[0] = False
-    n_types = _weighted_pick(rng, np.array(scenario.specialism_sizes), k) + 1
-    cover = _top_k(rng, _EXPERTISE_WEIGHTS, n_types)
-    cover[is_dual] = expertise[dual]
+    # Specialisms: 2-4 types drawn like mentor expertise, always one of the two common types (islamist, far_right);
+    # a mentor-coach's include its own expertise. At least one coach is a generalist.
+    has_spec = _chosen(rng, k, min(round(scenario.specialised_share * k), k - 1))
+    n_types = _weighted_pick(rng, np.array(scenario.specialism_sizes), k) + 2
+    common = _weighted_pick(rng, _MENTEE_TYPE_WEIGHTS[:2], k)  # islamist or far_right
+    forced = np.zeros((k, len(_TYPES)), dtype=bool)
+    forced[is_dual] = expertise[dual]
+    no_common = ~forced[:, :2].any(axis=1)
+    forced[np.flatnonzero(no_common), common[no_common]] = True
+    cover = _top_k(rng, np.where(forced, np.inf, _EXPERTISE_WEIGHTS), np.maximum(n_types, forced.sum(axis=1)))
     cover[~has_spec] = True
 
-    # Languages: english and one scarce language, for ~30 % of the coaches who are not also mentors.
-    has_lang = ~is_dual & (rng.random(k) < scenario.languages_share)
-    coach_speaks = np.zeros((k, len(_LANGUAGES)), dtype=bool)
+    # Languages: english and 0-2 scarce languages (a mentor-coach's own ones) for the coaches who list any.
+    has_lang = _chosen(rng, k, round(scenario.languages_share * k))
+    n_extra = _weighted_pick(rng, np.array(scenario.extra_languages), k)
+    lang_w = np.broadcast_to(_SCARCE_WEIGHTS, (k, len(_LANGUAGES))).copy()
+    lang_w[is_dual] *= speaks[dual]
+    coach_speaks = _top_k(rng, lang_w, np.minimum(n_extra, (lang_w > 0).sum(axis=1)))
     coach_speaks[:, _DOMINANT] = True
-    coach_speaks[np.arange(k), _weighted_pick(rng, _SCARCE_WEIGHTS, k)] = True
     coach_speaks[~has_lang] = True  # any language
 
     # Fixed coaches: who may supervise whom, then rounds in which each mentor still without one asks a random
     # compatible coach with room left, and each coach takes the askers it has room for (up to max_mentors // 2).
-    fixed = np.flatnonzero(rng.random(m) < scenario.fixed_share)
+    fixed = np.flatnonzero(_chosen(rng, m, round(scenario.fixed_share * m)))
     may = (
         ((speaks[fixed].astype(np.uint8) @ coach_speaks.T.astype(np.uint8)) > 0)
         & ((expertise[fixed].astype(np.uint8) @ cover.T.astype(np.uint8)) > 0)

@@ -74,10 +74,16 @@ PAIR_LINKS = 60_000
 FREE_SHARE = 0.15
 """Share of ``time_limit`` for the coach-free solve (step 1; it only matters for its searches)."""
 
-FIXED_SHARE = 0.25
+NEIGHBOURHOOD_SECONDS = 60.0
+"""Without a time limit, the repair model over a neighbourhood (which cannot prove anything) still stops here."""
+
+SUPERVISION_SHARE = 0.1
+"""Share of ``time_limit`` for CP-SAT on the coach-free answer's own pairs when the greedy supervision drops some."""
+
+FIXED_SHARE = 0.2
 """Share of ``time_limit`` for the solve with the Lagrangian's coach choice fixed (step 3)."""
 
-REPAIR_SHARE = 0.6
+REPAIR_SHARE = 0.55
 """Share of ``time_limit`` for the repair model (step 3). The shares are of CP-SAT's deterministic time, never of
 the wall clock left, so that a rerun gives the same answer byte for byte; the wall clock stops a search only as a
 safety net (``2 × share + 5`` seconds, as in :data:`mentormatch.solvers.WALL_SAFETY`)."""
@@ -234,15 +240,25 @@ def solve(
     free_gain = _gain(base, scaling, free.mentor_of)
     best_mentor, best_coach = greedy_supervision(base, tier, scaling, free.mentor_of)
     best_gain = _gain(base, scaling, best_mentor)
+    if best_gain < free_gain:
+        # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
+        kept = _model(base, tier, scaling, rows, cols).solve(share(SUPERVISION_SHARE), seed,
+                                                           hint=(best_mentor, best_coach))
+        if kept.found and kept.gain > best_gain:
+            best_mentor, best_coach, best_gain = kept.mentor_of, kept.coach_of, kept.gain
     message = ""
     exact_model = False
     model_bound = None
-    if best_gain < free_gain:
+    binds = best_gain < free_gain
+    # an unproven coach-free answer that the coaches keep whole is searched further only where the model can
+    # prove (every pair in it); a neighbourhood search measured no gain there (5000 × 1000 × 60: 76 s, +0)
+    unproven_small = free.status is not Status.OPTIMAL and _candidate_count(base) <= EXACT_PAIRS
+    if binds or unproven_small:
         # --- 3. repair: a wider model, warm-started from the kept answer
         rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
-        clock.stage(f"coaches: the coach rules bind; searching {rows.size} pairs "
+        clock.stage(f"coaches: {'the coach rules bind; ' if binds else ''}searching {rows.size} pairs "
                     f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})")
-        duals = transport_duals(base, scaling)
+        duals = transport_duals(base, scaling) if binds else None
         lagrange, choice = (None, None) if duals is None else lagrangian_bound(
             base, tier, scaling, best_gain, start=duals, clock=clock)
         if choice is not None:
@@ -254,9 +270,9 @@ def solve(
             if tried.found and tried.gain > best_gain:
                 best_mentor, best_coach, best_gain = tried.mentor_of, tried.coach_of, tried.gain
                 rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
-        wider = _model(base, tier, scaling, rows, cols).solve(
-            share(REPAIR_SHARE), seed, hint=(best_mentor, best_coach)
-        )
+        # without a time limit a search over a neighbourhood (no proof possible) still stops
+        limit = share(REPAIR_SHARE) if time_limit is not None or exact_model else NEIGHBOURHOOD_SECONDS
+        wider = _model(base, tier, scaling, rows, cols).solve(limit, seed, hint=(best_mentor, best_coach))
         if wider.found and wider.gain > best_gain:
             best_mentor, best_coach, best_gain = wider.mentor_of, wider.coach_of, wider.gain
         model_bound = lagrange
@@ -264,7 +280,9 @@ def solve(
             model_bound = wider.bound if lagrange is None else min(lagrange, wider.bound)
         if best_gain < free_gain:
             fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
-            message = f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
+            moved = int((free.mentor_of != best_mentor).sum())
+            message = (f"the coach rules bind: {fewer} fewer mentees matched than without coaches" if fewer > 0
+                       else f"the coach rules bind: {moved} mentees placed differently than without coaches")
 
     # --- bounds and status
     priority_sum, objective = answer_totals(base, best_mentor)
@@ -553,12 +571,13 @@ def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
                        mentor_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coaches for the mentors of ``mentor_of``, dropping mentees the coach rules leave no room for.
 
-    Mentors are taken by the gain of their mentees, largest first (ties by index). Each takes the eligible coach
-    with room that keeps the most gain: every mentee whose type the coach covers, best first, up to the coach's
-    remaining case-load. Mentees no coach can keep are left unmatched. Returns ``(mentor_of, coach_of)``.
+    Most constrained first, as in bin packing: mentors with the fewest coaches who could keep all their mentees
+    come first (then by the gain of their mentees, largest first; ties by index). Each takes, among the coaches
+    with room who keep the most gain (every mentee whose type the coach covers, best first, up to the coach's
+    remaining case-load), the one with the most mentor slots left, so that the scarce coaches stay free for the
+    mentors who need them. Mentees no coach can keep are left unmatched. Returns ``(mentor_of, coach_of)``.
     """
     n, m = instance.shape
-    k = tier.n_coaches
     mentor_of = mentor_of.copy()
     coach_of = np.full(m, -1, dtype=np.int64)
     rows = np.flatnonzero(mentor_of >= 0)
@@ -571,30 +590,42 @@ def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
     mentors_left = tier.max_mentors.astype(np.int64).copy()
     mentees_left = tier.max_mentees.astype(np.int64).copy()
     types = tier.mentee_type
-    for j in sorted(np.flatnonzero(total > 0), key=lambda j: (-total[j], j)):
+    used = np.flatnonzero(total > 0)
+    # how many coaches could take each mentor with all its mentees (types and case-load, ignoring the others)
+    options = np.zeros(m, dtype=np.int64)
+    for j in used:
+        mine = rows[starts[j]:starts[j + 1]]
+        fits = tier.eligible[j] & tier.cover[:, types[mine]].all(axis=1) & (tier.max_mentees >= mine.size)
+        options[j] = int((fits & (tier.max_mentors > 0)).sum())
+    for j in sorted(used, key=lambda j: (options[j], -total[j], j)):
         mine = rows[starts[j]:starts[j + 1]]  # j's mentees, best first
         mine_gain = gains[starts[j]:starts[j + 1]]
-        best_c, best_keep, best_value = -1, None, 0
+        best = (0, 0, -1)  # (value kept, mentor slots left, -coach)
+        best_keep = None
         for c in np.flatnonzero(tier.eligible[j] & (mentors_left > 0) & (mentees_left > 0)):
-            covered = tier.cover[c, types[mine]]
-            keep = np.flatnonzero(covered)[: int(mentees_left[c])]
-            value = int(mine_gain[keep].sum())
-            if value > best_value:
-                best_c, best_keep, best_value = int(c), keep, value
-        if best_c < 0:
+            keep = np.flatnonzero(tier.cover[c, types[mine]])[: int(mentees_left[c])]
+            key = (int(mine_gain[keep].sum()), int(mentors_left[c]), -int(c))
+            if key[0] > 0 and key > best:
+                best, best_keep = key, keep
+        if best_keep is None:
             mentor_of[mine] = -1
             continue
+        c = -best[2]
         drop = np.ones(mine.size, dtype=bool)
         drop[best_keep] = False
         mentor_of[mine[drop]] = -1
-        coach_of[j] = best_c
-        mentors_left[best_c] -= 1
-        mentees_left[best_c] -= best_keep.size
+        coach_of[j] = c
+        mentors_left[c] -= 1
+        mentees_left[c] -= best_keep.size
     return mentor_of, coach_of
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Candidate pairs of the repair model
+
+
+def _candidate_count(instance: Instance) -> int:
+    return int(sum(r.size for r, _ in iter_candidate_blocks(instance)))
 
 
 def _all_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
