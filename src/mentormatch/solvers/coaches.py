@@ -71,7 +71,7 @@ PAIR_LINKS = 60_000
 """Up to this many pairs the specialism and supervision link is written per pair (a tighter LP); beyond, per
 (mentor, mentee type) group."""
 
-FREE_SHARE = 0.15
+FREE_SHARE = 0.25
 """Share of ``time_limit`` for the coach-free solve (step 1; it only matters for its searches)."""
 
 NEIGHBOURHOOD_SECONDS = 60.0
