@@ -1063,11 +1063,13 @@ def _run_blocks(
                 lo = next(blocks, None)
             if lo is None:
                 return
+            filled = False
             try:
                 fill(lo, min(lo + step, n), buffers)
-            except BaseException:
-                failed.set()
-                raise
+                filled = True
+            finally:
+                if not filled:  # stop the other workers; the error itself propagates through the future
+                    failed.set()
             with lock:
                 done[0] += min(lo + step, n) - lo
 

@@ -216,7 +216,7 @@ def solve(
     >>> sol.mentor_of.tolist(), sol.coach_of.tolist(), str(sol.status)
     ([0, -1], [0, -1], 'optimal')
     """
-    from mentormatch.solvers import _search_limits, check_solution, run_solver
+    from mentormatch.solvers import check_solution, run_solver
 
     if not instance.maximize:
         raise ValueError("the coach tier takes maximising instances only")
@@ -773,11 +773,6 @@ class _Model:
     def solve(self, time_limit: float | None, seed: int,
               hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
         """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
-        from ortools.sat.python import cp_model
-
-        from mentormatch.solvers import _search_limits
-        from mentormatch.solvers.cpsat import PARAMETERS
-
         n, m = self.instance.shape
         if hint is not None:
             mentor_of, coach_of = hint
@@ -787,24 +782,10 @@ class _Model:
             for j, ys in self.y.items():
                 for c, v in ys.items():
                     self.model.add_hint(v, bool(coach_of[j] == c))
-        solver = cp_model.CpSolver()
-        for key, value in PARAMETERS.items():
-            if isinstance(value, (list, tuple)):
-                getattr(solver.parameters, key).extend(value)
-            else:
-                setattr(solver.parameters, key, value)
-        solver.parameters.random_seed = seed
-        wall, deterministic = _search_limits(time_limit)
-        if wall is not None:
-            solver.parameters.max_time_in_seconds = wall
-            solver.parameters.max_deterministic_time = deterministic
-        code = solver.solve(self.model)
+        solver, code = _run_cpsat(self.model, time_limit, seed)
         mentor_of = np.full(n, -1, dtype=np.int64)
         coach_of = np.full(m, -1, dtype=np.int64)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if code != cp_model.UNKNOWN:
-                raise SolverBug(f"coaches: CP-SAT status {solver.status_name(code)} on a model the empty "
-                                f"matching satisfies")
+        if not _found(solver, code):
             return _Answer(False, mentor_of, coach_of, 0, None)
         chosen = np.asarray(solver.response_proto.solution, dtype=np.int64)[:self.rows.size].astype(bool)
         mentor_of[self.rows[chosen]] = self.cols[chosen]
@@ -813,11 +794,7 @@ class _Model:
                 if solver.boolean_value(v):
                     coach_of[j] = c
         gain = int(self.gains[chosen].sum())
-        if gain != round(solver.objective_value):
-            raise SolverBug(f"coaches: the answer's gain {gain} differs from CP-SAT's objective "
-                            f"{solver.objective_value}")
-        bound = gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
-        return _Answer(True, mentor_of, coach_of, gain, bound)
+        return _Answer(True, mentor_of, coach_of, gain, _proven_bound(solver, code, gain))
 
 
 class _StrongModel:
@@ -898,11 +875,6 @@ class _StrongModel:
 
     def solve(self, time_limit: float | None, seed: int,
               hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
-        from ortools.sat.python import cp_model
-
-        from mentormatch.solvers import _search_limits
-        from mentormatch.solvers.cpsat import PARAMETERS
-
         n, m = self.instance.shape
         t = self.rows.size
         if hint is not None:
@@ -911,35 +883,17 @@ class _StrongModel:
             y = coach_of[self.y_mentor] == self.y_coach
             self.model.proto.solution_hint.vars.extend(range(t + self.y_mentor.size))
             self.model.proto.solution_hint.values.extend(np.concatenate([w, y]).astype(np.int64).tolist())
-        solver = cp_model.CpSolver()
-        for key, value in PARAMETERS.items():
-            if isinstance(value, (list, tuple)):
-                getattr(solver.parameters, key).extend(value)
-            else:
-                setattr(solver.parameters, key, value)
-        solver.parameters.random_seed = seed
-        wall, deterministic = _search_limits(time_limit)
-        if wall is not None:
-            solver.parameters.max_time_in_seconds = wall
-            solver.parameters.max_deterministic_time = deterministic
-        code = solver.solve(self.model)
+        solver, code = _run_cpsat(self.model, time_limit, seed)
         mentor_of = np.full(n, -1, dtype=np.int64)
         coach_of = np.full(m, -1, dtype=np.int64)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if code != cp_model.UNKNOWN:
-                raise SolverBug(f"coaches: CP-SAT status {solver.status_name(code)} on a model the empty "
-                                f"matching satisfies")
+        if not _found(solver, code):
             return _Answer(False, mentor_of, coach_of, 0, None)
         values = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
         chosen = values[:t]
         mentor_of[self.rows[chosen]] = self.cols[chosen]
         coach_of[self.cols[chosen]] = self.coach[chosen]
         gain = int(self.gains[chosen].sum())
-        if gain != round(solver.objective_value):
-            raise SolverBug(f"coaches: the answer's gain {gain} differs from CP-SAT's objective "
-                            f"{solver.objective_value}")
-        bound = gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
-        return _Answer(True, mentor_of, coach_of, gain, bound)
+        return _Answer(True, mentor_of, coach_of, gain, _proven_bound(solver, code, gain))
 
 
 def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray):
@@ -948,3 +902,46 @@ def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarr
     if triples <= STRONG_TRIPLES:
         return _StrongModel(instance, tier, scaling, rows, cols)
     return _Model(instance, tier, scaling, rows, cols)
+
+
+def _run_cpsat(model: Any, time_limit: float | None, seed: int) -> tuple[Any, Any]:
+    """Solve ``model`` with :data:`mentormatch.solvers.cpsat.PARAMETERS`, ``time_limit`` in deterministic units
+    (the wall clock as a safety net, :data:`mentormatch.solvers.WALL_SAFETY`); returns (solver, status code)."""
+    from ortools.sat.python import cp_model
+
+    from mentormatch.solvers import _search_limits
+    from mentormatch.solvers.cpsat import PARAMETERS
+
+    solver = cp_model.CpSolver()
+    for key, value in PARAMETERS.items():
+        if isinstance(value, (list, tuple)):
+            getattr(solver.parameters, key).extend(value)
+        else:
+            setattr(solver.parameters, key, value)
+    solver.parameters.random_seed = seed
+    wall, deterministic = _search_limits(time_limit)
+    if wall is not None:
+        solver.parameters.max_time_in_seconds = wall
+        solver.parameters.max_deterministic_time = deterministic
+    return solver, solver.solve(model)
+
+
+def _found(solver: Any, code: Any) -> bool:
+    """True when CP-SAT has an answer; False when stopped before one. Any other status is a bug: the empty
+    matching satisfies every coach model."""
+    from ortools.sat.python import cp_model
+
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    if code != cp_model.UNKNOWN:
+        raise SolverBug(f"coaches: CP-SAT status {solver.status_name(code)} on a model the empty matching satisfies")
+    return False
+
+
+def _proven_bound(solver: Any, code: Any, gain: int) -> int:
+    """CP-SAT's bound on Σ gain (integral, so floored) after checking that ``gain`` is its objective."""
+    from ortools.sat.python import cp_model
+
+    if gain != round(solver.objective_value):
+        raise SolverBug(f"coaches: the answer's gain {gain} differs from CP-SAT's objective {solver.objective_value}")
+    return gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
