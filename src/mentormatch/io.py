@@ -50,6 +50,8 @@ __all__ = [
     "write_text_atomic",
     "write_csv_atomic",
     "write_matches",
+    "read_matches",
+    "GivenMatching",
 ]
 
 PathLike = str | os.PathLike
@@ -279,6 +281,17 @@ _EXCLUSIONS = _TableSpec(
         _Column("mentee_id", _id, required=True, is_id=True),
         _Column("mentor_id", _id, required=True, is_id=True),
         _Column("reason", _verbatim),
+    ),
+    needs_rows=False,
+    unique_id=False,
+)
+
+_MATCHES = _TableSpec(
+    "matches",
+    (
+        _Column("mentee_id", _id, required=True, is_id=True),
+        _Column("mentor_id", _id, is_id=True),
+        _Column("coach_id", _id, is_id=True),
     ),
     needs_rows=False,
     unique_id=False,
@@ -721,6 +734,86 @@ def read_roster(
         exclusions=build(exclusion_t, Exclusion),
         files=dict(files),
     )
+
+
+@dataclass(frozen=True)
+class GivenMatching:
+    """A matching read from a matches file, in index space of the roster it was read against.
+
+    ``mentor_of[i]`` is mentee i's mentor index (−1 = unmatched or not in the file); ``coach_of[j]`` mentor j's
+    coach index (−1 = none), or None when the file has no ``coach_id`` column; ``line_of[i]`` the line of mentee
+    i's row (None if absent), for locating a rule the matching breaks.
+    """
+
+    file: str
+    mentor_of: list[int]
+    coach_of: list[int] | None
+    line_of: list[int | None]
+
+
+def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
+    """Read a matches file (as :func:`write_matches` writes it, or any CSV with ``mentee_id`` and ``mentor_id``
+    columns, and ``coach_id`` with coaches) against ``roster``.
+
+    Other columns are ignored; a mentee missing from the file is unmatched. Hard rules are not checked here
+    (:func:`mentormatch.match.load_matching` does that with the file's lines).
+
+    Raises
+    ------
+    RosterError
+        Every problem at once: unknown ids, a mentee listed twice, a mentor given two coaches.
+    """
+    file = _as_str(path)
+    problems = _Problems()
+    table = _read_table(file, _MATCHES, True, problems)
+    if table is None:
+        raise RosterError(problems.items)
+    mentee_index = {p.id: i for i, p in enumerate(roster.mentees)}
+    mentor_index = {p.id: j for j, p in enumerate(roster.mentors)}
+    coach_index = {c.id: c_ for c_, c in enumerate(roster.coaches)}
+    has_coaches = "coach_id" in table.columns
+    mentor_of = [-1] * len(roster.mentees)
+    line_of: list[int | None] = [None] * len(roster.mentees)
+    coach_of = [-1] * len(roster.mentors) if has_coaches else None
+    coach_line: dict[int, int] = {}
+    for row in table.rows:
+        header_of = {name: where[1] for name, where in table.columns.items()}
+        mentee_id = row.values.get("mentee_id")
+        if mentee_id is None:
+            continue
+        i = mentee_index.get(mentee_id)
+        if i is None:
+            problems.add(file, row.line, header_of["mentee_id"], mentee_id, "no mentee with this id in the roster")
+            continue
+        if line_of[i] is not None:
+            problems.add(file, row.line, header_of["mentee_id"], mentee_id,
+                         f"mentee listed twice: first on line {line_of[i]}")
+            continue
+        line_of[i] = row.line
+        mentor_id = row.values.get("mentor_id")
+        if mentor_id is None:
+            continue
+        j = mentor_index.get(mentor_id)
+        if j is None:
+            problems.add(file, row.line, header_of["mentor_id"], mentor_id, "no mentor with this id in the roster")
+            continue
+        mentor_of[i] = j
+        coach_id = row.values.get("coach_id")
+        if coach_of is None or coach_id is None:
+            continue
+        c = coach_index.get(coach_id)
+        if c is None:
+            problems.add(file, row.line, header_of["coach_id"], coach_id, "no coach with this id in the roster")
+        elif coach_of[j] not in (-1, c):
+            problems.add(file, row.line, header_of["coach_id"], coach_id,
+                         f"mentor {mentor_id} already has coach {roster.coaches[coach_of[j]].id} "
+                         f"(line {coach_line[j]}); a mentor has one coach")
+        else:
+            coach_of[j] = c
+            coach_line.setdefault(j, row.line)
+    if problems.items:
+        raise RosterError(problems.items)
+    return GivenMatching(file, mentor_of, coach_of, line_of)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .config import CRITERIA
 from .encode import criterion_parts, encode, rule_failures
-from .problem import Problem, Progress, Status
+from .problem import Instance, Problem, Progress, Solution, Status
 from .result import MatchResult
 from .schema import InputProblem, Roster, RosterError
 from .solvers import SOLVER_NAMES, run_solver
 from .verify import verify_matching
 
-__all__ = ["solve", "DEFAULT_TIME_LIMIT"]
+__all__ = ["solve", "find_solution", "evaluate", "load_matching", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a search method (CP-SAT) may run; polynomial methods always run to the end."""
@@ -68,36 +69,86 @@ def solve(
     >>> list(result.table.columns[:4])
     ['mentee_id', 'mentor_id', 'coach_id', 'score']
     """
-    roster, config = problem.roster, problem.config
     start = time.perf_counter()
 
     def report(stage: str, _elapsed: float | None = None) -> None:
         if progress is not None:
             progress(stage, time.perf_counter() - start)
 
+    solution = find_solution(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report)
+    report("verifying")
+    result = evaluate(problem, solution.mentor_of, solution.coach_of, solution=solution)
+    return replace(result, seconds=time.perf_counter() - start)
+
+
+def find_solution(
+    problem: Problem,
+    solver: str = "auto",
+    *,
+    instance: Instance | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Solution:
+    """The solver's raw answer for ``problem`` (or for ``instance``, arrays of the same shape in its place), with
+    the coach tier when the problem has one; not yet verified against the profiles (:func:`evaluate` does that).
+
+    ``instance`` lets callers re-solve variants of the problem (a pair forced, a mentee's priority raised) with
+    the same solver and coach tier; see :mod:`mentormatch.explain`.
+    """
+    instance = problem.instance() if instance is None else instance
     if problem.coaches is not None:
         from .solvers import coaches
 
         if solver not in SOLVER_NAMES:
-            run_solver(problem.instance(), solver)  # raises the unknown-solver error
-        solution = coaches.solve(problem.instance(), problem.coaches, solver, time_limit=time_limit, seed=seed,
-                                 progress=progress and report)
-    else:
-        solution = run_solver(
-            problem.instance(), solver, time_limit=time_limit, seed=seed, progress=progress and report
-        )
-    mentor_of = np.asarray(solution.mentor_of, dtype=np.int64)
+            run_solver(instance, solver)  # raises the unknown-solver error
+        return coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed, progress=progress)
+    return run_solver(instance, solver, time_limit=time_limit, seed=seed, progress=progress)
+
+
+def evaluate(
+    problem: Problem,
+    mentor_of: np.ndarray,
+    coach_of: np.ndarray | None = None,
+    *,
+    solution: Solution | None = None,
+) -> MatchResult:
+    """Verify a matching of ``problem`` against every hard rule and describe it as a :class:`MatchResult`.
+
+    Parameters
+    ----------
+    problem : Problem
+    mentor_of : (n,) int array
+        Each mentee's mentor index, −1 = unmatched.
+    coach_of : (m,) int array, optional
+        Each mentor's coach index, −1 = none; required when the problem has a coach tier.
+    solution : Solution, optional
+        The solver's answer ``mentor_of`` came from (status, bounds, solver name). Without it the matching is
+        described as given: status ``feasible``, no bounds, solver ``"given"``.
+
+    Raises
+    ------
+    mentormatch.verify.MatchingBug
+        The matching breaks a hard rule.
+    """
+    roster, config = problem.roster, problem.config
+    start = time.perf_counter()
+    mentor_of = np.asarray(mentor_of, dtype=np.int64)
+    if coach_of is not None:
+        coach_of = np.asarray(coach_of, dtype=np.int64)
     matched = np.flatnonzero(mentor_of >= 0)
     features = problem.features if problem.features is not None else encode(roster, config)
     parts, score = criterion_parts(roster, config, matched, mentor_of[matched], features=features)
-
-    report("verifying")
     full_score = np.full(len(mentor_of), np.nan)
     full_score[matched] = score
-    coach_of = solution.coach_of
     verify_matching(roster, config, mentor_of, full_score, coach_of=coach_of)
-
-    report("explaining unmatched mentees")
+    if solution is None:
+        priority_sum = int(problem.priority[matched].sum())
+        solution = Solution(
+            mentor_of=mentor_of, status=Status.FEASIBLE, priority_sum=priority_sum,
+            objective=float(np.asarray(problem.score[matched, mentor_of[matched]], dtype=np.float64).sum()),
+            priority_bound=None, objective_bound=None, solver="given", seconds=0.0, coach_of=coach_of,
+        )
     used_load = np.bincount(
         mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
     ).astype(np.int64)
@@ -112,7 +163,7 @@ def solve(
         bound=solution.objective_bound,
         gap=solution.gap,
         solver=solution.solver,
-        seconds=time.perf_counter() - start,
+        seconds=solution.seconds + time.perf_counter() - start,
         risk_level=tuple(p.risk_level for p in roster.mentees),
         capacity_used=int(used_load.sum()),
         capacity_total=int(problem.capacity.sum()),
@@ -121,6 +172,56 @@ def solve(
         message=solution.message,
         coaches=_coach_table(problem, mentor_of, coach_of),
     )
+
+
+def load_matching(problem: Problem, path) -> MatchResult:
+    """Read a matches file for ``problem``'s roster and describe it as :func:`evaluate` does.
+
+    Every hard rule the file breaks is an input problem located by the mentee's line (a broken pair rule, a
+    mentor over capacity, a coach rule), not an internal error: the file came from outside.
+
+    Raises
+    ------
+    mentormatch.RosterError
+        Unknown ids, duplicates, or broken rules, all at once.
+    """
+    from .io import read_matches
+    from .verify import broken_rules, coach_problems
+
+    roster, config = problem.roster, problem.config
+    given = read_matches(path, roster)
+    mentees, mentors = roster.mentees, roster.mentors
+    excluded = {(e.mentee_id, e.mentor_id) for e in roster.exclusions}
+    problems: list[InputProblem] = []
+    used = np.zeros(len(mentors), dtype=np.int64)
+    last_line: dict[int, int] = {}
+    for i, j in enumerate(given.mentor_of):
+        if j < 0:
+            continue
+        mentee, mentor = mentees[i], mentors[j]
+        used[j] += mentee.workload
+        last_line[j] = max(last_line.get(j, 0), given.line_of[i] or 0)
+        for rule in broken_rules(mentee, mentor, config, (mentee.id, mentor.id) in excluded):
+            problems.append(InputProblem(given.file, given.line_of[i], "mentor_id", mentor.id,
+                                         f"the pair {mentee.id} - {mentor.id} breaks the {rule} rule"))
+    for j in np.flatnonzero(used > problem.capacity):
+        problems.append(InputProblem(given.file, last_line[int(j)], "mentor_id", mentors[j].id,
+                                     f"mentor's workload {int(used[j])} exceeds capacity {int(problem.capacity[j])}"))
+    coach_of = given.coach_of
+    if problem.coaches is not None:
+        if coach_of is None:
+            coach_of = [-1] * len(mentors)
+            if any(j >= 0 for j in given.mentor_of):
+                problems.append(InputProblem(given.file, 1, "coach_id", None,
+                                             "the roster has coaches, so the file needs a coach_id column"))
+        else:
+            problems.extend(InputProblem(given.file, None, "coach_id", None, words)
+                            for words in coach_problems(roster, given.mentor_of, coach_of))
+    else:
+        coach_of = None
+    if problems:
+        raise RosterError(problems)
+    return evaluate(problem, np.asarray(given.mentor_of, dtype=np.int64), coach_of)
 
 
 def _reasons(

@@ -158,14 +158,14 @@ def verify_matching(
         if load > mentors[j].capacity:
             problems.append(f"mentor {mentors[j].id}: workload {load} exceeds capacity {mentors[j].capacity}")
     if coach_of is not None or roster.coaches or "coaches" in roster.files:
-        problems.extend(_coach_problems(roster, mentor_of, coach_of))
+        problems.extend(coach_problems(roster, mentor_of, coach_of))
     if problems:
         shown = problems[:10]
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
         raise MatchingBug("the answer breaks hard rules: " + "; ".join(shown) + more)
 
 
-def _coach_problems(roster: Roster, mentor_of: Sequence[int], coach_of: Sequence[int] | None) -> list[str]:
+def coach_problems(roster: Roster, mentor_of: Sequence[int], coach_of: Sequence[int] | None) -> list[str]:
     """Every coach rule (PRODUCT.md section 4, "With coaches"), read from the profiles."""
     mentees, mentors, coaches = roster.mentees, roster.mentors, roster.coaches
     if coach_of is None:
