@@ -152,7 +152,8 @@ def evaluate(
     used_load = np.bincount(
         mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
     ).astype(np.int64)
-    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features, coach_of)
+    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features, coach_of,
+                              given=solution.solver == "given")
     table = _table(problem, mentor_of, matched, parts, score, reason, detail, coach_of)
     return MatchResult(
         status=solution.status,
@@ -227,8 +228,11 @@ def load_matching(problem: Problem, path) -> MatchResult:
 def _reasons(
     problem: Problem, mentor_of: np.ndarray, used_load: np.ndarray, status: Status, features,
     coach_of: np.ndarray | None = None,
+    *,
+    given: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A reason code and words for each unmatched mentee (PRODUCT.md section 6)."""
+    """A reason code and words for each unmatched mentee (PRODUCT.md section 6); ``given``: the matching was
+    read from a file, not solved here."""
     n = len(mentor_of)
     reason = np.full(n, None, dtype=object)
     detail = np.full(n, None, dtype=object)
@@ -242,7 +246,11 @@ def _reasons(
     spare = problem.capacity - used_load
     # an allowed mentor still has room for this case: only a search stopped short leaves it unplaced
     room_left = (allowed & (spare[None, :] >= workload)).any(axis=1)
-    unproven = "" if status is Status.OPTIMAL else " (the answer is not proven optimal; see the bound)"
+    unproven = (
+        "" if status is Status.OPTIMAL
+        else " (a given matching, not proven optimal)" if given
+        else " (the answer is not proven optimal; see the bound)"
+    )
     blocked = None
     if problem.coaches is not None and coach_of is not None:
         blocked = _supervision_blocks(problem, mentor_of, coach_of, unmatched)
@@ -275,6 +283,9 @@ def _reasons(
                 f"{int(n_allowed[k])} allowed mentors, but none could be given a coach who may supervise this case "
                 f"({blocked.words(k)}){unproven}"
             )
+        elif room_left[k] and given:
+            reason[i] = "not_placed"
+            detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the given matching leaves this case out"
         elif room_left[k] and status is not Status.OPTIMAL:
             reason[i] = "time_limit"
             detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"

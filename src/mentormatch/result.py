@@ -21,8 +21,9 @@ REASONS: dict[str, str] = {
     "capacity": "allowed mentors exist, but their capacity went to higher-priority or better-fitting cases",
     "coach": "allowed mentors exist, but none could be given a coach who may supervise this case",
     "time_limit": "the search stopped before this mentee was placed",
+    "not_placed": "a matching read from a file leaves this mentee out although an allowed mentor has room",
 }
-"""Reason codes for an unmatched mentee (PRODUCT.md section 6)."""
+"""Reason codes for an unmatched mentee (PRODUCT.md section 6); ``not_placed`` only describes a given matching."""
 
 
 @dataclass(frozen=True, eq=False)
