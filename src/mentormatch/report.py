@@ -1,0 +1,526 @@
+"""The HTML report: one self-contained file a coordinator can open offline, print, and defend (PRODUCT.md section 6).
+
+Sections, each a ``<section id="...">`` with an ``<h2>``, in this order: ``summary`` (status, objective parts with
+bounds, counts, coach use), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`), ``scores`` (score
+distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion contributions) and
+``unmatched`` (reasons, and the mentees left without a mentor).
+
+The file needs no network: styles are inline, charts are PNG ``data:`` URIs, and a Content-Security-Policy forbids
+loading anything else. Charts need the optional ``plot`` extra (matplotlib); without it the report is tables only.
+The report carries ids, scores, rule names and aggregate counts, never a person's profile values (group values
+such as a language appear only as groups of the shortage tables); every value is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from io import BytesIO
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import CRITERIA, MatchConfig
+from .encode import RULES
+from .io import write_text_atomic
+from .problem import Problem, Status
+from .result import REASONS, MatchResult
+
+__all__ = ["report_html", "write_report", "MAX_ROWS", "PLOT_ADVICE", "SECTIONS"]
+
+MAX_ROWS = 500
+"""Rows a per-person table shows; beyond, the report shows a part and says how many are left out."""
+
+PLOT_ADVICE = "install mentormatch[plot] for charts"
+"""What to do when matplotlib is missing."""
+
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "Summary"),
+    ("shortages", "Shortages"),
+    ("scores", "Score distribution"),
+    ("capacity", "Capacity use per mentor"),
+    ("criteria", "Criterion contributions"),
+    ("unmatched", "Unmatched mentees"),
+)
+"""Section ids and headings, in report order."""
+
+_STATUS_WORDS = {
+    Status.OPTIMAL: "both parts of the objective proven optimal",
+    Status.FEASIBLE: "a valid matching, not proven optimal (see the bounds and gap)",
+    Status.NO_SOLUTION: "no matching was found within the time limit",
+}
+
+_SCORE_BINS = np.arange(0, 101, 10)
+_DPI = 100
+_BARS = 100  # up to this many mentors the capacity chart has one bar each, beyond a filled step line
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222;
+       line-height: 1.4; max-width: 62rem; margin: 1.5rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #bbb; padding-bottom: .2rem; margin-top: 2rem;
+     break-after: avoid; }
+h3 { font-size: 1rem; margin: 1rem 0 .3rem; break-after: avoid; }
+nav a { margin-right: .8rem; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .9rem; }
+th, td { border: 1px solid #ccc; padding: .15rem .5rem; vertical-align: top; }
+thead th { background: #eee; text-align: left; }
+td { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child, table.words td { text-align: left; }
+tr { break-inside: avoid; }
+.note, .generated { color: #555; }
+figure { margin: .5rem 0 1rem; break-inside: avoid; }
+img { max-width: 100%; height: auto; }
+@media print {
+  body { max-width: none; margin: 0; }
+  nav { display: none; }
+}
+""".strip()
+
+
+@dataclass(frozen=True)
+class _Section:
+    id: str
+    body: list[str]
+
+
+def report_html(
+    problem: Problem,
+    result: MatchResult,
+    *,
+    diagnosis: Any = None,
+    title: str = "mentormatch report",
+    plots: bool | None = None,
+    generated: datetime | str | None = None,
+) -> str:
+    """Render a matching of ``problem`` as one self-contained HTML5 page.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem ``result`` answers (from :func:`mentormatch.build_problem`).
+    result : MatchResult
+        From :func:`mentormatch.solve` (or :func:`mentormatch.match.evaluate` / ``load_matching``).
+    diagnosis : Diagnosis, optional
+        The supply-and-demand diagnosis of ``problem``; computed with :func:`mentormatch.diagnose.diagnose` when
+        not given.
+    title : str
+        The page title and top heading.
+    plots : bool or None
+        ``None``: charts when matplotlib is installed, else tables only with a note; ``True``: charts, or
+        ImportError; ``False``: tables only.
+    generated : datetime or str, optional
+        The generation time shown under the title; default now (UTC). Everything else in the page depends only
+        on the arguments, so pages rendered with the same ``generated`` are identical.
+
+    Returns
+    -------
+    str
+        The page. Every value is HTML-escaped. It carries ids, scores, rule names and aggregate counts; no
+        person's profile values (age, languages, gender, risk level) appear. Group values (an extremism type, a
+        language, a risk level, a region) appear only as the groups of the shortage tables, with counts.
+
+    Raises
+    ------
+    ImportError
+        ``plots=True`` and matplotlib is not installed.
+    ValueError
+        ``result`` does not belong to ``problem`` (other mentees).
+
+    Examples
+    --------
+    >>> from mentormatch import read_roster, build_problem, solve
+    >>> problem = build_problem(read_roster("data/synthetic/small"))
+    >>> html = report_html(problem, solve(problem), plots=False)
+    >>> '<section id="summary">' in html
+    True
+    """
+    _check_same_mentees(problem, result)
+    figure = _figure_class(plots)
+    if diagnosis is None:
+        from .diagnose import diagnose
+
+        diagnosis = diagnose(problem)
+    sections = [
+        _summary(result),
+        _shortages(diagnosis),
+        _scores(result, figure),
+        _capacity(problem, result, figure),
+        _criteria(problem, result, figure),
+        _unmatched(result),
+    ]
+    return _page(title, _generated_text(generated), sections, charts=figure is not None, plots=plots)
+
+
+def write_report(problem: Problem, result: MatchResult, path, **kwargs: Any) -> None:
+    """Render the report (see :func:`report_html`, which takes the same keywords) and write it to ``path``.
+
+    The page is rendered in full before anything is written, and written atomically
+    (:func:`mentormatch.io.write_text_atomic`): if rendering or writing fails, an existing file at ``path`` is
+    left untouched.
+
+    Raises
+    ------
+    ImportError
+        ``plots=True`` and matplotlib is not installed.
+    OSError
+        The folder does not exist or the disk refuses the write.
+    """
+    write_text_atomic(path, report_html(problem, result, **kwargs))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _summary(result: MatchResult) -> _Section:
+    table = result.table
+    n, matched = len(table), result.n_matched
+    priority = f"{result.priority_sum}"
+    if result.priority_bound is not None:
+        priority += f" (bound {result.priority_bound})"
+    facts: list[tuple[str, str]] = [
+        ("status", f"{result.status}: {_STATUS_WORDS.get(result.status, '')}".rstrip(": ")),
+        ("solver", result.solver),
+        ("mentees", f"{n}"),
+        ("matched", f"{matched}"),
+        ("unmatched", f"{n - matched}"),
+        ("Σ priority of matched mentees", priority),
+        ("Σ score of matched pairs (each 0–1)", f"{result.objective:.4f}"),
+    ]
+    if result.bound is not None:
+        facts.append(("Σ score bound", f"{result.bound:.4f}"))
+    if result.gap is not None:
+        facts.append(("gap", f"{100 * result.gap:.3f} %"))
+    if result.bound is None and result.priority_missing:
+        facts.append(("priority points possibly missing", f"up to {result.priority_missing}"))
+    if matched:
+        facts.append(("mean score of matched pairs (0–100)", f"{result.pairs['score'].mean():.1f}"))
+    if result.capacity_total:
+        share = 100 * result.capacity_used / result.capacity_total
+        facts.append(("capacity used (workload units)",
+                      f"{result.capacity_used} of {result.capacity_total} ({share:.0f} %)"))
+    facts.append(("mentors with a mentee", f"{result.mentors_used} of {result.mentors_total}"))
+    if result.coaches is not None:
+        facts.append(("coaches supervising", f"{int((result.coaches['mentors'] > 0).sum())} of {len(result.coaches)}"))
+    facts.append(("time", f"{result.seconds:.2f} s"))
+    if result.message:
+        facts.append(("note", result.message))
+    body = [_html(pd.DataFrame(facts, columns=["fact", "value"]), words=True)]
+    by_risk = _by_risk_level(result)
+    if by_risk is not None:
+        body += ["<h3>Matched by risk level</h3>", _html(by_risk)]
+    if result.coaches is not None:
+        coaches = result.coaches.copy()
+        limit = coaches["max_mentees"].astype(object)
+        coaches["max_mentees"] = limit.where(limit.notna(), "no limit")
+        body += ["<h3>Coaches</h3>", *_limited(coaches, "coaches", order="in input order")]
+    return _Section("summary", body)
+
+
+def _by_risk_level(result: MatchResult) -> pd.DataFrame | None:
+    """Mentees and matched mentees per risk level (aggregate counts), or None when the levels are unknown."""
+    if len(result.risk_level) != len(result.table) or not len(result.table):
+        return None
+    frame = pd.DataFrame({"risk level": list(result.risk_level), "matched": result.table["mentor_id"].notna()})
+    grouped = frame.groupby("risk level", sort=False)["matched"].agg(mentees="size", matched="sum")
+    order = [level for level in ("high", "medium", "low") if level in grouped.index]
+    grouped = grouped.reindex(order + [level for level in grouped.index if level not in order])
+    grouped["unmatched"] = grouped["mentees"] - grouped["matched"]
+    grouped["matched (%)"] = 100 * grouped["matched"] / grouped["mentees"]
+    return grouped.reset_index()
+
+
+def _shortages(diagnosis: Any) -> _Section:
+    n_mentees, max_matched = int(diagnosis.n_mentees), int(diagnosis.max_matched)
+    headline = f"At most {max_matched} of {n_mentees} mentees can be matched at once under the hard rules"
+    if not getattr(diagnosis, "exact", True):
+        headline += " (workloads above 1 counted as 1: an upper bound)"
+    coach_bound = getattr(diagnosis, "coach_bound", None)
+    if coach_bound is not None and coach_bound < max_matched:
+        headline += f"; the coach limits allow at most {int(coach_bound)}"
+    body = [_p(headline + ".")]
+    table = diagnosis.shortages
+    short = getattr(diagnosis, "short", None)
+    if short is None:
+        short = table[table["remedy"].fillna("") != ""]
+    if len(short):
+        brief = [c for c in ("kind", "group", "mentees", "shortfall", "unmatched", "remedy") if c in short.columns]
+        body += ["<h3>Shortages, most severe first</h3>", *_limited(short[brief], "shortages", words=True)]
+    else:
+        body.append(_p("No shortage found: supply meets demand in every group checked."))
+    if len(table):
+        every = table.drop(columns=["remedy"], errors="ignore")
+        body += ["<h3>Supply against demand in every group</h3>", *_limited(every, "groups")]
+    nobody = diagnosis.no_allowed_mentor
+    if len(nobody):
+        # ids, per-rule counts and rule names only: a person's own profile values (risk level) stay out
+        columns = [c for c in ("mentee_id", *RULES, "fixed_by") if c in nobody.columns]
+        body += ["<h3>Mentees with no allowed mentor</h3>",
+                 _p("Per mentee, how many mentors each hard rule excludes (a mentor excluded by several rules is "
+                    "counted under each), and the rules whose relaxation alone would give the mentee a mentor."),
+                 *_limited(nobody[columns], "mentees", order="in input order", words=True)]
+    else:
+        body.append(_p("Every mentee has at least one allowed mentor."))
+    return _Section("shortages", body)
+
+
+def _scores(result: MatchResult, figure: type | None) -> _Section:
+    scores = result.pairs["score"].astype(float)
+    if not len(scores):
+        return _Section("scores", [_p("No matched pairs.")])
+    counts, _ = np.histogram(scores.to_numpy(), bins=_SCORE_BINS)
+    labels = [f"{lo}–{hi}" for lo, hi in zip(_SCORE_BINS[:-1], _SCORE_BINS[1:])]
+    histogram = pd.DataFrame({"score": labels, "pairs": counts, "share (%)": 100 * counts / counts.sum()})
+    stats = scores.describe().rename({"count": "pairs", "std": "standard deviation", "50%": "median",
+                                      "25%": "lower quartile", "75%": "upper quartile",
+                                      "min": "minimum", "max": "maximum"})
+    stats = stats.to_frame("value").rename_axis("statistic").reset_index()
+    stats["value"] = [f"{int(v)}" if k == "pairs" else _number(v) for k, v in zip(stats["statistic"], stats["value"])]
+    body = [_p(f"Scores (0–100) of the {len(scores)} matched pairs, in bins of 10 points "
+               "(the last bin includes 100)."),
+            '<h3>Statistics</h3>', _html(stats), '<h3>Histogram</h3>', _html(histogram)]
+    if figure is not None:
+        fig, ax = _new_figure(figure)
+        ax.bar(_SCORE_BINS[:-1], counts, width=10, align="edge", color="#4878a8", edgecolor="white")
+        ax.set_xlim(0, 100)
+        ax.set_xticks(_SCORE_BINS)
+        ax.set_xlabel("score (0–100)")
+        ax.set_ylabel("matched pairs")
+        body.append(_img(fig, f"Histogram of the scores of {len(scores)} matched pairs in bins of 10 points"))
+    return _Section("scores", body)
+
+
+def _capacity(problem: Problem, result: MatchResult, figure: type | None) -> _Section:
+    use = _capacity_table(problem, result)
+    full = int(((use["workload"] >= use["capacity"]) & (use["capacity"] > 0)).sum())
+    idle = int((use["mentees"] == 0).sum())
+    zero = int((use["capacity"] == 0).sum())
+    words = (f"{len(use)} mentors: {full} at full capacity, {idle} without a mentee"
+             + (f", {zero} with capacity 0" if zero else "")
+             + ". Workload and capacity are in workload units; share = workload / capacity.")
+    body = [_p(words)]
+    if len(use) > MAX_ROWS:
+        ranked = use.sort_values(["share (%)", "workload"], ascending=False, kind="stable", na_position="last")
+        body += _limited(ranked, "mentors", order="sorted by share, busiest first", ends=True)
+    else:
+        body.append(_html(use))
+    shares = use["share (%)"].dropna().sort_values(ascending=False, kind="stable").to_numpy()
+    if figure is not None and len(shares):
+        fig, ax = _new_figure(figure)
+        if len(shares) <= _BARS:
+            ax.bar(np.arange(len(shares)), shares, width=0.85, align="edge", color="#4878a8")
+        else:  # one artist however many mentors
+            ax.stairs(shares, np.arange(len(shares) + 1), fill=True, color="#4878a8")
+        ax.set_xlim(0, len(shares))
+        ax.set_ylim(0, max(100.0, float(shares.max())) * 1.05)
+        ax.axhline(100, color="#a83232", linewidth=0.8)
+        ax.set_xlabel("mentors, busiest first")
+        ax.set_ylabel("capacity used (%)")
+        body.append(_img(fig, f"Capacity used by each of {len(shares)} mentors with capacity, sorted busiest first"))
+    return _Section("capacity", body)
+
+
+def _capacity_table(problem: Problem, result: MatchResult) -> pd.DataFrame:
+    """mentor_id, mentees, workload used, capacity and share per mentor, in input order."""
+    m = problem.shape[1]
+    mentor_of = pd.Index(problem.mentor_ids).get_indexer(result.table["mentor_id"])
+    rows = np.flatnonzero(mentor_of >= 0)
+    cols = mentor_of[rows]
+    workload = np.asarray(problem.workload)
+    loads = workload[rows, cols] if workload.ndim == 2 else workload[rows]
+    used = np.bincount(cols, weights=loads, minlength=m).astype(np.int64)
+    capacity = np.asarray(problem.capacity, dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(capacity > 0, 100 * used / np.maximum(capacity, 1), np.nan)
+    return pd.DataFrame({
+        "mentor_id": list(problem.mentor_ids),
+        "mentees": np.bincount(cols, minlength=m),
+        "workload": used,
+        "capacity": capacity,
+        "share (%)": share,
+    })
+
+
+def _criteria(problem: Problem, result: MatchResult, figure: type | None) -> _Section:
+    table = _criteria_table(problem, result)
+    pairs = result.pairs
+    points = table["mean points of the score"].to_numpy()
+    score = np.nansum(points)
+    body = [_p("Per criterion over the matched pairs: its mean value s × 100, and its weighted share of the score "
+               "(w / Σw × s × 100, in score points); the points add up to the mean score.")]
+    if not len(pairs):
+        body.append(_p("No matched pairs: only the weights are shown."))
+    body.append(_html(table))
+    if len(pairs):
+        body.append(_p(f"Mean score {pairs['score'].astype(float).mean():.1f}; criterion points sum to {score:.1f} "
+                       "(the table's values are rounded to 0.1)."))
+    if figure is not None and len(pairs):
+        fig, ax = _new_figure(figure)
+        y = np.arange(len(CRITERIA))[::-1]
+        ax.barh(y, points, color="#4878a8")
+        ax.set_yticks(y, list(CRITERIA))
+        ax.set_xlabel("mean points of the score (0–100 scale)")
+        body.append(_img(fig, "Bar chart of each criterion's mean weighted points of the score over matched pairs"))
+    return _Section("criteria", body)
+
+
+def _criteria_table(problem: Problem, result: MatchResult) -> pd.DataFrame:
+    """Per criterion: weight, mean s × 100 over matched pairs, mean weighted points of the score, share."""
+    config = problem.config if problem.config is not None else MatchConfig()
+    weights = np.asarray(config.weights.as_tuple(), dtype=float)
+    total = weights[weights > 0].sum()
+    pairs = result.pairs
+    if len(pairs):
+        means = pairs[list(CRITERIA)].astype(float).mean().to_numpy()
+    else:
+        means = np.full(len(CRITERIA), np.nan)
+    points = weights / total * means
+    score = np.nansum(points)
+    return pd.DataFrame({
+        "criterion": list(CRITERIA),
+        "weight": weights,
+        "weight share (%)": 100 * weights / total,
+        "mean value (0–100)": means,
+        "mean points of the score": points,
+        "share of the score (%)": 100 * points / score if score > 0 else np.full(len(CRITERIA), np.nan),
+    })
+
+
+def _unmatched(result: MatchResult) -> _Section:
+    unmatched = result.unmatched
+    if not len(unmatched):
+        return _Section("unmatched", [_p("Every mentee is matched.")])
+    counts = unmatched["reason"].value_counts(dropna=False)
+    order = [code for code in REASONS if code in counts.index]
+    counts = counts.reindex(order + [code for code in counts.index if code not in order])
+    reasons = pd.DataFrame({
+        "reason": counts.index.astype(object),
+        "mentees": counts.to_numpy(),
+        "meaning": [REASONS.get(code, "") for code in counts.index],
+    })
+    body = [_p(f"{len(unmatched)} of {len(result.table)} mentees have no mentor."),
+            "<h3>Reasons</h3>", _html(reasons, words=True),
+            "<h3>Mentees</h3>", *_limited(unmatched, "mentees", order="in input order", words=True)]
+    return _Section("unmatched", body)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# HTML and charts
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _page(title: str, generated: str, sections: list[_Section], *, charts: bool, plots: bool | None) -> str:
+    headings = dict(SECTIONS)
+    nav = " ".join(f'<a href="#{s.id}">{escape(headings[s.id])}</a>' for s in sections)
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="mentormatch">',
+        f"<title>{escape(title)}</title>",
+        f"<style>\n{_CSS}\n</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="generated">Generated {escape(generated)}</p>',
+    ]
+    if not charts and plots is None:
+        head.append(_p(f"Charts are not included: {PLOT_ADVICE} (pip install 'mentormatch[plot]')."))
+    head += [f"<nav>{nav}</nav>", "</header>", "<main>"]
+    body = []
+    for section in sections:
+        body += [f'<section id="{escape(section.id)}">', f"<h2>{escape(headings[section.id])}</h2>",
+                 *section.body, "</section>"]
+    return "\n".join([*head, *body, "</main>", "</body>", "</html>", ""])
+
+
+def _generated_text(generated: datetime | str | None) -> str:
+    if generated is None:
+        generated = datetime.now(timezone.utc)
+    if isinstance(generated, datetime):
+        return generated.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return str(generated)
+
+
+def _p(text: str) -> str:
+    return f'<p class="note">{escape(text)}</p>'
+
+
+def _number(value: float, digits: int = 1) -> str:
+    return "–" if pd.isna(value) else f"{value:.{digits}f}"
+
+
+def _html(frame: pd.DataFrame, *, words: bool = False, max_rows: int | None = None) -> str:
+    """A table, every value and column name escaped; floats with one decimal, missing values as a dash."""
+    return frame.to_html(
+        index=False, escape=True, border=0, na_rep="–", float_format=_number, max_rows=max_rows,
+        show_dimensions=False, classes="words" if words else None,
+    )
+
+
+def _limited(frame: pd.DataFrame, what: str, *, order: str = "", words: bool = False, ends: bool = False) -> list[str]:
+    """The table, or past :data:`MAX_ROWS` rows a part of it with a note saying what is shown.
+
+    ``order`` says how the rows are ordered; ``ends``: show the first and last rows (pandas' own truncation, with
+    a row of dots between), else the first rows.
+    """
+    if len(frame) <= MAX_ROWS:
+        return [_html(frame, words=words)]
+    ordered = f"{len(frame)} {what}" + (f", {order}" if order else "")
+    if ends:
+        half = MAX_ROWS // 2
+        note = f"{ordered}: the first {half} and the last {half} are shown, {len(frame) - 2 * half} left out."
+        return [_p(note), _html(frame, words=words, max_rows=2 * half)]
+    note = f"{ordered}: the first {MAX_ROWS} are shown, {len(frame) - MAX_ROWS} left out."
+    return [_p(note), _html(frame.head(MAX_ROWS), words=words)]
+
+
+def _figure_class(plots: bool | None) -> type | None:
+    """matplotlib's Figure class, or None for tables only (ImportError when ``plots=True`` and it is missing)."""
+    if plots is False:
+        return None
+    try:
+        import matplotlib  # noqa: F401  (the package first: a blocked package must block its modules too)
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        if plots:
+            raise ImportError(f"plots=True needs matplotlib: {PLOT_ADVICE} (pip install 'mentormatch[plot]')") from err
+        return None
+    return Figure
+
+
+def _new_figure(figure: type):
+    """A figure (no pyplot, no global state) and its one axes."""
+    fig = figure(figsize=(6.4, 2.8), dpi=_DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def _img(fig, alt: str) -> str:
+    """The figure as a PNG data URI in an ``<img>`` (no software or date metadata, so renders are identical)."""
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<figure><img src="{uri}" alt="{escape(alt)}"></figure>'
+
+
+def _check_same_mentees(problem: Problem, result: MatchResult) -> None:
+    ids = result.table["mentee_id"].tolist()
+    if len(ids) != len(problem.mentee_ids):
+        raise ValueError(f"the result has {len(ids)} mentees, the problem {len(problem.mentee_ids)}: "
+                         "render a result with the problem it was solved from")
+    if ids != list(problem.mentee_ids):
+        k = next(k for k, (a, b) in enumerate(zip(ids, problem.mentee_ids)) if a != b)
+        raise ValueError(f"the result's mentee {k + 1} is {ids[k]!r}, the problem's {problem.mentee_ids[k]!r}: "
+                         "render a result with the problem it was solved from")
