@@ -3,6 +3,7 @@ runner-up costs agree with brute force, and the text carries no profile values."
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import re
@@ -420,7 +421,7 @@ def test_explaining_a_given_matches_file(small, tmp_path: Path) -> None:
 
 
 def test_no_costs_no_re_solves(small, monkeypatch) -> None:
-    import mentormatch.explain as module
+    module = importlib.import_module("mentormatch.explain")
 
     problem, result = small
 

@@ -7,14 +7,20 @@ The steps, each a function (PRODUCT.md section 5)::
     result = solve(problem, solver="auto")             # exact where it can be, verified, with bound and gap
     write_matches(result, "matches.csv")               # one row per mentee, written atomically
 
+then ``explain(problem, mentee_id, matching=result)`` (why this mentor, why nobody), ``diagnose(problem)``
+(shortages with remedies), ``relaxations(problem, ids)`` (the fewest rule families to relax) and
+``write_report(problem, result, "report.html")``;
 and, for people who bring their own matrices, ``assign(weights, capacity=..., maximize=...)``.
 """
 
 from .assign import Assignment, assign
 from .config import CRITERIA, MatchConfig, load_config
+from .diagnose import Diagnosis, Relaxation, diagnose, relaxations
 from .encode import build_problem, criterion_parts
+from .explain import Explanation, explain
 from .io import read_roster, write_matches, write_roster
-from .match import solve
+from .match import evaluate, load_matching, solve
+from .report import report_html, write_report
 from .problem import Problem, Status
 from .result import MatchResult
 from .schema import InputProblem, Roster, RosterError
@@ -26,22 +32,32 @@ __version__ = "0.1.0"
 __all__ = [
     "Assignment",
     "CRITERIA",
+    "Diagnosis",
+    "Explanation",
     "InputProblem",
     "MatchConfig",
     "MatchResult",
     "MatchingBug",
     "Problem",
     "Roster",
+    "Relaxation",
     "RosterError",
     "Status",
     "assign",
     "build_problem",
     "criterion_parts",
+    "diagnose",
+    "evaluate",
+    "explain",
     "load_config",
+    "load_matching",
     "read_roster",
+    "relaxations",
+    "report_html",
     "solve",
     "synthetic_roster",
     "verify_matching",
     "write_matches",
+    "write_report",
     "write_roster",
 ]

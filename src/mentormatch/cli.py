@@ -48,6 +48,14 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML config
 IgnoreOpt = Annotated[
     bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")
 ]
+SolverOpt = Annotated[SolverName, typer.Option(help="Solving method; auto picks an exact one.")]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.001, help="Seconds for search methods (CP-SAT).")]
+SeedOpt = Annotated[int, typer.Option(help="Random seed of search methods.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+MatchesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--matches", help="Explain this matches file instead of the matching `solve` gives."),
+]
 
 
 def _fail(lines: str | list[str], code: int) -> typer.Exit:
@@ -114,32 +122,73 @@ def solve(
     coaches: CoachesOpt = None,
     exclusions: ExclusionsOpt = None,
     config: ConfigOpt = None,
-    solver: Annotated[SolverName, typer.Option(help="Solving method; auto picks an exact one.")] = SolverName.auto,
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.001, help="Seconds for search methods (CP-SAT).")
-    ] = 60.0,
-    seed: Annotated[int, typer.Option(help="Random seed of search methods.")] = 0,
+    solver: SolverOpt = SolverName.auto,
+    time_limit: TimeLimitOpt = 60.0,
+    seed: SeedOpt = 0,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the matches CSV.")] = Path(
         "matches.csv"
     ),
+    require_all: Annotated[
+        bool,
+        typer.Option(
+            "--require-all",
+            help="Every mentee must be matched: exit 3 without a file when that is impossible, naming the fewest "
+            "rule families whose relaxation would allow it.",
+        ),
+    ] = False,
     ignore_unknown_columns: IgnoreOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Match mentees with mentors and write one row per mentee to a CSV file."""
-    from .encode import build_problem
+    from .diagnose import diagnose, relaxations
     from .io import write_matches
+
+    start = time.perf_counter()
+    show = _progress(quiet)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    diagnosis = diagnose(problem)
+    if require_all:
+        relaxation = relaxations(problem, time_limit=time_limit)
+        if relaxation.families or not relaxation.matchable:
+            typer.echo("\n".join(diagnosis.lines()))
+            raise _fail(f"--require-all cannot be met: {relaxation.words()}; no file written", EXIT_NO_MATCH)
+    result = _solve(problem, solver, time_limit, seed, show)
+    if require_all and result.n_matched < len(result.table):
+        typer.echo(result.summary())
+        raise _fail(
+            f"--require-all cannot be met: {len(result.table) - result.n_matched} mentees stay unmatched "
+            f"({_reason_counts(result)}); no file written",
+            EXIT_NO_MATCH,
+        )
+    try:
+        write_matches(result, output)
+    except OSError as err:
+        raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
+    typer.echo("\n".join(diagnosis.lines(limit=5)))
+    typer.echo(result.summary())
+    typer.echo(f"wrote {output}")
+    if len(result.table) and result.n_matched == 0:
+        raise _fail("no mentee can be matched under the hard rules (every row of the file gives its reason)", 3)
+
+
+def _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start):
+    """Read the roster and config (every input problem at once) and build the problem."""
+    from .encode import build_problem
+
+    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown)
+    if show:
+        show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors", time.perf_counter() - start)
+    return build_problem(rost, cfg, progress=show)
+
+
+def _solve(problem, solver: SolverName, time_limit: float, seed: int, show):
+    """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time."""
     from .match import solve as solve_problem
     from .problem import Status
     from .schema import RosterError
     from .solvers import SolverBug, SolverUnsuitable
     from .verify import MatchingBug
 
-    start = time.perf_counter()
-    show = _progress(quiet)
-    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns)
-    if show:
-        show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors", time.perf_counter() - start)
-    problem = build_problem(rost, cfg, progress=show)
     try:
         result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show)
     except (RosterError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
@@ -149,14 +198,107 @@ def solve(
     if result.status is Status.NO_SOLUTION:
         typer.echo(result.summary())
         raise _fail("no answer was found within the time limit; no file written (try a longer --time-limit)", 3)
+    return result
+
+
+def _matching(problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show):
+    """The matching to explain or report: the file's, or the one `solve` gives."""
+    if matches is None:
+        return _solve(problem, solver, time_limit, seed, show)
+    from .match import load_matching
+    from .schema import RosterError
+
     try:
-        write_matches(result, output)
+        return load_matching(problem, matches)
+    except RosterError as err:
+        raise _input_error(err) from None
+
+
+def _reason_counts(result) -> str:
+    counts = result.table["reason"].dropna().value_counts()
+    return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items()))
+
+
+@app.command()
+def explain(
+    roster: RosterArg = None,
+    mentee: Annotated[str, typer.Option("--mentee", help="The mentee to explain (id).")] = ...,
+    mentor: Annotated[
+        Optional[str], typer.Option("--mentor", help="Explain this mentor for the mentee instead of the chosen one.")
+    ] = None,
+    matches: MatchesOpt = None,
+    mentees: MenteesOpt = None,
+    mentors: MentorsOpt = None,
+    coaches: CoachesOpt = None,
+    exclusions: ExclusionsOpt = None,
+    config: ConfigOpt = None,
+    solver: SolverOpt = SolverName.auto,
+    time_limit: TimeLimitOpt = 60.0,
+    seed: SeedOpt = 0,
+    costs: Annotated[
+        bool, typer.Option("--costs/--no-costs", help="Re-solve to price each runner-up mentor for the whole matching.")
+    ] = True,
+    ignore_unknown_columns: IgnoreOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Why this mentor (criteria, rules, runners-up with their cost), or why nobody (reason, rules to relax)."""
+    from .diagnose import relaxations
+    from .explain import explain as explain_mentee
+
+    start = time.perf_counter()
+    show = _progress(quiet)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    matching = _matching(problem, matches, solver, time_limit, seed, show)
+    try:
+        explanation = explain_mentee(
+            problem, mentee, mentor_id=mentor, matching=matching, solver=solver.value, time_limit=time_limit,
+            seed=seed, costs=costs, progress=show,
+        )
+    except ValueError as err:
+        raise _input_error(err) from None
+    typer.echo(explanation.text())
+    if explanation.matched_mentor_id is None:
+        relaxation = relaxations(problem, [mentee], matching=matching, time_limit=time_limit)
+        typer.echo(f"to match {mentee}: {relaxation.words()}")
+
+
+@app.command()
+def report(
+    roster: RosterArg = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the HTML report.")] = Path(
+        "report.html"
+    ),
+    matches: MatchesOpt = None,
+    mentees: MenteesOpt = None,
+    mentors: MentorsOpt = None,
+    coaches: CoachesOpt = None,
+    exclusions: ExclusionsOpt = None,
+    config: ConfigOpt = None,
+    solver: SolverOpt = SolverName.auto,
+    time_limit: TimeLimitOpt = 60.0,
+    seed: SeedOpt = 0,
+    plots: Annotated[
+        Optional[bool],
+        typer.Option("--plots/--no-plots", help="Charts (needs the plot extra); default: when matplotlib is there."),
+    ] = None,
+    ignore_unknown_columns: IgnoreOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write one self-contained HTML report: summary, scores, capacity, criteria, unmatched reasons, shortages."""
+    from .report import write_report
+
+    start = time.perf_counter()
+    show = _progress(quiet)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    matching = _matching(problem, matches, solver, time_limit, seed, show)
+    try:
+        write_report(problem, matching, output, plots=plots)
+    except ImportError as err:
+        raise _fail(f"error: {err}", EXIT_INPUT) from None
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
-    typer.echo(result.summary())
+    typer.echo(matching.summary())
     typer.echo(f"wrote {output}")
-    if len(result.table) and result.n_matched == 0:
-        raise _fail("no mentee can be matched under the hard rules (every row of the file gives its reason)", 3)
 
 
 @app.command()
@@ -169,9 +311,10 @@ def validate(
     config: ConfigOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
 ) -> None:
-    """Check a roster (and config) and print counts; exit 2 listing every problem."""
+    """Check a roster (and config), print counts and shortages with remedies; exit 2 listing every problem."""
     import numpy as np
 
+    from .diagnose import diagnose
     from .encode import build_problem
 
     rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns)
@@ -192,6 +335,7 @@ def validate(
         "mentees by risk level: "
         + ", ".join(f"{level} {int((levels == level).sum())}" for level in ("high", "medium", "low"))
     )
+    typer.echo("\n".join(diagnose(problem).lines()))
 
 
 @app.command("config")

@@ -71,7 +71,7 @@ from .config import CRITERIA, MatchConfig
 from .problem import CoachTier, Problem, Progress
 from .schema import EXTREMISM_TYPES, Roster
 
-__all__ = ["Features", "RULES", "encode", "build_problem", "coach_tier", "criterion_parts", "rule_failures"]
+__all__ = ["Features", "RULES", "encode", "build_problem", "coach_tier", "criterion_parts", "rule_failures", "rule_bits"]
 
 RULES: tuple[str, ...] = (
     "language",
@@ -1327,3 +1327,73 @@ def rule_failures(
         if k is not None:
             counts["exclusion"][k] += 1
     return counts
+
+
+def rule_bits(
+    roster: Roster, config: MatchConfig, mentee_index: np.ndarray | None = None, *, features: Features | None = None
+) -> np.ndarray:
+    """Which hard-rule families each pair breaks, one bit per family.
+
+    Bit ``k`` of entry ``(r, j)`` is set when the pair of mentee ``mentee_index[r]`` and mentor ``j`` breaks the
+    family ``RULES[k]`` (language, availability, gender_preference, high_risk, exclusion, region, age_gap,
+    min_score); families switched off in ``config`` never set their bit. So ``rule_bits(...) == 0`` is
+    :func:`build_problem`'s ``allowed`` mask exactly, and clearing the bits of some families shows which pairs
+    relaxing them would allow (:func:`mentormatch.diagnose.relaxations`).
+
+    Parameters
+    ----------
+    roster : Roster
+    config : MatchConfig
+    mentee_index : (r,) int array, optional
+        The mentees (rows) to evaluate; all of them by default.
+    features : Features, optional
+        The encoder's arrays for ``roster`` and ``config`` (``Problem.features``), to skip encoding again.
+
+    Returns
+    -------
+    (r, m) uint8 array
+        uint16 if :data:`RULES` ever holds more than 8 families. Computed in row blocks by the reference
+        formulas (:func:`_evaluate`'s rules, :func:`_total` and :func:`_min_score_ok`), no loop over pairs.
+
+    Examples
+    --------
+    >>> from mentormatch import read_roster, build_problem
+    >>> roster = read_roster("data/synthetic/small")
+    >>> problem = build_problem(roster)
+    >>> bits = rule_bits(roster, problem.config, features=problem.features)
+    >>> bits.shape, bool(((bits == 0) == problem.allowed).all())
+    ((30, 12), True)
+    >>> language = 1 << RULES.index("language")
+    >>> int(((bits & language) != 0).sum()) == int(rule_failures(roster, problem.config, range(30))["language"].sum())
+    True
+    """
+    f = features or encode(roster, config)
+    n, m = len(roster.mentees), len(roster.mentors)
+    rows = np.arange(n, dtype=np.int64) if mentee_index is None else np.asarray(mentee_index, dtype=np.int64)
+    dtype = np.dtype(np.uint8 if len(RULES) <= 8 else np.uint16)
+    bits = np.zeros((len(rows), m), dtype=dtype)
+    if len(rows) == 0 or m == 0:
+        return bits
+    bit = {rule: dtype.type(1 << k) for k, rule in enumerate(RULES)}
+    zero = dtype.type(0)
+    active = _active_rules(config)
+    step = _block_rows(len(rows), m)
+    j = np.arange(m)[None, :]
+    for lo in range(0, len(rows), step):
+        i = rows[lo : lo + step][:, None]
+        out = bits[lo : lo + len(i)]
+        pairs = _Pairs(f, i, j)
+        for rule in active:
+            out |= np.where(pairs.rule(rule, config), zero, bit[rule])
+        if config.rules.min_score > 0:
+            parts = {name: pairs.part(name) for name in CRITERIA}
+            out |= np.where(_min_score_ok(_total(parts, config), config), zero, bit["min_score"])
+    if len(f.excluded_i):
+        # each excluded pair, at every row that evaluates its mentee
+        order = np.argsort(rows, kind="stable")
+        lo = np.searchsorted(rows[order], f.excluded_i, side="left")
+        hi = np.searchsorted(rows[order], f.excluded_i, side="right")
+        counts = hi - lo
+        starts = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        bits[order[starts], np.repeat(f.excluded_j, counts)] |= bit["exclusion"]
+    return bits
