@@ -277,3 +277,71 @@ def test_no_answer_within_the_time_limit_is_exit_3_without_a_file(tmp_path: Path
     assert_clean_failure(proc, 3)
     assert "no answer was found within the time limit" in proc.stderr
     assert out.read_text() == "keep me"
+
+
+def test_validate_and_solve_show_shortages_with_remedies(tmp_path: Path) -> None:
+    proc = run("validate", SMALL)
+    assert proc.returncode == 0
+    assert "at most 22 of 30 mentees can be matched under the hard rules" in proc.stdout
+    assert "recruit" in proc.stdout
+    solved = run("solve", SMALL, "-q", "-o", tmp_path / "m.csv")
+    assert solved.returncode == 0
+    head = solved.stdout.splitlines()[0]
+    assert head.startswith("at most 22 of 30 mentees can be matched")  # the diagnosis tops the summary
+
+
+def test_require_all_exits_3_without_a_file_naming_the_rules_to_relax(tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    out.write_text("keep me", encoding="utf-8")
+    proc = run("solve", SMALL, "-q", "--require-all", "-o", out)
+    assert_clean_failure(proc, 3)
+    assert "--require-all cannot be met: relax " in proc.stderr and "(no smaller set does)" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+
+def test_require_all_met_writes_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    proc = run("solve", tmp_path / "r", "-q", "--require-all", "-o", tmp_path / "m.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "no shortage" in proc.stdout and (tmp_path / "m.csv").exists()
+
+
+def test_explain_a_match_and_a_non_match(tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    assert run("solve", SMALL, "-q", "-o", out).returncode == 0
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    matched = next(r for r in rows if r["mentor_id"])
+    unmatched = next(r for r in rows if r["reason"] == "no_allowed_mentor")
+    proc = run("explain", SMALL, "--mentee", matched["mentee_id"], "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{matched['mentee_id']} - {matched['mentor_id']} (matched): score {matched['score']}" in proc.stdout
+    assert "runners-up" in proc.stdout and "hard rules" in proc.stdout
+    from_file = run("explain", SMALL, "--mentee", matched["mentee_id"], "--matches", out, "-q")
+    assert from_file.returncode == 0 and f"score {matched['score']}" in from_file.stdout
+    why_not = run("explain", SMALL, "--mentee", unmatched["mentee_id"], "-q", "--no-costs")
+    assert why_not.returncode == 0
+    assert "no_allowed_mentor" in why_not.stdout and f"to match {unmatched['mentee_id']}: relax " in why_not.stdout
+
+
+def test_explain_bad_ids_and_bad_matches_file_are_exit_2(tmp_path: Path) -> None:
+    assert_clean_failure(run("explain", SMALL, "--mentee", "NOBODY", "-q"), 2)
+    assert_clean_failure(run("explain", SMALL, "--mentee", "ME00001", "--mentor", "NOBODY", "-q"), 2)
+    bad = write(tmp_path, "m.csv", "mentee_id,mentor_id\nME00001,NOBODY\n")
+    proc = run("explain", SMALL, "--mentee", "ME00001", "--matches", bad, "-q")
+    assert_clean_failure(proc, 2)
+    assert "line 2, column 'mentor_id', value 'NOBODY': no mentor with this id" in proc.stderr
+    missing = run("explain", SMALL, "-q")
+    assert_clean_failure(missing, 2)
+
+
+def test_report_writes_one_self_contained_html_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    proc = run("report", COACHES, "-q", "-o", out, "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    for section in ("summary", "shortages", "scores", "capacity", "criteria", "unmatched"):
+        assert f'<section id="{section}">' in page
+    assert "http://" not in page and "https://" not in page
+    assert "<img" not in page

@@ -164,7 +164,7 @@ def solve(
         write_matches(result, output)
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
-    typer.echo("\n".join(diagnosis.lines(limit=5)))
+    typer.echo("\n".join(diagnosis.lines(limit=3)))
     typer.echo(result.summary())
     typer.echo(f"wrote {output}")
     if len(result.table) and result.n_matched == 0:
@@ -320,7 +320,6 @@ def validate(
     rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns)
     problem = build_problem(rost, cfg)
     n, m = problem.shape
-    no_mentor = int((~problem.allowed.any(axis=1)).sum()) if m else n
     demand = int(problem.workload.sum())
     supply = int(problem.capacity.sum())
     typer.echo(
@@ -329,7 +328,6 @@ def validate(
     )
     typer.echo(f"allowed pairs: {int(problem.allowed.sum())} of {n * m}")
     typer.echo(f"capacity: {supply} units for a demand of {demand} units")
-    typer.echo(f"mentees with no allowed mentor: {no_mentor}")
     levels = np.asarray([p.risk_level for p in rost.mentees], dtype=object)
     typer.echo(
         "mentees by risk level: "

@@ -337,8 +337,12 @@ class Diagnosis:
         if nobody:
             lines.append(f"{nobody} {_mentees(nobody)} {'has' if nobody == 1 else 'have'} no allowed mentor")
         for row in short.head(max(limit, 0)).itertuples(index=False):
-            lines.append(f"{_KIND_WORDS[row.kind]} {row.group}: {row.remedy}" if row.kind != "all"
-                         else row.remedy)
+            parts = row.remedy.split("; ")  # one remedy per line: the parts never hold "; " themselves
+            if row.kind == "all":
+                lines.extend(parts)
+            else:
+                lines.append(f"{_KIND_WORDS[row.kind]} {row.group}:")
+                lines.extend(f"  - {part}" for part in parts)
         rest = len(short) - max(limit, 0)
         if rest > 0:
             lines.append(f"... and {rest} more {'shortage' if rest == 1 else 'shortages'} "
@@ -483,15 +487,15 @@ def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -
         head = (f"{what} can be matched at once: {offer} for a demand of {numbers['demand']}, but some mentees "
                 "depend on the same few mentors")
     if kind == "extremism_type":
-        return f"{head}; recruit or train mentors for {group}, or raise their capacities"
+        return f"{head}: recruit or train mentors for {group}, or raise their capacities"
     if kind == "language":
-        return f"{head}; recruit a mentor who speaks {group}, or raise capacities"
+        return f"{head}: recruit a mentor who speaks {group}, or raise capacities"
     if kind == "region":
-        return f"{head}; recruit mentors in {group}, or raise capacities"
+        return f"{head}: recruit mentors in {group}, or raise capacities"
     if kind == "risk_level" and group in config.rules.high_risk_levels:
-        return (f"{head}; recruit or train mentors with the expertise and ≥ "
+        return (f"{head}: recruit or train mentors with the expertise and ≥ "
                 f"{config.rules.high_risk_min_experience:g} years, or raise their capacities")
-    return f"{head}; recruit mentors or raise capacities"
+    return f"{head}: recruit mentors or raise capacities"
 
 
 def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dict) -> str:
@@ -531,7 +535,7 @@ def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dic
     capacity_lost = numbers["mentees"] - numbers["max_matched"] - numbers["no_allowed_mentor"] - numbers["misfit"]
     if capacity_lost > 0 or (numbers["shortfall"] > 0 and not parts):
         parts.append(_capacity_words(kind, group, numbers, config))
-    return "; ".join(parts)
+    return "; ".join(parts)  # Diagnosis.lines splits on "; ": no part may contain it
 
 
 def _fewest_mentors(capacity: np.ndarray, units: int) -> int:
