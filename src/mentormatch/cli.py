@@ -146,6 +146,8 @@ def solve(
     start = time.perf_counter()
     show = _progress(quiet)
     problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    if show:
+        show("diagnosing shortages", time.perf_counter() - start)
     diagnosis = diagnose(problem)
     if require_all:
         relaxation = relaxations(problem, time_limit=time_limit)
