@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
 from .config import MatchConfig
-from .encode import RULES, _active_rules, encode, rule_bits
+from .encode import RULES, checked_rules, encode, rule_bits
 from .problem import Instance, Problem
 from .result import MatchResult
 from .schema import EXTREMISM_TYPES, RISK_LEVELS
@@ -643,7 +643,7 @@ def diagnose(problem: Problem) -> Diagnosis:
     ...     print(line)
     at most 22 of 30 mentees can be matched under the hard rules (workloads above 1 counted as 1: an upper bound)
     4 mentees have no allowed mentor
-    at most 22 of 30 mentees can be matched at once: 12 allowed mentors offer 29 capacity units for a demand of 33;
+    at most 22 of 30 mentees can be matched at once: 12 allowed mentors offer 29 capacity units for a demand of 33:
     recruit mentors or raise capacities
     ... and 11 more shortages (see the shortages table)
     >>> list(d.shortages.columns[:6])
@@ -724,11 +724,7 @@ def diagnose(problem: Problem) -> Diagnosis:
 
 def _offered(config: MatchConfig) -> tuple[str, ...]:
     """The families of :data:`RELAXABLE` that are switched on in ``config`` (capacity always)."""
-    on = set(_active_rules(config))
-    if not config.rules.high_risk_levels:
-        on.discard("high_risk")
-    if config.rules.min_score > 0:
-        on.add("min_score")
+    on = set(checked_rules(config))
     return tuple(f for f in RELAXABLE if f in on or f == "capacity")
 
 

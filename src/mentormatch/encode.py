@@ -71,7 +71,7 @@ from .config import CRITERIA, MatchConfig
 from .problem import CoachTier, Problem, Progress
 from .schema import EXTREMISM_TYPES, Roster
 
-__all__ = ["Features", "RULES", "encode", "build_problem", "coach_tier", "criterion_parts", "rule_failures", "rule_bits"]
+__all__ = ["Features", "RULES", "encode", "build_problem", "coach_tier", "criterion_parts", "rule_failures", "rule_bits", "checked_rules"]
 
 RULES: tuple[str, ...] = (
     "language",
@@ -531,6 +531,21 @@ def _active_rules(config: MatchConfig) -> list[str]:
 
 
 # The table method (see the module docstring).
+
+
+def checked_rules(config: MatchConfig) -> tuple[str, ...]:
+    """The families of :data:`RULES` that ``config`` switches on, in that order: exclusions always, the minimum
+    score when above 0, the high-risk rule when some risk level is high-risk, the others by their own switch.
+
+    >>> checked_rules(MatchConfig())
+    ('language', 'availability', 'gender_preference', 'high_risk', 'exclusion')
+    """
+    on = set(_active_rules(config)) | {"exclusion"}
+    if not config.rules.high_risk_levels:
+        on.discard("high_risk")
+    if config.rules.min_score > 0:
+        on.add("min_score")
+    return tuple(rule for rule in RULES if rule in on)
 
 
 class _TooLarge(Exception):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CRITERIA, MatchConfig
-from .encode import RULES, _evaluate, _min_score_ok, _total, criterion_parts, encode, rule_failures
+from .encode import RULES, checked_rules, criterion_parts, encode, rule_bits, rule_failures
 from .match import DEFAULT_TIME_LIMIT, find_solution, solve
 from .problem import Instance, Problem, Progress, Status
 from .result import MatchResult
@@ -383,16 +383,9 @@ def _row_verdicts(problem: Problem, i: int) -> dict[str, np.ndarray]:
     encoder's own formulas (their AND is ``problem.allowed[i]``); then ``capacity`` (capacity ≥ the workload) and,
     with a coach tier, ``coach`` (:meth:`~mentormatch.problem.CoachTier.coverable`).
     """
-    config, f = problem.config, _features(problem)
-    m = problem.shape[1]
-    parts, ok = _evaluate(f, config, np.array([[i]]), np.arange(m)[None, :], with_rules=True)
-    passed = {rule: np.broadcast_to(mask, (1, m))[0].copy() for rule, mask in ok.items()}
-    passed["exclusion"] = np.ones(m, dtype=bool)
-    passed["exclusion"][f.excluded_j[f.excluded_i == i]] = False
-    min_ok = _min_score_ok(_total(parts, config), config)
-    if min_ok is not None:
-        passed["min_score"] = np.broadcast_to(min_ok, (1, m))[0].copy()
-    verdicts = {rule: passed[rule] for rule in RULES if rule in passed}
+    config = problem.config
+    bits = rule_bits(problem.roster, config, np.array([i]), features=_features(problem))[0]
+    verdicts = {rule: (bits & (1 << RULES.index(rule))) == 0 for rule in checked_rules(config)}
     verdicts["capacity"] = problem.capacity >= problem.workload[i]
     if problem.coaches is not None:
         tier = problem.coaches
@@ -538,7 +531,7 @@ def _runner(problem: Problem, i: int, k: int, rank: int, score: float, blocked: 
 
 def _cost_words(priority_change: int, score_change: float) -> str:
     """``costs 2 priority points and 0.042 of Σ score`` (``gains`` for a change above 0 as shown)."""
-    priority = f"{abs(priority_change)} priority points"
+    priority = f"{abs(priority_change)} priority point{'' if abs(priority_change) == 1 else 's'}"
     score = f"{abs(score_change):.3f} of Σ score"
     priority_gain, score_gain = priority_change > 0, round(score_change, 3) > 0
     if not priority_gain and not score_gain:
