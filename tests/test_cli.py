@@ -345,3 +345,13 @@ def test_report_writes_one_self_contained_html_file(tmp_path: Path) -> None:
         assert f'<section id="{section}">' in page
     assert "http://" not in page and "https://" not in page
     assert "<img" not in page
+
+
+def test_require_all_fails_when_the_coach_tier_leaves_mentees_out(tmp_path: Path) -> None:
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    write(tmp_path / "r", "coaches.csv", "id,max_mentors,max_mentees,specialisms,languages\nC1,1,,,\n")
+    proc = run("solve", tmp_path / "r", "-q", "--require-all", "-o", tmp_path / "m.csv")
+    assert_clean_failure(proc, 3)
+    assert "--require-all cannot be met: 1 mentee stays unmatched (coach 1); no file written" in proc.stderr
+    assert not (tmp_path / "m.csv").exists()

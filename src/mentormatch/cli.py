@@ -157,8 +157,9 @@ def solve(
     result = _solve(problem, solver, time_limit, seed, show)
     if require_all and result.n_matched < len(result.table):
         typer.echo(result.summary())
+        left = len(result.table) - result.n_matched
         raise _fail(
-            f"--require-all cannot be met: {len(result.table) - result.n_matched} mentees stay unmatched "
+            f"--require-all cannot be met: {left} {'mentee stays' if left == 1 else 'mentees stay'} unmatched "
             f"({_reason_counts(result)}); no file written",
             EXIT_NO_MATCH,
         )
