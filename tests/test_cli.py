@@ -355,3 +355,29 @@ def test_require_all_fails_when_the_coach_tier_leaves_mentees_out(tmp_path: Path
     assert_clean_failure(proc, 3)
     assert "--require-all cannot be met: 1 mentee stays unmatched (coach 1); no file written" in proc.stderr
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_bench_runs_a_grid_resumes_summarises_and_plots(tmp_path: Path) -> None:
+    out = tmp_path / "results.csv"
+    args = ("bench", "--sizes", "30x12,20x8x2", "--solvers", "auto,cpsat", "--time-limit", "5", "-o", out)
+    proc = run(*args)
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"optimal"}
+    assert "runs: optimal 4" in proc.stdout and "30×12" in proc.stdout
+    again = run(*args, "-q")
+    assert again.returncode == 0
+    assert out.read_text(encoding="utf-8").count("\n") == 5  # nothing run twice
+    summary = run("bench", "--summary", out, "--plot", tmp_path / "bench.png")
+    assert summary.returncode == 0, summary.stderr
+    assert "20×8×2" in summary.stdout and (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_bench_bad_options_are_exit_2(tmp_path: Path) -> None:
+    bad = run("bench", "--sizes", "30by12", "-o", tmp_path / "r.csv")
+    assert_clean_failure(bad, 2)
+    assert "30by12" in bad.stderr
+    assert_clean_failure(run("bench", "--coaches", "two", "-o", tmp_path / "r.csv"), 2)
+    assert_clean_failure(run("bench", "--summary", tmp_path / "none.csv"), 2)
+    assert not (tmp_path / "r.csv").exists()

@@ -9,11 +9,13 @@ The steps, each a function (PRODUCT.md section 5)::
 
 then ``explain(problem, mentee_id, matching=result)`` (why this mentor, why nobody), ``diagnose(problem)``
 (shortages with remedies), ``relaxations(problem, ids)`` (the fewest rule families to relax) and
-``write_report(problem, result, "report.html")``;
+``write_report(problem, result, "report.html")``; ``benchmark(sizes="300x100,3000x1000", seeds=3)`` runs solver
+sweeps on synthetic rosters, one fresh process per run;
 and, for people who bring their own matrices, ``assign(weights, capacity=..., maximize=...)``.
 """
 
 from .assign import Assignment, assign
+from .bench import benchmark
 from .config import CRITERIA, MatchConfig, load_config
 from .diagnose import Diagnosis, Relaxation, diagnose, relaxations
 from .encode import build_problem, criterion_parts
@@ -44,6 +46,7 @@ __all__ = [
     "RosterError",
     "Status",
     "assign",
+    "benchmark",
     "build_problem",
     "criterion_parts",
     "diagnose",

@@ -383,6 +383,122 @@ def synth(
     typer.echo(f"wrote {roster!r} to {output}")
 
 
+def _numbers(text: str, kind: type, name: str) -> list:
+    """Comma-separated numbers of an option, or exit 2 naming the bad item."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        return [kind(item) for item in items]
+    except ValueError:
+        raise _fail(f"error: --{name} takes comma-separated {kind.__name__} values, got {text!r}", EXIT_INPUT) from None
+
+
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option(help="Roster sizes MENTEESxMENTORS[xCOACHES], comma-separated, e.g. 300x100,3000x1000.")
+    ] = "300x100",
+    coaches: Annotated[str, typer.Option(help="Coach counts, comma-separated (0 = no coach tier).")] = "0",
+    seeds: Annotated[int, typer.Option(min=1, help="Run seeds 0..K-1.")] = 1,
+    seed_list: Annotated[Optional[str], typer.Option("--seed-list", help="The seeds to run, e.g. 3,7,11.")] = None,
+    solvers: Annotated[str, typer.Option(help="Solvers, comma-separated: auto, flow, hungarian, cpsat.")] = "auto",
+    time_limit: Annotated[str, typer.Option("--time-limit", help="Solver time limits in seconds, comma-separated.")] = "60",
+    roster: Annotated[
+        Optional[Path], typer.Option("--roster", help="Benchmark this roster folder instead of generated rosters.")
+    ] = None,
+    config: ConfigOpt = None,
+    coach_limits: Annotated[
+        CoachLimits, typer.Option("--coach-limits", help="The generator's coach limits for runs with coaches.")
+    ] = CoachLimits.default,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Results CSV: rows are appended; runs already in it are skipped.")
+    ] = Path("bench.csv"),
+    jobs: Annotated[int, typer.Option(min=1, help="Runs at a time on this machine (timings on a busy machine lie).")] = 1,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Address of a Dask distributed scheduler to send the runs to.")
+    ] = None,
+    wall_limit: Annotated[
+        Optional[float], typer.Option("--wall-limit", min=0.001, help="Kill a run after this many seconds (timeout).")
+    ] = None,
+    memory_limit: Annotated[
+        Optional[float], typer.Option("--memory-limit", min=0.01, help="GB of memory a run may use (out_of_memory).")
+    ] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw time against size and gap against time (PNG).")] = None,
+    summary: Annotated[
+        Optional[Path], typer.Option("--summary", help="Print the median table of this results CSV and run nothing.")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Benchmark the solvers on synthetic rosters: one fresh process per run, resumable, local or on Dask."""
+    from .bench import benchmark
+    from .bench_plot import plot_results, read_results, summary_text
+    from .config import load_config
+    from .schema import RosterError
+
+    if summary is not None:
+        try:
+            results = read_results(summary)
+        except FileNotFoundError:
+            raise _fail(f"error: {summary}: file not found", EXIT_INPUT) from None
+        except (OSError, ValueError) as err:  # the reader's words name the file
+            raise _fail(f"error: {err}", EXIT_INPUT) from None
+        typer.echo(summary_text(results))
+    else:
+        try:
+            cfg = load_config(config) if config is not None else None
+        except RosterError as err:
+            raise _input_error(err) from None
+        bar = None
+
+        def show(done: int, total: int, current: str) -> None:
+            nonlocal bar
+            if quiet:
+                return
+            if bar is None:
+                bar = typer.progressbar(length=total, label="runs", show_pos=True, item_show_func=lambda item: item,
+                                        file=sys.stderr)
+                bar.__enter__()
+            bar.current_item = current  # typer's bar shows it through item_show_func
+            bar.update(done - bar.pos)
+
+        try:
+            results = benchmark(
+                sizes if roster is None else (),
+                coaches=_numbers(coaches, int, "coaches"),
+                seeds=seeds,
+                seed_list=_numbers(seed_list, int, "seed-list") if seed_list else None,
+                solvers=[name.strip() for name in solvers.split(",") if name.strip()],
+                time_limits=_numbers(time_limit, float, "time-limit"),
+                roster=roster,
+                config=cfg,
+                coach_limits=coach_limits.value,
+                output=output,
+                jobs=jobs,
+                scheduler=scheduler,
+                progress=show,
+                wall_limit=wall_limit,
+                memory_limit_gb=memory_limit,
+            )
+        except KeyboardInterrupt:
+            raise _fail(f"interrupted: the runs so far are in {output}; rerun the same command to resume", 130) from None
+        except (ImportError, ValueError, OSError) as err:
+            raise _fail(f"error: {err}", EXIT_INPUT) from None
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        typer.echo(summary_text(results))
+        counts = results["status"].value_counts()
+        typer.echo("runs: " + ", ".join(f"{status} {count}" for status, count in sorted(counts.items())))
+        typer.echo(f"results in {output}")
+    if plot is not None:
+        try:
+            plot_results(results, plot)
+        except (ImportError, ValueError) as err:
+            raise _fail(f"error: {err}", EXIT_INPUT) from None
+        except OSError as err:
+            raise _fail(f"error: cannot write {plot}: {err.strerror or err}", EXIT_INPUT) from None
+        typer.echo(f"wrote {plot}")
+
+
 def _crash(kind: type[BaseException], err: BaseException, tb) -> None:
     """Last line of defence: a short message with no values (locals hold profile data), exit code 1."""
     if kind is KeyboardInterrupt:

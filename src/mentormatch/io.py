@@ -48,6 +48,7 @@ __all__ = [
     "read_roster",
     "write_roster",
     "write_text_atomic",
+    "write_bytes_atomic",
     "write_csv_atomic",
     "write_matches",
     "read_matches",
@@ -822,24 +823,7 @@ def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
 
 
 def write_text_atomic(path: PathLike, text: str) -> None:
-    """Write UTF-8 text to ``path`` all or nothing.
-
-    The text goes to a temporary file in the same folder, is flushed to disk (``fsync``) and then renamed over
-    ``path`` (``os.replace``). If anything fails, the temporary file is removed and an existing file at ``path`` is
-    left exactly as it was. Line endings are written as given. A new file is readable by its owner only (it may
-    hold special-category data); a replaced file keeps its permissions.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file to create or replace. Its folder must exist.
-    text : str
-        The whole content.
-
-    Raises
-    ------
-    OSError
-        If the folder does not exist, ``path`` is a folder, or the disk refuses the write.
+    """Write UTF-8 text to ``path`` all or nothing (see :func:`write_bytes_atomic`); line endings as given.
 
     Examples
     --------
@@ -849,13 +833,36 @@ def write_text_atomic(path: PathLike, text: str) -> None:
     >>> target.read_text()
     'a\\nb\\n'
     """
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` all or nothing.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk (``fsync``) and then renamed over
+    ``path`` (``os.replace``). If anything fails, the temporary file is removed and an existing file at ``path`` is
+    left exactly as it was. A new file is readable by its owner only (it may hold special-category data); a
+    replaced file keeps its permissions.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to create or replace. Its folder must exist.
+    data : bytes
+        The whole content.
+
+    Raises
+    ------
+    OSError
+        If the folder does not exist, ``path`` is a folder, or the disk refuses the write.
+    """
     target = os.path.abspath(_as_str(path))
     folder, name = os.path.split(target)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     replaced = False
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         try:
