@@ -166,6 +166,7 @@ def test_key_names_the_run():
         RunSpec(30, 12, seed=1, solver="auto", time_limit=5),
         RunSpec(30, 12, seed=1, solver="cpsat", time_limit=6),
         RunSpec(30, 12, seed=1, solver="cpsat", time_limit=5, config=MatchConfig(weights=Weights(age=0))),
+        RunSpec(30, 12, seed=1, solver="cpsat", time_limit=5, workloads="unit"),
     ]
     assert len({spec.key, *(other.key for other in others)}) == 1 + len(others)
     # the memory limit is not part of the run; an explicit default config is the default config
@@ -366,7 +367,7 @@ def test_a_file_of_another_kind_is_refused(tmp_path):
     assert other.read_text(encoding="utf-8") == "mentee_id,mentor_id\nm1,t1\n"
     broken = tmp_path / "broken.csv"
     broken.write_text(",".join(BENCH_COLUMNS) + "\nabc,1\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="broken.csv, line 2: 2 cells, expected 42"):
+    with pytest.raises(ValueError, match=f"broken.csv, line 2: 2 cells, expected {len(BENCH_COLUMNS)}"):
         read_results(broken)
 
 
@@ -404,3 +405,11 @@ def test_dask_gives_the_local_records(sweep, tmp_path):
     assert len(workers) == 1 and next(iter(workers.values()))["version"] == mentormatch.__version__
     assert not math.isnan(remote["peak_memory_mb"].min())
     assert os.path.getsize(path) > 0
+
+
+def test_unit_workloads_let_the_flow_solvers_run():
+    unit = benchmark("30x12", solvers=["flow"], time_limits=[5], workloads="unit")
+    generated = benchmark("30x12", solvers=["flow"], time_limits=[5])
+    assert unit["status"].tolist() == ["optimal"] and unit["workloads"].tolist() == ["unit"]
+    assert generated["status"].tolist() == ["error"] and "SolverUnsuitable" in generated["error"][0]
+    assert unit["key"][0] != generated["key"][0]

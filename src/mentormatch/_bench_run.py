@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,8 @@ def _measure(spec: RunSpec, tmp: Path, record: dict[str, Any]) -> None:
         folder = tmp / "roster"
         roster = synthetic_roster(spec.mentees, spec.mentors, spec.coaches, seed=spec.seed,
                                   coach_limits=spec.coach_limits)
+        if spec.workloads == "unit":
+            roster = replace(roster, mentees=tuple(p.model_copy(update={"workload": 1}) for p in roster.mentees))
         write_roster(roster, folder)
         del roster
     else:

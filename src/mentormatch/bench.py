@@ -57,6 +57,8 @@ mentees           int     mentees in the roster
 mentors           int     mentors
 coaches           int     coaches (0 = no coach tier)
 coach_limits      str     the generator's ``coach_limits`` (``default``, ``moderate``, ``hard``); empty for a folder
+workloads         str     ``generated`` (the generator's workloads, about 10 % of 2) or ``unit`` (every workload set
+                          to 1, the pure flow path); empty for a folder
 roster            str     the roster folder's absolute path; empty for a generated roster
 seed              int     the generator's and solver's seed
 solver            str     the solver asked for (``auto``, ``hungarian``, ``flow``, ``cpsat``)
@@ -151,6 +153,7 @@ __all__ = [
     "INT_COLUMNS",
     "FLOAT_COLUMNS",
     "MACHINE_COLUMNS",
+    "WORKLOADS",
     "RunSpec",
     "parse_sizes",
     "expand_grid",
@@ -161,7 +164,7 @@ __all__ = [
 ]
 
 BENCH_COLUMNS: tuple[str, ...] = (
-    "key", "mentees", "mentors", "coaches", "coach_limits", "roster", "seed", "solver", "time_limit", "config",
+    "key", "mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "seed", "solver", "time_limit", "config",
     "status", "solver_used", "priority_sum", "priority_bound", "objective", "bound", "gap",
     "matched", "unmatched", "matched_high", "matched_medium", "matched_low", "mean_score", "min_score",
     "seconds_read", "seconds_score", "seconds_solve", "seconds_verify", "seconds_write", "seconds_total",
@@ -188,6 +191,8 @@ MACHINE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 """The columns filled from :func:`machine`."""
 
+WORKLOADS = ("generated", "unit")
+"""The generator's workloads as they come, or every workload set to 1."""
 MAX_SEED = 2**31 - 1
 """Largest seed: CP-SAT's ``random_seed`` is a 32-bit signed integer."""
 
@@ -222,6 +227,8 @@ class RunSpec:
         Coaches for the generator (0 = none); None with a roster folder.
     coach_limits : str or None
         The generator's ``coach_limits``; None with a roster folder.
+    workloads : {"generated", "unit"} or None
+        ``unit`` sets every generated mentee's workload to 1; None with a roster folder.
     roster : str or None
         A roster folder to read instead of generating one.
     seed : int
@@ -258,6 +265,7 @@ class RunSpec:
     time_limit: float = 60.0
     config: str | None = None
     memory_limit_gb: float | None = None
+    workloads: str | None = "generated"
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -270,7 +278,10 @@ class RunSpec:
             object.__setattr__(self, "roster", str(folder.resolve()))
             object.__setattr__(self, "coaches", None)
             object.__setattr__(self, "coach_limits", None)
+            object.__setattr__(self, "workloads", None)
         else:
+            if self.workloads not in WORKLOADS:
+                problems.append(f"unknown workloads {self.workloads!r}; valid: {', '.join(WORKLOADS)}")
             for name, low in (("mentees", 1), ("mentors", 1), ("coaches", 0)):
                 if not _is_int(getattr(self, name), low):
                     problems.append(f"{name} must be a whole number ≥ {low}, got {getattr(self, name)!r}")
@@ -300,6 +311,7 @@ class RunSpec:
             roster: dict[str, Any] = {
                 "mentees": self.mentees, "mentors": self.mentors, "coaches": self.coaches,
                 "coach_limits": self.coach_limits,
+                **({} if self.workloads == "generated" else {"workloads": self.workloads}),
             }  # fmt: skip
         else:
             roster = {"folder": self.roster, "content": _folder_digest(self.roster)}
@@ -320,6 +332,8 @@ class RunSpec:
             roster = f"{self.mentees}x{self.mentors}"
             if self.coaches:
                 roster += f"x{self.coaches}" + ("" if self.coach_limits == "default" else f" {self.coach_limits}")
+            if self.workloads == "unit":
+                roster += " unit"
         else:
             roster = Path(self.roster).name
         config = "" if self.config is None else f" config {_digest(self.config)}"
@@ -440,6 +454,7 @@ def expand_grid(
     config: MatchConfig | str | None = None,
     coach_limits: str = "default",
     memory_limit_gb: float | None = None,
+    workloads: str = "generated",
 ) -> list[RunSpec]:
     """The runs of a sweep, in a fixed order: sizes outermost, then coaches, seeds, solvers, time limits.
 
@@ -463,6 +478,8 @@ def expand_grid(
         The config of every run; None = the defaults.
     coach_limits : {"default", "moderate", "hard"}, default "default"
         The generator's ``coach_limits`` for runs with coaches.
+    workloads : {"generated", "unit"}, default "generated"
+        ``unit`` sets every generated mentee's workload to 1.
     memory_limit_gb : float, optional
         See :class:`RunSpec`.
 
@@ -516,10 +533,10 @@ def expand_grid(
 
     specs: list[RunSpec] = []
     if roster is not None:
-        specs.extend(runs(roster=os.fspath(roster), coaches=None, coach_limits=None))
+        specs.extend(runs(roster=os.fspath(roster), coaches=None, coach_limits=None, workloads=None))
     for n, m, k in parsed:
         for count in coach_counts if k is None else (k,):
-            specs.extend(runs(mentees=n, mentors=m, coaches=count, coach_limits=coach_limits))
+            specs.extend(runs(mentees=n, mentors=m, coaches=count, coach_limits=coach_limits, workloads=workloads))
     return list(dict.fromkeys(specs))
 
 
@@ -708,7 +725,7 @@ def _base_record(spec: RunSpec) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(BENCH_COLUMNS)
     record.update(
         key=spec.key, mentees=spec.mentees, mentors=spec.mentors, coaches=spec.coaches,
-        coach_limits=spec.coach_limits, roster=spec.roster, seed=spec.seed, solver=spec.solver,
+        coach_limits=spec.coach_limits, workloads=spec.workloads, roster=spec.roster, seed=spec.seed, solver=spec.solver,
         time_limit=spec.time_limit, config="default" if spec.config is None else _digest(spec.config),
     )  # fmt: skip
     return record
@@ -761,6 +778,7 @@ def benchmark(
     roster: str | os.PathLike | None = None,
     config: MatchConfig | str | None = None,
     coach_limits: str = "default",
+    workloads: str = "generated",
     output: str | os.PathLike | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -776,7 +794,7 @@ def benchmark(
 
     Parameters
     ----------
-    sizes, coaches, seeds, seed_list, solvers, time_limits, roster, config, coach_limits, memory_limit_gb
+    sizes, coaches, seeds, seed_list, solvers, time_limits, roster, config, coach_limits, workloads, memory_limit_gb
         The grid, as :func:`expand_grid` takes it.
     output : path, optional
         The results CSV (columns :data:`BENCH_COLUMNS`), created when missing or empty; one sweep at a time per
@@ -818,7 +836,7 @@ def benchmark(
     """
     grid = expand_grid(
         sizes, coaches=coaches, seeds=seeds, seed_list=seed_list, solvers=solvers, time_limits=time_limits,
-        roster=roster, config=config, coach_limits=coach_limits, memory_limit_gb=memory_limit_gb,
+        roster=roster, config=config, coach_limits=coach_limits, workloads=workloads, memory_limit_gb=memory_limit_gb,
     )  # fmt: skip
     if not _is_int(jobs, 1):
         raise ValueError(f"jobs must be a whole number ≥ 1, got {jobs!r}")

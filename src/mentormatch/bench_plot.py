@@ -395,7 +395,7 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     runs = pd.DataFrame(index=results.index)
     for column in ("mentees", "mentors", "coaches", "time_limit", *_MEDIANS):
         runs[column] = _number_column(results, column)
-    for column in ("solver", "status", "coach_limits", "roster", "config"):
+    for column in ("solver", "status", "coach_limits", "workloads", "roster", "config"):
         runs[column] = _text_column(results, column)
     folder = runs["roster"] != ""
     for column in ("mentees", "mentors", "coaches"):  # the same folder always has the same size
@@ -405,7 +405,7 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     runs["pairs"] = runs["mentees"] * runs["mentors"]
     runs["failed"] = runs["status"].isin(FAILED)
     runs["size"] = [_size_label(*row) for row in
-                    runs[["mentees", "mentors", "coaches", "coach_limits", "roster", "config"]].to_numpy()]
+                    runs[["mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "config"]].to_numpy()]
     return runs.reset_index(drop=True)
 
 
@@ -427,14 +427,17 @@ def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.where(values.notna(), "").astype(str)
 
 
-def _size_label(mentees: float, mentors: float, coaches: float, limits: str, roster: str, config: str) -> str:
-    """``300×100``, ``300×100×20 hard``, ``250×80 prison-a``, ``300×100 config 1a2b3c4d5e6f``."""
+def _size_label(mentees: float, mentors: float, coaches: float, limits: str, workloads: str, roster: str,
+                config: str) -> str:
+    """``300×100``, ``300×100×20 hard``, ``300×100 unit``, ``250×80 prison-a``, ``300×100 config 1a2b3c4d5e6f``."""
     def count(value: float) -> str:
         return "?" if np.isnan(value) else f"{value:.0f}"
 
     label = f"{count(mentees)}×{count(mentors)}" + (f"×{count(coaches)}" if coaches > 0 else "")
     if coaches > 0 and limits not in ("", "default"):
         label += f" {limits}"
+    if workloads == "unit":
+        label += " unit"
     if roster:
         label += f" {os.path.basename(os.path.normpath(roster))}"
     if config not in ("", "default"):

@@ -409,6 +409,9 @@ def bench(
     coach_limits: Annotated[
         CoachLimits, typer.Option("--coach-limits", help="The generator's coach limits for runs with coaches.")
     ] = CoachLimits.default,
+    unit_workloads: Annotated[
+        bool, typer.Option("--unit-workloads", help="Set every generated mentee's workload to 1 (the flow path).")
+    ] = False,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Results CSV: rows are appended; runs already in it are skipped.")
     ] = Path("bench.csv"),
@@ -471,6 +474,7 @@ def bench(
                 roster=roster,
                 config=cfg,
                 coach_limits=coach_limits.value,
+                workloads="unit" if unit_workloads else "generated",
                 output=output,
                 jobs=jobs,
                 scheduler=scheduler,
