@@ -219,7 +219,7 @@ def plot_results(results: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Chart a sweep into one PNG with two panels.
 
     Left: total seconds per run against problem size (mentees × mentors pairs), log-log, one line per solver (and
-    time limit, when the sweep has several) through the median of the runs that returned an answer, with min–max
+    workloads and time limit, when the sweep has several) through the median of the runs that returned an answer, with min–max
     error bars. Right: the gap (symlog scale, in percent) against total seconds, one point per run; runs without a
     gap are left out and counted under the axis. Failed runs (:data:`FAILED`) are drawn as crosses.
 
@@ -247,8 +247,9 @@ def plot_results(results: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         raise ValueError("results has no rows: there is nothing to plot")
     figure, line = _matplotlib()
     several_limits = runs["time_limit"].nunique(dropna=False) > 1
-    runs["series"] = [f"{s}, {_limit(t)}" if several_limits else s
-                      for s, t in zip(runs["solver"], runs["time_limit"])]
+    several_loads = runs["workloads"].nunique() > 1  # a line per variant: unit workloads are another problem
+    runs["series"] = [s + (f", {w} workloads" if several_loads and w else "") + (f", {_limit(t)}" if several_limits else "")
+                      for s, w, t in zip(runs["solver"], runs["workloads"], runs["time_limit"])]
     series = sorted(runs["series"].unique())
     colours = {name: f"C{k % 10}" for k, name in enumerate(series)}
 
