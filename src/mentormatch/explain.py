@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CRITERIA, MatchConfig
-from .encode import RULES, checked_rules, criterion_parts, encode, rule_bits, rule_failures
+from .encode import RULES, checked_rules, criterion_parts, encode, rule_bits
 from .match import DEFAULT_TIME_LIMIT, find_solution, solve
 from .problem import Instance, Problem, Progress, Status
 from .result import MatchResult
@@ -75,8 +75,8 @@ class Explanation:
         both solves behind them are proven optimal; missing when not computed. ``holders`` are the mentees the
         matching gives that mentor, ``;``-joined.
     rule_counts : DataFrame
-        ``rule, mentors_excluded``: for each hard rule checked, how many mentors it excludes for this mentee
-        (:func:`mentormatch.encode.rule_failures`; a mentor excluded by several rules counts under each).
+        ``rule, mentors_excluded``: for each hard rule checked, how many mentors it excludes for this mentee (as
+        :func:`mentormatch.encode.rule_failures` counts them; a mentor excluded by several rules counts under each).
     method : str
         The cost argument used for ``priority_change`` and ``score_change``.
     reason, reason_detail : str or None
@@ -289,7 +289,6 @@ def explain(
                              "score_change": np.float64, "exact": "boolean"})
 
     ranked = candidates[: len(others)]
-    counts = rule_failures(problem.roster, problem.config, np.array([i]), features=_features(problem))
     reason = row["reason"] if matched < 0 else None
     detail = row["reason_detail"] if matched < 0 else None
     return Explanation(
@@ -304,7 +303,7 @@ def explain(
         runners_up=table(ranked, list(range(1, len(ranked) + 1))),
         rule_counts=pd.DataFrame({
             "rule": pair_rules,
-            "mentors_excluded": np.array([int(counts[rule][0]) for rule in pair_rules], dtype=np.int64),
+            "mentors_excluded": np.array([int((~verdicts[rule]).sum()) for rule in pair_rules], dtype=np.int64),
         }),
         method=_method(reference, costs),
         reason=reason if isinstance(reason, str) else None,

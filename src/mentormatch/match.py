@@ -12,7 +12,7 @@ from .config import CRITERIA
 from .encode import criterion_parts, encode, rule_failures
 from .problem import Instance, Problem, Progress, Solution, Status
 from .result import MatchResult
-from .schema import InputProblem, Roster, RosterError
+from .schema import InputProblem, RosterError
 from .solvers import SOLVER_NAMES, run_solver
 from .verify import verify_matching
 

@@ -291,7 +291,8 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
                                progress=progress, hint=start.mentor_of, scaling=scaling)
         return start if solution.status is Status.NO_SOLUTION else solution
     if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
-        return relaxation.solve(instance, time_limit=wall, seed=seed, progress=progress)
+        return relaxation.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
+                                progress=progress)
     start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
     if start.status is Status.OPTIMAL:
         return start

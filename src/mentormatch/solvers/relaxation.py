@@ -26,8 +26,9 @@ never splits a case; it uses the split only as a bound:
    only when it raises Σ gain. Windows stop when the answer reaches the bound, after :data:`MAX_STALLED_WINDOWS`
    windows without gain, when :data:`IMPROVE_DETERMINISTIC_SECONDS` are spent, or when the time limit is near.
    When the whole problem fits in one window, CP-SAT solves it once with the whole deterministic budget.
-   Only deterministic quantities decide which windows run, so the answer is reproducible unless the wall-clock
-   ``time_limit`` cuts the search short.
+   Only deterministic quantities decide which windows run (the budget is CP-SAT deterministic time, at most
+   ``deterministic_limit``), so the answer is reproducible unless the wall-clock ``time_limit``, a safety net,
+   cuts the search short.
 
    Measured (workloads 1–3, capacity 2–6, demand ≈ 1.9 × capacity, 2 cores): 1500 × 300 (87 000 pairs): repaired
    Σ priority 2042, bound 2076; windows reach 2076 in 30 s (2067 in 10 s). 20000 × 5000 with 30 % allowed
@@ -105,6 +106,7 @@ def solve(
     improve_pairs: int = IMPROVE_PAIRS,
     scaling: Scaling | None = None,
     priced: bool | None = None,
+    deterministic_limit: float | None = None,
 ) -> Solution:
     """Bound by the transportation relaxation, answer by repair (and CP-SAT on a subproblem).
 
@@ -113,7 +115,7 @@ def solve(
     instance : Instance
         Any workloads.
     time_limit : float, optional
-        Wall-clock seconds; only the improvement step is limited by it (the flow runs to the end).
+        Wall-clock seconds, a safety net; only the improvement step is limited by it (the flow runs to the end).
     seed : int
         CP-SAT's seed in the improvement step.
     progress : callable, optional
@@ -124,6 +126,10 @@ def solve(
         Reuse a scaling already fitted to ``instance``.
     priced : bool, optional
         Solve the relaxation by pricing (see :func:`relax`); None: by size.
+    deterministic_limit : float, optional
+        CP-SAT deterministic seconds the improvement step may use in all, at most
+        :data:`IMPROVE_DETERMINISTIC_SECONDS` (the default); this, not the wall clock, is what ends the search, so
+        that reruns agree.
 
     Returns
     -------
@@ -153,8 +159,10 @@ def solve(
     message += ")" if relaxed.note == "dense" else f"; {relaxed.note})"
     whole: Solution | None = None  # CP-SAT's answer when one window held the whole problem
     if value < relaxed.bound and improve_pairs > 0:
+        budget = IMPROVE_DETERMINISTIC_SECONDS if deterministic_limit is None else min(
+            IMPROVE_DETERMINISTIC_SECONDS, deterministic_limit)
         better, whole, windows = _improve(instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit,
-                                          seed, clock)
+                                          seed, clock, budget)
         if whole is not None and whole.status is Status.OPTIMAL:
             message += "; CP-SAT proved the whole problem"
         if _gain(instance, scaling, better) > value:
@@ -294,8 +302,10 @@ def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndar
 
 
 def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.ndarray, window_pairs: int,
-             time_limit: float | None, seed: int, clock: Clock) -> tuple[np.ndarray, Solution | None, int]:
-    """CP-SAT on windows of the problem, keeping each improvement (step 3 of the module docstring).
+             time_limit: float | None, seed: int, clock: Clock,
+             budget: float = IMPROVE_DETERMINISTIC_SECONDS) -> tuple[np.ndarray, Solution | None, int]:
+    """CP-SAT on windows of the problem, keeping each improvement (step 3 of the module docstring), within
+    ``budget`` deterministic seconds.
 
     Returns
     -------
@@ -311,7 +321,6 @@ def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.nda
     value = _gain(instance, scaling, mentor_of)
     rng = np.random.default_rng(seed)
     whole_problem = int(row_count.sum()) <= window_pairs
-    budget = IMPROVE_DETERMINISTIC_SECONDS
     stall = 0
     windows = 0
     while value < bound and budget > 0 and stall < MAX_STALLED_WINDOWS:
