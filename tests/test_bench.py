@@ -413,3 +413,15 @@ def test_unit_workloads_let_the_flow_solvers_run():
     assert unit["status"].tolist() == ["optimal"] and unit["workloads"].tolist() == ["unit"]
     assert generated["status"].tolist() == ["error"] and "SolverUnsuitable" in generated["error"][0]
     assert unit["key"][0] != generated["key"][0]
+
+
+def test_a_worker_that_crashes_is_recorded_as_an_error_from_its_exit(tmp_path, monkeypatch):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho 'Traceback (most recent call last):' >&2\n"
+                    "echo 'SolverBug: the answer breaks a rule' >&2\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    record = run_one(RunSpec(30, 12, time_limit=5))
+    assert record["status"] == "error"
+    assert record["error"] == "the run's process ended with exit code 1 and no record: SolverBug: the answer breaks a rule"
+    assert set(record) == set(BENCH_COLUMNS)

@@ -54,8 +54,9 @@ def main() -> int:
         record.update(status="out_of_memory", error=f"MemoryError: the run needed more memory than the limit{limit}")
     except RosterError as err:
         record.update(status="error", error=_roster_words(err))
-    except Exception as err:  # noqa: BLE001 - a run's failure is a result of the sweep, recorded by class and words
+    except ValueError as err:  # a solver that cannot take the roster (SolverUnsuitable), a bad config
         record.update(status="error", error=_words(err))
+    # anything else is a bug: the process ends with its traceback, and run_one records it from the exit code
     record["peak_memory_mb"] = _peak_memory_mb()
     sys.stdout.write(json.dumps(record) + "\n")
     sys.stdout.flush()

@@ -695,19 +695,21 @@ def _run(spec: RunSpec, wall_limit: float | None, children: _Children | None = N
     )  # fmt: skip
     if children is not None:
         children.add(process)
+    waited = False
     try:
         out, err = process.communicate(json.dumps(spec.to_dict()), timeout=limit)
+        waited = True
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
+        waited = True
         record.update(status="timeout", seconds_total=time.perf_counter() - start,
                       error=f"killed after the wall limit of {limit:g} s (time limit {spec.time_limit:g} s)")
         return record
-    except BaseException:  # interrupted while waiting: the worker goes too
-        process.kill()
-        process.wait()
-        raise
     finally:
+        if not waited:  # interrupted while waiting: the worker goes too
+            process.kill()
+            process.wait()
         if children is not None:
             children.discard(process)
     if children is not None and (process.returncode == -signal.SIGINT or children.stopped):
@@ -903,11 +905,11 @@ def _run_local(
                     spec = running.pop(future)
                     finished(spec, future.result())
                     submit_next()
-        except BaseException:
-            children.stop()
-            for future in running:
-                future.cancel()
-            raise
+        finally:
+            if running:  # stopped early (Ctrl-C, a failed write): stop the runs still going
+                children.stop()
+                for future in running:
+                    future.cancel()
 
 
 def _run_dask(
@@ -933,6 +935,7 @@ def _run_dask(
         if results is not None:
             results.write_sidecar({**sidecar, "workers": workers})
         futures = {client.submit(run_one, spec, wall_limit=wall_limit, pure=False): spec for spec in todo}
+        left = set(futures)
         try:
             for future in as_completed(futures, loop=client.loop):
                 spec = futures[future]
@@ -942,9 +945,10 @@ def _run_dask(
                     record = {**_base_record(spec), "status": "error", "version": ours,
                               "error": "the Dask worker running this run died (often out of memory)"}
                 finished(spec, record)
-        except BaseException:
-            client.cancel(list(futures))
-            raise
+                left.discard(future)
+        finally:
+            if left:  # stopped early: cancel the tasks not yet recorded
+                client.cancel(list(left))
 
 
 # ---------------------------------------------------------------------------------------------------------------
