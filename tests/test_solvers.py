@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import itertools
 import math
 from dataclasses import replace
@@ -470,6 +471,24 @@ def test_relaxation_mid_size_loads_two(small_budget):
     check_solution(inst, greedy)
     assert (sol.priority_sum, sol.objective) >= (greedy.priority_sum, greedy.objective)
     assert sol.priority_bound == greedy.priority_bound  # the same relaxation bounds both
+
+
+def test_relaxation_search_ends_on_deterministic_time_not_the_wall_clock(small_budget, monkeypatch):
+    # reruns must agree byte for byte (PRODUCT.md section 4): a slow machine may not change the answer
+    inst = random_instance(3, 300, 60, loads=(2,), density=0.3)
+    quick = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0)
+    import mentormatch.solvers._common as common
+
+    real = time.perf_counter
+    monkeypatch.setattr(common.time, "perf_counter", lambda: 7 * real())  # a wall clock running 7 times faster
+    slow = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0)
+    assert slow.mentor_of.tolist() == quick.mentor_of.tolist() and slow.message == quick.message
+    none = relaxation.solve(inst, improve_pairs=2_000, deterministic_limit=0.0)
+    assert "improved by CP-SAT" not in none.message  # no budget, no window
+    import mentormatch.solvers as solvers
+
+    monkeypatch.setattr(solvers, "AUTO_CPSAT_PAIRS", 10)  # auto hands its time limit on as the budget
+    assert "improved by CP-SAT" not in run_solver(inst, "auto", time_limit=1e-9).message
 
 
 def test_relaxation_never_splits_a_case(small_budget):
