@@ -295,3 +295,57 @@ def instances_with_coach_tiers(draw, max_rows: int = 5, max_cols: int = 3, max_l
         capacity=draw(hnp.arrays(np.int64, m, elements=st.sampled_from((0, 1, 2, 2, 3)), fill=st.nothing())),
     )
     return instance, draw(coach_tiers(n, m, min_coaches=min_coaches))
+
+
+# Instances with a continuity tier (PRODUCT.md section 7: current pairs, locks, where K sits).
+
+__all__ += ["current_pairs", "instances_with_keep"]
+
+KEEP_TIER_NAMES = ("first", "second", "last")
+
+
+@st.composite
+def current_pairs(draw, n: int, m: int, locks: bool = True) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """``(keep, locked, keep_tier)`` for n mentees and m mentors: most mentees have a current mentor (any column,
+    allowed or not), some are locked (only where keep >= 0; None or all False at times), any tier."""
+    keep = draw(hnp.arrays(np.int64, n, elements=st.sampled_from((-1, *range(m), *range(m))) if m else st.just(-1),
+                           fill=st.nothing()))
+    locked = None
+    if locks and draw(st.booleans()):
+        locked = draw(hnp.arrays(np.bool_, n, elements=st.sampled_from((True, False, False)), fill=st.nothing()))
+        locked &= keep >= 0
+    return keep, locked, draw(st.sampled_from(KEEP_TIER_NAMES))
+
+
+@st.composite
+def instances_with_keep(
+    draw: st.DrawFn,
+    max_rows: int = 5,
+    max_cols: int = 3,
+    *,
+    min_rows: int = 1,
+    min_cols: int = 1,
+    max_load: int = 1,
+    per_pair_load: bool = False,
+    locks: bool = True,
+    weight_kind: str = "small_int",
+    maximize: bool | None = True,
+) -> Instance:
+    """A tiny instance with a continuity tier: pairs mostly allowed, capacities 0..3 (mostly 1–2), priorities
+    1..3, loads 1..``max_load`` (per pair with ``per_pair_load``), weights of ``weight_kind`` (exact integers by
+    default, so that brute force compares exactly), ``maximize`` drawn when None."""
+    n, m = draw(shapes(max_rows, max_cols, min_rows, min_cols))
+    mostly = st.sampled_from((True, True, True, False))
+    load_shape = (n, m) if per_pair_load else n
+    keep, locked, keep_tier = draw(current_pairs(n, m, locks))
+    return Instance(
+        weights=draw(weight_matrices((n, m), weight_kind)),
+        allowed=draw(hnp.arrays(np.bool_, (n, m), elements=mostly, fill=st.nothing())),
+        priority=draw(hnp.arrays(np.int64, n, elements=st.integers(1, 3), fill=st.nothing())),
+        load=draw(hnp.arrays(np.int64, load_shape, elements=st.integers(1, max_load), fill=st.nothing())),
+        capacity=draw(hnp.arrays(np.int64, m, elements=st.sampled_from((0, 1, 1, 2, 2, 3)), fill=st.nothing())),
+        maximize=draw(st.booleans()) if maximize is None else maximize,
+        keep=keep,
+        locked=locked,
+        keep_tier=keep_tier,
+    )

@@ -22,7 +22,8 @@ class Status(str, enum.Enum):
     """What a solver proved about its answer."""
 
     OPTIMAL = "optimal"
-    """Both parts of the objective (Σ priority, then Σ score) are proven optimal."""
+    """Both parts of the objective (Σ priority, then Σ score) are proven optimal, and with a continuity tier
+    every tier (Λ, K) as well."""
     FEASIBLE = "feasible"
     """A valid answer, stopped before optimality was proven (time limit, or no exact method at this size);
     ``bound`` and ``gap`` say how far from optimal it can be."""
@@ -54,6 +55,19 @@ class Instance:
     maximize : bool
         False: minimise Σ weights (Σ priority is still maximised first). Solvers only ever see maximising
         instances: :func:`mentormatch.solvers.run_solver` negates the weights (see :meth:`maximising`).
+    keep, locked, keep_tier
+        The continuity tier (PRODUCT.md section 7), None by default: no tier, today's objective. With ``keep``,
+        K = the number of mentees i with ``keep[i] >= 0`` matched to ``keep[i]`` and Λ = how many of them are
+        ``locked``; the objective is lexicographic: Λ first, then the three tiers K, Σ priority, Σ weights in
+        ``keep_tier``'s order. Constraints are unchanged.
+
+    Examples
+    --------
+    >>> inst = Instance(weights=np.array([[1.0, 2.0], [3.0, 1.0]]), allowed=np.ones((2, 2), bool),
+    ...                 priority=np.array([1, 1]), load=np.array([1, 1]), capacity=np.array([1, 1]),
+    ...                 keep=np.array([0, -1]), keep_tier="first")
+    >>> inst.kept(np.array([0, 1])), inst.kept(np.array([1, 0]))
+    (1, 0)
     """
 
     weights: np.ndarray
@@ -62,6 +76,15 @@ class Instance:
     load: np.ndarray
     capacity: np.ndarray
     maximize: bool = True
+    keep: np.ndarray | None = None
+    """(n,) int64: mentee i's current mentor column, -1 = none. A pair (i, keep[i]) counts as kept when the answer
+    matches i to keep[i]; only allowed pairs can be kept."""
+    locked: np.ndarray | None = None
+    """(n,) bool or None: mentee i's current pair is locked (then keep[i] >= 0). Locked pairs form a tier above
+    every other."""
+    keep_tier: str = "second"
+    """Where K sits: "first" (K, then Σ priority, then Σ weights), "second" (Σ priority, K, Σ weights) or "last"
+    (Σ priority, Σ weights, K)."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -88,8 +111,25 @@ class Instance:
         load = np.asarray(self.load[rows])
         return load if self.generalised else load[:, None]
 
+    def kept(self, mentor_of: np.ndarray) -> int:
+        """K of an answer: how many mentees with a current pair (``keep[i] >= 0``) are matched to it (0 without
+        ``keep``)."""
+        if self.keep is None:
+            return 0
+        keep = np.asarray(self.keep)
+        return int(np.count_nonzero((keep >= 0) & (np.asarray(mentor_of) == keep)))
+
+    def locked_kept(self, mentor_of: np.ndarray) -> int:
+        """Λ of an answer: how many locked current pairs it keeps (0 without ``keep`` or ``locked``)."""
+        if self.keep is None or self.locked is None:
+            return 0
+        keep = np.asarray(self.keep)
+        return int(np.count_nonzero(np.asarray(self.locked, dtype=bool) & (keep >= 0)
+                                    & (np.asarray(mentor_of) == keep)))
+
     def maximising(self) -> Instance:
-        """This instance with weights to be maximised: itself, or a copy with the weights negated."""
+        """This instance with weights to be maximised: itself, or a copy with the weights negated (the continuity
+        tier's ``keep``, ``locked`` and ``keep_tier`` carried as they are)."""
         if self.maximize:
             return self
         weights = self.weights
@@ -145,6 +185,12 @@ class Solution:
     ``objective`` and ``objective_bound`` are in the units of ``Instance.weights``. ``objective_bound`` bounds
     Σ weights among answers that reach ``priority_sum``; it is ``None`` unless the priority part is proven
     (``priority_bound == priority_sum``).
+
+    With a continuity tier (``Instance.keep``) every bound holds among the answers that reach the tiers above it
+    as found (in the order Λ, then ``Instance.keep_tier``'s), and a tier's bound is given only when every tier above
+    it is proven; while a tier above Σ priority (Λ, or K with ``keep_tier="first"``) is not proven,
+    ``priority_bound`` is the trivial bound and ``objective_bound`` None. ``status`` is ``optimal`` only when every
+    tier is proven.
     """
 
     mentor_of: np.ndarray
@@ -159,6 +205,11 @@ class Solution:
     """A short note from the solver (for example why a fallback was used); no profile values."""
     coach_of: np.ndarray | None = None
     """With a coach tier: (m,) int64, each mentor's coach index, −1 for mentors without mentees."""
+    kept: int | None = None
+    """With a continuity tier (``Instance.keep`` given): K of the answer, the current pairs it keeps."""
+    kept_bound: int | None = None
+    """With a continuity tier: an upper bound on K among answers that reach the tiers above K as found; None when
+    a tier above K is not proven (or the solver has no bound)."""
 
     @property
     def gap(self) -> float | None:
@@ -191,22 +242,26 @@ class Problem:
     coach_ids: tuple[str, ...] = ()
     coaches: CoachTier | None = None
     """The coach tier's arrays when the roster has coaches, else None."""
+    current: Any = field(default=None, repr=False)
+    """The running mentorships (:class:`mentormatch.continuity.CurrentPairs`) when current pairs were given, else
+    None; the solver sees them as :class:`Instance`'s continuity tier."""
 
     @property
     def shape(self) -> tuple[int, int]:
         return (len(self.mentee_ids), len(self.mentor_ids))
 
     def instance(self) -> Instance:
-        """The solver-facing arrays."""
-        return Instance(
-            weights=self.score,
-            allowed=self.allowed,
-            priority=self.priority,
-            load=self.workload,
-            capacity=self.capacity,
-        )
+        """The solver-facing arrays (with the continuity tier when current pairs were given)."""
+        if self.current is None:
+            return Instance(weights=self.score, allowed=self.allowed, priority=self.priority, load=self.workload,
+                            capacity=self.capacity)
+        return Instance(weights=self.score, allowed=self.allowed, priority=self.priority, load=self.workload,
+                        capacity=self.capacity, keep=self.current.keep,
+                        locked=self.current.locked if self.current.locked.any() else None,
+                        keep_tier=self.current.tier)
 
     def __repr__(self) -> str:
         n, m = self.shape
         coaches = f", coaches={len(self.coach_ids)}" if self.coaches is not None else ""
-        return f"Problem(mentees={n}, mentors={m}{coaches}, allowed_pairs={int(self.allowed.sum())})"
+        current = f", current={self.current!r}" if self.current is not None else ""
+        return f"Problem(mentees={n}, mentors={m}{coaches}, allowed_pairs={int(self.allowed.sum())}{current})"

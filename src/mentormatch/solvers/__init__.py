@@ -59,6 +59,15 @@ priority is exactly optimal, and Σ weights is within (k + k*) · 0.5 · 1e-6 ·
 pairs in the two answers); an optimal answer reports ``objective_bound == objective``. A ``feasible`` answer's
 bounds are valid outright (the rounding is added to them).
 
+With a continuity tier (``Instance.keep``, ``locked``, ``keep_tier``; PRODUCT.md section 7) every method maximises
+the same tiered integer gains (``_scaling.py``): Λ (locked current pairs kept) first, then K (current pairs kept),
+Σ priority and Σ weights in ``keep_tier``'s order. Flows stay flows (the tiers are bonuses on the current pairs'
+arcs), ``flow-priced`` keeps every current pair in its network, and ``auto`` takes ``flow`` where it would take
+``hungarian`` (whose direct path reads the weights as given). ``Solution.kept`` is K of the answer and
+``kept_bound`` a bound on it; every bound is decoded tier by tier and holds among answers that reach the tiers
+above it as found, and ``optimal`` means every tier is proven. To fit int64 the weight resolution may then be
+coarser than 1e-6 (``_scaling.py`` states the rule; bounds stay valid).
+
 Reproducibility: flow, Hungarian and the greedy answer are deterministic; CP-SAT runs on one worker with
 ``random_seed=seed``, so the same input, solver and seed give the same answer whenever the search ends by proof or
 by a deterministic limit.
@@ -80,6 +89,7 @@ from mentormatch.solvers._common import (
     candidate_counts,
     answer_totals,
     block_rows,
+    kept_of,
     validate_instance,
 )
 from mentormatch.solvers._scaling import Scaling
@@ -212,8 +222,8 @@ def _auto_takes_hungarian(instance: Instance) -> bool:
     """``auto``'s first row: every pair allowed, every load 1, and at most :data:`AUTO_HUNGARIAN_ENTRIES` mentee ×
     capacity-slot entries."""
     n, m = instance.shape
-    if not n or not m or instance.generalised or not instance.unit_loads:
-        return False
+    if not n or not m or instance.generalised or not instance.unit_loads or instance.keep is not None:
+        return False  # with current pairs (a continuity tier) ``flow`` solves it: scipy's direct path cannot
     slots = int(np.minimum(instance.capacity, n).sum())
     return n * slots <= AUTO_HUNGARIAN_ENTRIES and bool(instance.allowed.all())
 
@@ -282,6 +292,10 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
         return flow.solve(instance, progress=progress)
     scaling = fit_scaling(instance)
     wall, deterministic = _search_limits(time_limit)
+    cpsat_size = instance.generalised or pairs <= AUTO_CPSAT_PAIRS
+    if instance.keep is not None and scaling.combined_high >= FLOAT_EXACT and cpsat_size:
+        # With a continuity tier, CP-SAT's float64 bound takes a coarser weight scale (``_scaling``; float weights)
+        scaling = fit_scaling(instance, limit=FLOAT_EXACT)
     if instance.generalised:
         start = _greedy_solution(instance, scaling)
         if pairs > cpsat.MAX_PAIRS:
@@ -310,11 +324,11 @@ def _greedy_solution(instance: Instance, scaling: Scaling) -> Solution:
 
     mentor_of = relaxation.greedy(instance)
     priority_sum, objective = answer_totals(instance, mentor_of)
-    priority_bound = max(priority_sum, scaling.priority_total)
-    objective_bound = None
-    if priority_bound == priority_sum:
-        objective_bound = max(objective, scaling.weight_bound(scaling.weight_high))
-    status = Status.OPTIMAL if objective_bound == objective else Status.FEASIBLE
-    return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_bound, objective_bound=objective_bound, solver="greedy", seconds=0.0,
-                    message="greedy answer with the trivial bounds")
+    kept = kept_of(instance, mentor_of)
+    priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
+        scaling.combined_high, scaling.tiers(instance, mentor_of), objective)
+    optimal = objective_bound == objective and (kept is None or kept_bound == kept)
+    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL if optimal else Status.FEASIBLE,
+                    priority_sum=priority_sum, objective=objective, priority_bound=priority_bound,
+                    objective_bound=objective_bound, solver="greedy", seconds=0.0,
+                    message="greedy answer with the trivial bounds", kept=kept, kept_bound=kept_bound)

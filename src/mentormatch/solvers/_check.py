@@ -19,6 +19,8 @@ def check_solution(instance: Instance, solution: Solution) -> None:
     allowed pairs; each mentor's Σ load ≤ capacity; ``priority_sum`` and ``objective`` equal the sums recomputed
     from the matching (Σ priority exactly, Σ weights to 1e-9 relative); bounds are not below what the answer
     reaches (not above it when minimising); ``optimal`` has the priority part proven; ``no_solution`` matches nobody.
+    With a continuity tier (``instance.keep``): ``kept`` is given and equals the answer's K, ``kept_bound`` is not
+    below it, and ``optimal`` has it proven (``kept_bound`` None or equal to K).
 
     Parameters
     ----------
@@ -78,6 +80,7 @@ def check_solution(instance: Instance, solution: Solution) -> None:
         raise SolverBug(f"{name}: priority_bound {solution.priority_bound} is below the priority_sum {priority_sum}")
     if solution.status is Status.OPTIMAL and solution.priority_bound != priority_sum:
         raise SolverBug(f"{name}: status optimal but priority_bound {solution.priority_bound} != {priority_sum}")
+    _check_kept(instance, solution)
     if solution.objective_bound is not None:
         if solution.priority_bound != priority_sum:
             raise SolverBug(f"{name}: objective_bound given although the priority part is not proven")
@@ -88,3 +91,20 @@ def check_solution(instance: Instance, solution: Solution) -> None:
             side = "below" if instance.maximize else "above"
             raise SolverBug(f"{name}: objective_bound {solution.objective_bound!r} is {side} the objective "
                             f"{objective!r}")
+
+
+def _check_kept(instance: Instance, solution: Solution) -> None:
+    """The continuity tier's part of :func:`check_solution`."""
+    name = solution.solver
+    if instance.keep is None:
+        if solution.kept is not None or solution.kept_bound is not None:
+            raise SolverBug(f"{name}: kept or kept_bound reported for an instance without current pairs")
+        return
+    kept = instance.kept(solution.mentor_of)
+    if solution.kept != kept:
+        raise SolverBug(f"{name}: reported kept {solution.kept}, the matching keeps {kept} current pairs")
+    if solution.kept_bound is not None:
+        if solution.kept_bound < kept:
+            raise SolverBug(f"{name}: kept_bound {solution.kept_bound} is below the kept {kept}")
+        if solution.status is Status.OPTIMAL and solution.kept_bound != kept:
+            raise SolverBug(f"{name}: status optimal but kept_bound {solution.kept_bound} != {kept}")

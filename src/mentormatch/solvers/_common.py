@@ -21,6 +21,8 @@ __all__ = [
     "candidate_mask",
     "candidate_counts",
     "iter_candidate_blocks",
+    "keep_pairs",
+    "kept_of",
     "answer_totals",
     "Clock",
 ]
@@ -81,8 +83,44 @@ def validate_instance(instance: Instance) -> None:
             problems.append(f"{name}: entry {_index(bad)} is {int(values[bad])}, above the supported 2**40")
     if not isinstance(instance.maximize, (bool, np.bool_)):
         problems.append(f"maximize: expected a bool, got {type(instance.maximize).__name__}")
+    problems.extend(_continuity_problems(instance, n, m))
     if problems:
         raise ValueError("invalid instance: " + "; ".join(problems))
+
+
+KEEP_TIERS = ("first", "second", "last")
+"""Valid values of ``Instance.keep_tier``."""
+
+
+def _continuity_problems(instance: Instance, n: int, m: int) -> list[str]:
+    """What is wrong with ``keep``, ``locked`` and ``keep_tier`` (an empty list when nothing is)."""
+    problems: list[str] = []
+    keep, locked, tier = instance.keep, instance.locked, instance.keep_tier
+    if not isinstance(tier, str) or tier not in KEEP_TIERS:
+        problems.append(f"keep_tier: expected one of {', '.join(map(repr, KEEP_TIERS))}, got {tier!r}")
+    keep_ok = False
+    if keep is not None:
+        if not isinstance(keep, np.ndarray) or keep.shape != (n,):
+            problems.append(f"keep: expected shape {(n,)}, got {np.shape(keep)}")
+        elif keep.dtype.kind not in "iu":
+            problems.append(f"keep: expected an integer dtype, got {keep.dtype}")
+        elif keep.size and (int(keep.min()) < -1 or int(keep.max()) >= m):
+            bad = int(np.flatnonzero((keep < -1) | (keep >= m))[0])
+            problems.append(f"keep: every entry must be a mentor column 0..{m - 1} or -1 (none); entry {bad} is "
+                            f"{int(keep[bad])}")
+        else:
+            keep_ok = True
+    if locked is not None:
+        if keep is None:
+            problems.append("locked: given without keep (a locked pair needs a current pair)")
+        elif not isinstance(locked, np.ndarray) or locked.shape != (n,):
+            problems.append(f"locked: expected shape {(n,)}, got {np.shape(locked)}")
+        elif locked.dtype != np.bool_:
+            problems.append(f"locked: expected dtype bool, got {locked.dtype}")
+        elif keep_ok and np.any(locked & (keep < 0)):
+            bad = int(np.flatnonzero(locked & (keep < 0))[0])
+            problems.append(f"locked: entry {bad} is True but keep[{bad}] is -1 (no current pair to lock)")
+    return problems
 
 
 def _index(index: tuple[int, ...]) -> str:
@@ -139,6 +177,28 @@ def iter_candidate_blocks(instance: Instance) -> Iterator[tuple[np.ndarray, np.n
         r1 = min(n, r0 + step)
         rr, cc = np.nonzero(candidate_mask(instance, slice(r0, r1)))
         yield (rr + r0).astype(np.int32), cc.astype(np.int32)
+
+
+def keep_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The current pairs that are candidate pairs (allowed, and the mentor can hold the mentee's load): ``(rows,
+    cols, locked)``, int64 indices in row order and whether each is locked; empty without ``keep``.
+
+    Only these can be kept: K ≤ ``rows.size`` and Λ ≤ ``locked.sum()`` for every answer.
+    """
+    if instance.keep is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
+    keep = np.asarray(instance.keep).astype(np.int64)
+    rows = np.flatnonzero(keep >= 0)
+    cols = keep[rows]
+    fits = instance.allowed[rows, cols] & (instance.pair_load(rows, cols) <= instance.capacity[cols])
+    rows, cols = rows[fits], cols[fits]
+    locked = np.zeros(rows.size, bool) if instance.locked is None else np.asarray(instance.locked)[rows]
+    return rows, cols, locked
+
+
+def kept_of(instance: Instance, mentor_of: np.ndarray) -> int | None:
+    """``Solution.kept``: K of the answer with a continuity tier, None without one."""
+    return None if instance.keep is None else instance.kept(mentor_of)
 
 
 def answer_totals(instance: Instance, mentor_of: np.ndarray) -> tuple[int, float]:

@@ -28,7 +28,8 @@ is a decomposition that keeps this bound in hand:
 The CP-SAT model (``_Model``), with x[k] per candidate pair k = (i, j), y[j, c] per mentor and eligible coach,
 z[j, c] per mentor and coach with a case-load limit::
 
-    maximise   Σ gain[k] · x[k]                                 gain = priority · big + w_int (``_scaling``)
+    maximise   Σ gain[k] · x[k]                                 gain = priority · big + w_int (+ the continuity
+                                                                tier's bonuses on current pairs; ``_scaling``)
     subject to Σ_j x[i, j] ≤ 1                                  each mentee at most once
                Σ_c y[j, c] ≤ 1                                  one coach per mentor
                Σ_i load · x[i, j] ≤ cap[j] · Σ_c y[j, c]        capacity, and only a supervised mentor is used
@@ -52,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from mentormatch.problem import CoachTier, Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, answer_totals, iter_candidate_blocks
+from mentormatch.solvers._common import Clock, SolverBug, answer_totals, iter_candidate_blocks, kept_of
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
 
 __all__ = ["solve", "validate_tier", "check_coaches", "greedy_supervision", "EXACT_PAIRS", "NEIGHBOURS", "PAIR_LINKS"]
@@ -229,8 +230,21 @@ def solve(
     free_limit = None if time_limit is None else FREE_SHARE * time_limit
     free = run_solver(base, solver, time_limit=free_limit, seed=seed, progress=progress)
     method = f"{free.solver}+coaches"
-    scaling = fit_scaling(base)
-    bound = _Bound.of_solution(base, scaling, free)
+    # Locked pairs get the full Λ multiplier here: the coach rules can make keeping one cost more than its mentor's
+    # occupants (``_scaling``'s argument for the short one moves mentees within capacity only).
+    scaling = fit_scaling(base, strict_locks=True)
+    # With a continuity tier the CP-SAT models may need a coarser weight scale than the one gains are compared in
+    # (``_scaling``); every answer is then re-valued in ``scaling``, and the models' bounds are not used.
+    model_scaling = scaling
+    same_scale = True
+    if base.keep is not None:
+        model_scaling = fit_scaling(base, limit=FLOAT_EXACT, strict_locks=True)
+        # The coach-free answer is lexicographically optimal at the weight scale it was solved at (``plain``, or
+        # ``coarse`` in CP-SAT); its gain bounds the coach problem in ``scaling``'s units when that scale is ours.
+        plain, coarse = fit_scaling(base), fit_scaling(base, limit=FLOAT_EXACT)
+        exact_free = base.unit_loads and solver in ("auto", "flow", "hungarian")
+        same_scale = plain.scale == scaling.scale and (exact_free or coarse.scale == plain.scale)
+    bound = _Bound.of_solution(base, scaling, free, same_scale)
     share = (lambda fraction: None) if time_limit is None else (lambda fraction: fraction * time_limit)
 
     # --- 2. supervision of the coach-free answer
@@ -242,10 +256,10 @@ def solve(
     best_gain = _gain(base, scaling, best_mentor)
     if best_gain < free_gain:
         # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
-        kept = _model(base, tier, scaling, rows, cols).solve(share(SUPERVISION_SHARE), seed,
-                                                           hint=(best_mentor, best_coach))
-        if kept.found and kept.gain > best_gain:
-            best_mentor, best_coach, best_gain = kept.mentor_of, kept.coach_of, kept.gain
+        kept = _model(base, tier, model_scaling, rows, cols).solve(share(SUPERVISION_SHARE), seed,
+                                                                 hint=(best_mentor, best_coach))
+        if kept.found and _gain(base, scaling, kept.mentor_of) > best_gain:
+            best_mentor, best_coach, best_gain = kept.mentor_of, kept.coach_of, _gain(base, scaling, kept.mentor_of)
     message = ""
     exact_model = False
     model_bound = None
@@ -258,7 +272,8 @@ def solve(
         rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
         clock.stage(f"coaches: {'the coach rules bind; ' if binds else ''}searching {rows.size} pairs "
                     f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})")
-        duals = transport_duals(base, scaling) if binds else None
+        # the Lagrangian bound computes in float64: only where the gains are exact there
+        duals = transport_duals(base, scaling) if binds and model_scaling == scaling else None
         lagrange, choice = (None, None) if duals is None else lagrangian_bound(
             base, tier, scaling, best_gain, start=duals, clock=clock)
         if choice is not None:
@@ -266,17 +281,19 @@ def solve(
             fixed = replace(tier, eligible=tier.eligible & choice)
             narrowed = replace(base, allowed=base.allowed & fixed.coverable())
             r_rows, r_cols = _all_pairs(narrowed)
-            tried = _model(narrowed, fixed, scaling, r_rows, r_cols).solve(share(FIXED_SHARE), seed)
-            if tried.found and tried.gain > best_gain:
-                best_mentor, best_coach, best_gain = tried.mentor_of, tried.coach_of, tried.gain
+            tried = _model(narrowed, fixed, model_scaling, r_rows, r_cols).solve(share(FIXED_SHARE), seed)
+            if tried.found and _gain(base, scaling, tried.mentor_of) > best_gain:
+                best_mentor, best_coach = tried.mentor_of, tried.coach_of
+                best_gain = _gain(base, scaling, best_mentor)
                 rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
         # without a time limit a search over a neighbourhood (no proof possible) still stops
         limit = share(REPAIR_SHARE) if time_limit is not None or exact_model else NEIGHBOURHOOD_SECONDS
-        wider = _model(base, tier, scaling, rows, cols).solve(limit, seed, hint=(best_mentor, best_coach))
-        if wider.found and wider.gain > best_gain:
-            best_mentor, best_coach, best_gain = wider.mentor_of, wider.coach_of, wider.gain
+        wider = _model(base, tier, model_scaling, rows, cols).solve(limit, seed, hint=(best_mentor, best_coach))
+        if wider.found and _gain(base, scaling, wider.mentor_of) > best_gain:
+            best_mentor, best_coach = wider.mentor_of, wider.coach_of
+            best_gain = _gain(base, scaling, best_mentor)
         model_bound = lagrange
-        if exact_model and wider.bound is not None:
+        if exact_model and wider.bound is not None and model_scaling == scaling:
             model_bound = wider.bound if lagrange is None else min(lagrange, wider.bound)
         if best_gain < free_gain:
             fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
@@ -286,11 +303,13 @@ def solve(
 
     # --- bounds and status
     priority_sum, objective = answer_totals(base, best_mentor)
+    kept_count = kept_of(base, best_mentor)
     gain = _gain(base, scaling, best_mentor)
     if model_bound is not None:
         bound = bound.tighter(_Bound.of_combined(scaling, model_bound, priority_sum))
-    priority_bound, objective_bound = bound.report(scaling, priority_sum, objective, gain)
-    optimal = priority_bound == priority_sum and objective_bound == objective
+    priority_bound, objective_bound, kept_bound = bound.report(base, scaling, best_mentor, objective, gain)
+    optimal = (priority_bound == priority_sum and objective_bound == objective
+               and (kept_count is None or kept_bound == kept_count))
     solution = Solution(
         mentor_of=best_mentor,
         status=Status.OPTIMAL if optimal else Status.FEASIBLE,
@@ -302,6 +321,8 @@ def solve(
         seconds=clock.elapsed(),
         message=message,
         coach_of=_drop_unused(best_coach, best_mentor, instance.shape[1]),
+        kept=kept_count,
+        kept_bound=kept_bound,
     )
     check_solution(base, solution)
     check_coaches(base, tier, solution)
@@ -324,9 +345,14 @@ class _Bound:
     weight: float | None = None
 
     @classmethod
-    def of_solution(cls, instance: Instance, scaling: Scaling, free: Solution) -> _Bound:
-        if free.status is Status.OPTIMAL:
+    def of_solution(cls, instance: Instance, scaling: Scaling, free: Solution, same_scale: bool = True) -> _Bound:
+        """The bound the coach-free answer gives: its gain when proven optimal at ``scaling``'s weight scale;
+        else its own bounds, or with a continuity tier (where they hold only among answers reaching the free
+        answer's own tiers) the trivial bound ``combined_high``."""
+        if free.status is Status.OPTIMAL and same_scale:
             return cls(combined=_gain(instance, scaling, free.mentor_of))
+        if instance.keep is not None:
+            return cls(combined=scaling.combined_high)
         return cls(priority=free.priority_bound, weight=free.objective_bound)
 
     @classmethod
@@ -341,11 +367,17 @@ class _Bound:
             return replace(other, priority=self.priority, weight=self.weight)
         return self
 
-    def report(self, scaling: Scaling, priority_sum: int, objective: float, gain: int) -> tuple[int | None,
-                                                                                              float | None]:
-        """(priority_bound, objective_bound) for an answer with these totals (see ``Solution``)."""
+    def report(self, instance: Instance, scaling: Scaling, mentor_of: np.ndarray, objective: float,
+               gain: int) -> tuple[int | None, float | None, int | None]:
+        """(priority_bound, objective_bound, kept_bound) for the answer ``mentor_of`` with Σ weights ``objective``
+        and Σ gain ``gain`` (see ``Solution``)."""
+        priority_sum = int(instance.priority[mentor_of >= 0].sum())
+        kept = kept_of(instance, mentor_of)
         if self.combined is not None and gain >= self.combined:
-            return priority_sum, objective  # the answer reaches the bound: proven optimal
+            return priority_sum, objective, kept  # the answer reaches the bound: proven optimal
+        if instance.keep is not None:  # always combined (``of_solution``): decoded tier by tier
+            combined = scaling.combined_high if self.combined is None else self.combined
+            return scaling.solution_bounds(max(combined, gain), scaling.tiers(instance, mentor_of), objective)
         candidates = []
         if self.combined is not None:
             p, w = scaling.split_bound(max(self.combined, gain), priority_sum)
@@ -355,22 +387,21 @@ class _Bound:
             w = self.weight if p == priority_sum and self.priority == priority_sum else None
             candidates.append((p, None if w is None else max(objective, w)))
         if not candidates:
-            return None, None
+            return None, None, None
         p, w = min(candidates, key=lambda pw: (pw[0], math.inf if pw[1] is None else pw[1]))
-        return p, (w if p == priority_sum else None)
+        return p, (w if p == priority_sum else None), None
 
 
 def _gain(instance: Instance, scaling: Scaling, mentor_of: np.ndarray) -> int:
     """Σ integer gain of a matching."""
-    rows = np.flatnonzero(mentor_of >= 0)
-    return int(scaling.gains(instance.priority[rows], instance.weights[rows, mentor_of[rows]]).sum())
+    return scaling.answer_gain(instance, mentor_of)
 
 
 def _gains_of(instance: Instance, scaling: Scaling, mentor_of: np.ndarray) -> np.ndarray:
     """Each mentee's gain in ``mentor_of`` (0 where unmatched), as float64."""
     out = np.zeros(instance.shape[0])
     rows = np.flatnonzero(mentor_of >= 0)
-    out[rows] = scaling.gains(instance.priority[rows], instance.weights[rows, mentor_of[rows]])
+    out[rows] = scaling.pair_gains(instance, rows, mentor_of[rows])
     return out
 
 
@@ -423,7 +454,7 @@ def lagrangian_bound(instance: Instance, tier: CoachTier, scaling: Scaling, targ
     if work * LAGRANGE_MIN_ROUNDS > LAGRANGE_PAIR_ROUNDS:
         return None, None
     iterations = min(iterations, LAGRANGE_PAIR_ROUNDS // work)
-    gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols]).astype(np.float64)
+    gains = scaling.pair_gains(instance, rows, cols).astype(np.float64)
     loads = instance.pair_load(rows, cols).astype(np.float64)
     max_load = float(loads.max())
     cap = instance.capacity.astype(np.float64)
@@ -518,7 +549,7 @@ def transport_duals(instance: Instance, scaling: Scaling) -> np.ndarray | None:
     del blocks
     if rows.size > DUAL_PAIRS:
         return None
-    gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols]).astype(np.float64)
+    gains = scaling.pair_gains(instance, rows, cols).astype(np.float64)
     unit = float(gains.max())
     loads = instance.pair_load(rows, cols).astype(np.float64)
     k = np.arange(rows.size)
@@ -582,7 +613,7 @@ def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
     coach_of = np.full(m, -1, dtype=np.int64)
     rows = np.flatnonzero(mentor_of >= 0)
     cols = mentor_of[rows]
-    gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols])
+    gains = scaling.pair_gains(instance, rows, cols)
     order = np.lexsort((-gains, cols))  # by mentor, then gain descending
     rows, cols, gains = rows[order], cols[order], gains[order]
     starts = np.searchsorted(cols, np.arange(m + 1))
@@ -658,7 +689,7 @@ def _best_pairs(instance: Instance, scaling: Scaling, per_mentee: int) -> tuple[
     for rows, cols in iter_candidate_blocks(instance):
         if rows.size == 0:
             continue
-        gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols])
+        gains = scaling.pair_gains(instance, rows, cols)
         order = np.lexsort((cols, -gains, rows))  # by mentee, gain descending, then mentor
         r_sorted = rows[order]
         rank = np.arange(r_sorted.size) - np.searchsorted(r_sorted, r_sorted, side="left")
@@ -696,7 +727,7 @@ class _Model:
         order = np.lexsort((cols, rows))
         self.rows = np.asarray(rows, np.int64)[order]
         self.cols = np.asarray(cols, np.int64)[order]
-        self.gains = scaling.gains(instance.priority[self.rows], instance.weights[self.rows, self.cols])
+        self.gains = scaling.pair_gains(instance, self.rows, self.cols)
         self.loads = instance.pair_load(self.rows, self.cols)
         self.types = tier.mentee_type[self.rows]
         p = self.rows.size
@@ -815,7 +846,7 @@ class _StrongModel:
         fits = tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T  # (pairs, k)
         pair, coach = np.nonzero(fits)
         self.rows, self.cols, self.coach = rows[pair], cols[pair], coach.astype(np.int64)
-        self.gains = scaling.gains(instance.priority[self.rows], instance.weights[self.rows, self.cols])
+        self.gains = scaling.pair_gains(instance, self.rows, self.cols)
         loads = instance.pair_load(self.rows, self.cols)
         t = self.rows.size
         y_key = np.unique(self.cols * k + self.coach)

@@ -2,7 +2,8 @@
 
 The model has one Boolean per candidate pair and nothing else::
 
-    maximise   Σ gain[i, j] · x[i, j]                 gain = priority · big + w_int (see ``_scaling``)
+    maximise   Σ gain[i, j] · x[i, j]                 gain = priority · big + w_int (+ the continuity tier's
+                                                      bonuses on current pairs; see ``_scaling``)
     subject to Σ_j x[i, j] ≤ 1                        each mentee at most once
                Σ_i load[i, j] · x[i, j] ≤ capacity[j] each mentor's capacity (load[i] when 1-D)
 
@@ -43,7 +44,14 @@ from typing import Any
 import numpy as np
 
 from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, SolverUnsuitable, answer_totals, iter_candidate_blocks
+from mentormatch.solvers._common import (
+    Clock,
+    SolverBug,
+    SolverUnsuitable,
+    answer_totals,
+    iter_candidate_blocks,
+    kept_of,
+)
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
 
 __all__ = ["solve", "PARAMETERS", "MAX_PAIRS"]
@@ -87,7 +95,9 @@ def solve(
     deterministic_limit : float, optional
         CP-SAT's ``max_deterministic_time``: a limit that stops at the same point in every run.
     scaling : Scaling, optional
-        Reuse a scaling already fitted to ``instance``.
+        Reuse a scaling already fitted to ``instance``. Default: fitted here; with a continuity tier and float
+        weights at a weight scale whose combined objective CP-SAT's float64 bound holds exactly (``fit_scaling``'s
+        ``limit``).
     stats : dict, optional
         Filled with CP-SAT's ``deterministic_time`` and ``wall_time`` of the search.
 
@@ -119,7 +129,8 @@ def solve(
     clock = Clock(progress)
     clock.stage("cpsat: building the model")
     # --- data: candidate pairs (row-major) and their integer gains
-    scaling = scaling if scaling is not None else fit_scaling(instance)
+    if scaling is None:
+        scaling = fit_scaling(instance, limit=FLOAT_EXACT if instance.keep is not None else None)
     scaling.require(FLOAT_EXACT, "CP-SAT's float64 objective bound")
     rows, cols = _candidate_pairs(instance)
     if rows.size > MAX_PAIRS:
@@ -127,7 +138,7 @@ def solve(
             f"solver 'cpsat' would need a variable for each of {rows.size} candidate pairs (limit {MAX_PAIRS}, "
             f"about 5 KB each); use solver 'auto'" + (" or 'flow'" if instance.unit_loads else "")
         )
-    gains = scaling.gains(instance.priority[rows], instance.weights[rows, cols])
+    gains = scaling.pair_gains(instance, rows, cols)
 
     # --- variables: x[k] ∈ {0, 1}, pair k = (rows[k], cols[k]) is matched
     model = cp_model.CpModel()
@@ -154,7 +165,7 @@ def solve(
         solver.parameters.max_deterministic_time = max(0.0, float(deterministic_limit))
     clock.stage(f"cpsat: solving ({rows.size} pair variables)")
     if progress is not None:
-        callback = _progress_callback(cp_model, clock, scaling)
+        callback = _progress_callback(cp_model, clock, scaling, instance, rows, cols)
         code = solver.solve(model, callback)
     else:
         code = solver.solve(model)
@@ -167,24 +178,26 @@ def solve(
     if status is Status.NO_SOLUTION:
         return Solution(mentor_of=mentor_of, status=status, priority_sum=0, objective=0.0, priority_bound=None,
                         objective_bound=None, solver=NAME, seconds=clock.elapsed(),
-                        message="stopped by the time limit before an answer was found")
+                        message="stopped by the time limit before an answer was found",
+                        kept=kept_of(instance, mentor_of))
     chosen = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
     mentor_of[rows[chosen]] = cols[chosen]
     priority_sum, objective = answer_totals(instance, mentor_of)
     value = int(gains[chosen].sum())
     if value != round(solver.objective_value):
         raise SolverBug(f"cpsat: the answer's gain {value} differs from CP-SAT's objective {solver.objective_value}")
+    kept = kept_of(instance, mentor_of)
     if status is Status.OPTIMAL:
-        priority_bound, objective_bound = priority_sum, objective
+        priority_bound, objective_bound, kept_bound = priority_sum, objective, kept
     else:
         # An integer objective's bound is integral; the 1e-6 absorbs float noise (an upper bound may only grow).
         combined_bound = min(scaling.combined_high, math.floor(solver.best_objective_bound + 1e-6))
-        priority_bound, weight_bound = scaling.split_bound(max(combined_bound, value), priority_sum)
-        objective_bound = None if weight_bound is None else max(objective, scaling.weight_bound(weight_bound))
+        priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
+            max(combined_bound, value), scaling.tiers(instance, mentor_of), objective)
     clock.stage("cpsat: done")
     return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
                     priority_bound=priority_bound, objective_bound=objective_bound, solver=NAME,
-                    seconds=clock.elapsed())
+                    seconds=clock.elapsed(), kept=kept, kept_bound=kept_bound)
 
 
 def _candidate_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
@@ -249,8 +262,10 @@ def _status(code: Any, solver: Any) -> Status:
     raise SolverBug(f"cpsat: status {solver.status_name(code)} on a problem the empty matching satisfies")
 
 
-def _progress_callback(cp_model: Any, clock: Clock, scaling: Scaling) -> Any:
-    """A solution callback reporting the best Σ priority and Σ weights, at most once per PROGRESS_EVERY seconds."""
+def _progress_callback(cp_model: Any, clock: Clock, scaling: Scaling, instance: Instance, rows: np.ndarray,
+                       cols: np.ndarray) -> Any:
+    """A solution callback reporting the best Σ priority and Σ weights (and K with a continuity tier), at most once
+    per PROGRESS_EVERY seconds."""
 
     class _Progress(cp_model.CpSolverSolutionCallback):
         def __init__(self) -> None:
@@ -262,9 +277,18 @@ def _progress_callback(cp_model: Any, clock: Clock, scaling: Scaling) -> Any:
             if now - self.last < PROGRESS_EVERY:
                 return
             self.last = now
-            value = round(self.objective_value)
-            priority = (value - scaling.weight_low) // scaling.big
-            weights = (value - priority * scaling.big) / scaling.scale
-            clock.stage(f"cpsat: best priority {priority}, objective {weights:.6g}")
+            if scaling.keep_tier is None:
+                value = round(self.objective_value)
+                priority = (value - scaling.weight_low) // scaling.big
+                weights = (value - priority * scaling.big) / scaling.scale
+                clock.stage(f"cpsat: best priority {priority}, objective {weights:.6g}")
+                return
+            # the tiers are read from the answer itself (Λ's multiplier need not be a mixed-radix digit)
+            chosen = np.asarray(self.response_proto.solution, dtype=np.int64)[:rows.size].astype(bool)
+            mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
+            mentor_of[rows[chosen]] = cols[chosen]
+            tiers = scaling.tiers(instance, mentor_of)
+            clock.stage(f"cpsat: best priority {tiers.priority}, objective {tiers.weight / scaling.scale:.6g}, "
+                        f"kept {tiers.kept}")
 
     return _Progress()

@@ -7,7 +7,8 @@ The network::
 
 Each mentee supplies one unit and the sink absorbs them all. The bypass arc lets a mentee stay unmatched, so the
 flow is a min-cost flow of fixed value, not a max-flow: the most pairs is not the most priority. Gains are the
-combined integers of ``_scaling`` (priority first, then weights), so the min-cost flow is the lexicographic optimum.
+combined integers of ``_scaling`` (priority first, then weights; with a continuity tier the kept and locked current
+pairs' bonuses on their own arcs), so the min-cost flow is the lexicographic optimum.
 
 :func:`transport` builds the same network for any supplies and per-unit gains; ``relaxation.py`` uses it with
 supply = workload for the transportation relaxation of the workload > 1 problem.
@@ -34,6 +35,7 @@ from mentormatch.solvers._common import (
     SolverUnsuitable,
     answer_totals,
     iter_candidate_blocks,
+    kept_of,
 )
 from mentormatch.solvers._scaling import INT64_HEADROOM, fit_scaling
 
@@ -104,7 +106,7 @@ def solve(
     result = transport(
         instance,
         supply=np.ones(n, dtype=np.int64),
-        pair_gains=lambda rows, cols: scaling.gains(instance.priority[rows], instance.weights[rows, cols]),
+        pair_gains=lambda rows, cols: scaling.pair_gains(instance, rows, cols),
         max_unit_gain=scaling.max_gain,
         clock=clock,
         label=NAME,
@@ -114,12 +116,14 @@ def solve(
     if np.unique(result.rows).size != result.rows.size or np.any(result.units != 1):
         raise SolverBug("flow: a mentee's unit was split across mentors")
     priority_sum, objective = answer_totals(instance, mentor_of)
-    value = int(scaling.gains(instance.priority[result.rows], instance.weights[result.rows, result.cols]).sum())
+    value = int(scaling.pair_gains(instance, result.rows, result.cols).sum())
     if value != result.gain:
         raise SolverBug(f"flow: the matching's gain {value} differs from the flow's optimum {result.gain}")
     clock.stage("flow: done")
+    kept = kept_of(instance, mentor_of)
     return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed())
+                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed(),
+                    kept=kept, kept_bound=kept)
 
 
 @dataclass(frozen=True)

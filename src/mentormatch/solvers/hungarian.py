@@ -4,7 +4,8 @@ The dense cost matrix has one row per mentee that has a candidate pair and two b
 
     [ mentor slots: mentor j repeated min(capacity[j], its candidates) times | n "unmatched" columns ]
 
-A slot entry is ``-gain[i, j]`` (the combined integer of ``_scaling``) for a candidate pair and ``+inf`` otherwise:
+A slot entry is ``-gain[i, j]`` (the combined integer of ``_scaling``, with the continuity tier's bonuses on
+current pairs) for a candidate pair and ``+inf`` otherwise:
 scipy never assigns an infinite entry, so a forbidden pair cannot be chosen (no finite big-M). The "unmatched"
 block is all zeros, so every mentee can always stay unmatched and the problem is always feasible. Costs are
 integers below 2**53 (checked), so scipy's float64 arithmetic is exact.
@@ -27,6 +28,7 @@ from mentormatch.solvers._common import (
     block_rows,
     candidate_counts,
     candidate_mask,
+    kept_of,
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, MAX_INT_WEIGHT, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
@@ -84,7 +86,7 @@ def solve(
     clock = Clock(progress)
     n, m = instance.shape
     complete = bool(instance.allowed.all())
-    if complete and n and m:
+    if complete and n and m and instance.keep is None:  # the weights as given know nothing of current pairs
         direct = _direct_matrix(instance)
         if direct is not None:
             clock.stage(f"{NAME}: solving the {direct.shape[0]} × {direct.shape[1]} matrix as given")
@@ -115,7 +117,7 @@ def solve(
         rows = mentees[b0:b0 + step]
         mask = candidate_mask(instance, rows)[:, slot_mentor]
         values = np.where(mask, instance.weights[rows][:, slot_mentor], 0)  # forbidden pairs may hold NaN
-        gains = scaling.gains(instance.priority[rows][:, None], values)
+        gains = scaling.pair_gains(instance, rows[:, None], slot_mentor[None, :], weight_values=values)
         cost[b0:b0 + rows.size, :slot_mentor.size] = np.where(mask, -gains.astype(np.float64), np.inf)
         del mask, values, gains
 
@@ -170,5 +172,7 @@ def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock
     mentor_of[rows] = cols
     priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
+    kept = kept_of(instance, mentor_of)
     return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed())
+                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed(),
+                    kept=kept, kept_bound=kept)

@@ -46,6 +46,10 @@ With larger loads it is the transportation relaxation whose optimum bounds ``rel
    otherwise the network is solved again (step 2), first dropping the arcs without flow priced more than
    :data:`PRUNE_FACTOR` weight ranges above zero, but only when the sparse optimum rose since the last pruning.
 
+With a continuity tier (``Instance.keep``) every current pair that is a candidate pair is in the first network
+and in every later one: never pruned (and pair arcs are never fixed), so the scans price only pairs without the
+tier's bonuses (see :meth:`_Scanner.scan` for why the filter stays rigorous).
+
 Arcs with flow are never pruned, so the sparse optimum never falls; it rises between prunings, and without pruning
 the candidates only grow, so the loop ends. After :data:`MAX_ROUNDS` pricing scans, or once the candidates pass
 :data:`MAX_CANDIDATE_FRACTION` of all candidate pairs, the engine gives up and its caller solves the dense network
@@ -85,8 +89,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, answer_totals
-from mentormatch.solvers._scaling import INT64_HEADROOM, MAX_INT_WEIGHT, Scaling, fit_scaling
+from mentormatch.solvers._common import Clock, SolverBug, answer_totals, keep_pairs, kept_of
+from mentormatch.solvers._scaling import INT64_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, require_unit_loads
 
 __all__ = ["solve", "priced_transport", "unit_gains", "Priced", "DEFAULT_K", "INITIAL_COLUMN_FACTOR", "ADD_PER_ROW",
@@ -201,7 +205,7 @@ def unit_gains(instance: Instance, scaling: Scaling, multiplier: int, rows: np.n
     upper bound on Σ gain of every integral answer (``relaxation.py``); with every load 1 and ``multiplier`` 1 it is
     ``gain`` itself, and when ``multiplier`` is a multiple of ``load[i]`` nothing is rounded.
     """
-    scaled = scaling.gains(instance.priority[rows], instance.weights[rows, cols]) * multiplier
+    scaled = scaling.pair_gains(instance, rows, cols) * multiplier
     return -((-scaled) // instance.load[rows].astype(np.int64))
 
 
@@ -258,8 +262,9 @@ def priced_transport(
     first = scanner.initial(k)
     model.in_play[:] = first.in_play
     total_pairs = first.total
-    clock.stage(f"{label}: solving the flow on {first.rows.size} of {total_pairs} candidate pairs")
-    sparse = _solve_sparse(model, first.rows, first.cols)
+    rows, cols = _with_current_pairs(instance, first.rows, first.cols)
+    clock.stage(f"{label}: solving the flow on {rows.size} of {total_pairs} candidate pairs")
+    sparse = _solve_sparse(model, rows, cols)
     solves, settled, pruned_at = 1, False, None
     for round_ in range(1, max_rounds + 1):
         clock.stage(f"{label}: round {round_}: pricing")
@@ -286,7 +291,8 @@ def priced_transport(
         rows, cols = np.concatenate([sparse.rows, found.rows]), np.concatenate([sparse.cols, found.cols])
         if settled and (pruned_at is None or sparse.gain > pruned_at):
             pruned_at = sparse.gain
-            keep = np.concatenate([_keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit),
+            keep = np.concatenate([_keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit)
+                                   | _current(instance, sparse.rows, sparse.cols),
                                    np.ones(found.rows.size, dtype=bool)])
             rows, cols = rows[keep], cols[keep]
         clock.stage(f"{label}: round {round_}: solving the flow on {rows.size} candidate pairs")
@@ -298,6 +304,38 @@ def priced_transport(
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _with_current_pairs(instance: Instance, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs ``(rows, cols)`` together with every current pair that is a candidate pair (the
+    continuity tier's; none without it), unique, row-major, int32.
+
+    Current pairs are in every network and never pruned: the scans leave pairs in the network out, and the
+    float32 filter's error bound (:meth:`_Scanner.scan`) holds for pairs without the tier's bonuses only.
+    """
+    current_rows, current_cols, _ = keep_pairs(instance)
+    if current_rows.size == 0:
+        return rows, cols
+    m = instance.shape[1]
+    keys = np.unique(np.concatenate([rows.astype(np.int64) * m + cols, current_rows * m + current_cols]))
+    return (keys // m).astype(np.int32), (keys % m).astype(np.int32)
+
+
+def _on_current_pair(instance: Instance, sparse: _Sparse) -> np.ndarray:
+    """(n,) bool: the mentees whose flow in ``sparse`` runs on their current pair."""
+    pairs = sparse.rows.size
+    used = np.flatnonzero(sparse.network.flow[:pairs] > 0)
+    rows, cols = sparse.rows[used], sparse.cols[used]
+    on = np.zeros(instance.shape[0], dtype=bool)
+    on[rows[_current(instance, rows, cols)]] = True
+    return on
+
+
+def _current(instance: Instance, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Which pairs ``(rows, cols)`` are current pairs (bool; all False without a continuity tier)."""
+    if instance.keep is None:
+        return np.zeros(rows.size, dtype=bool)
+    return instance.keep[rows] == cols
 
 
 @dataclass(frozen=True)
@@ -357,8 +395,10 @@ class _Scanner:
         self.capacity = instance.capacity.astype(np.int64)
         self.factor = model.multiplier / self.load.astype(np.float64)
         self.scaled_rows = bool(np.any(self.factor != 1.0))
-        # |w| ≤ MAX_INT_WEIGHT / scale on every candidate pair (integer weights: scale 1), with 1 % to spare.
-        self.w_max = 1.01 * MAX_INT_WEIGHT / scaling.scale
+        # |w| ≤ weight_limit / scale on every candidate pair (integer weights: 10**6 / 1), with 1 % to spare.
+        self.w_max = 1.01 * scaling.weight_limit / scaling.scale
+        # Gain units per unit of y (weight units): one unit of w is worth scale · weight_multiplier.
+        self.y_scale = scaling.scale * scaling.weight_multiplier
         smallest = int(self.load.min()) if n else 1
         self.usable = self.capacity >= smallest  # mentors that can hold some mentee
         # A per-pair mask is needed only when a pair is forbidden or some usable mentor cannot hold some load.
@@ -450,21 +490,32 @@ class _Scanner:
                 low, high = min(low, float(values.min())), max(high, float(values.max()))
             picks.add(r0, self._values(rows, col_term, row_term), mask)
         if high > low:
-            self.unit = (high - low) * self.model.scaling.scale
+            self.unit = (high - low) * self.y_scale
         rows, cols = picks.result(n, m)
         return _Found(rows=rows, cols=cols, in_play=in_play, total=total)
 
     def scan(self, sparse: _Sparse, settled: bool) -> _Found:
         """Price every candidate pair under ``sparse``'s potentials (step 4) and pick new candidates (step 1).
 
-        The float32 filter is rigorous. With ``f = L / load[i]`` the per-unit gain is
-        ``U = ⌈(p[i] · big + w_int) · f⌉ < (p[i] · big + w · s + 1/2) · f + 1`` (``s`` the scale, ``w_int =
-        rint(w · s)``), so a violator (``U + π(j) − π(i) ≥ 1``) has ``w · f + a[j] − b[i] > 0`` with
-        ``a[j] = (π(j) − c) / s`` and ``b[i] = (π(i) − p[i] · big · f − f / 2 − c) / s`` for any centre ``c``.
+        The float32 filter is rigorous. With ``f = L / load[i]`` the per-unit gain of a pair that is no current
+        pair is ``U = ⌈(p[i] · big + w_int · M) · f⌉ < (p[i] · big + (w · s + 1/2) · M) · f + 1`` (``s`` the
+        scale, ``w_int = rint(w · s)``, ``M`` the weight multiplier, 1 without a continuity tier), so a violator
+        (``U + π(j) − π(i) ≥ 1``) has ``w · f + a[j] − b[i] > 0`` with ``a[j] = (π(j) − c) / (s · M)`` and
+        ``b[i] = (π(i) − p[i] · big · f − M · f / 2 − c) / (s · M)`` for any centre ``c``.
         That sum computed in float32 (terms rounded to float32, then three roundings) errs by less than
         ``2**-22 · (|w · f| + |a[j]| + |b[i]|)``; raising ``a[j]`` by ``2**-21 · |a[j]|`` and lowering ``b[i]`` by
         ``2**-21 · (|b[i]| + w_max · f)`` (and by the float64 error of forming ``b``) absorbs it, so every violator
         has float32 ``y > 0``. Flagged pairs are then priced exactly in int64.
+
+        Current pairs (the continuity tier's, whose gains carry the kept and locked bonuses) are always in the
+        network and so never scanned: the bound above is only needed, and only holds, for the other pairs. The
+        bonuses still reach the scan through the potentials: a mentee kept on its current pair has ``π(i)`` about
+        a bonus higher, hence a huge ``b[i]`` and ``y`` far below zero on its other pairs (which do price far
+        above zero). The error terms are relative, so they stay rigorous at any magnitude; where large ``a[j]``
+        and ``b[i]`` nearly cancel, the filter only flags more pairs for exact pricing. So that they do not, the
+        centre ``c`` is the median over the mentees *not* kept on their current pair: with most mentees kept (and
+        K above Σ priority) a median over all of them sits a bonus away from the mentors' potentials, and the
+        filter then flagged most pairs (measured 10 s instead of 1 s per scan at 20000 × 5000).
         """
         model, scaling = self.model, self.model.scaling
         n, m = self.n, self.m
@@ -473,20 +524,24 @@ class _Scanner:
         if n == 0 or m == 0:
             return _Found(rows=empty, cols=empty)
         in_play = model.in_play
+        centred = in_play & ~_on_current_pair(model.instance, sparse) if scaling.keep_tier is not None else in_play
+        if not centred.any():
+            centred = in_play
         priority = model.instance.priority.astype(np.int64)
         if np.all(self.factor == np.rint(self.factor)):  # π(i) − p · big · f exact in int64
             row_int = potential[:n] - priority * scaling.big * self.factor.astype(np.int64)
-            centre = int(np.median(row_int[in_play])) if in_play.any() else 0
+            centre = int(np.median(row_int[centred])) if centred.any() else 0
             row = (row_int - centre).astype(np.float64)
             row_error = np.abs(row) * 2.0**-52
         else:
-            centre = int(np.median(potential[:n][in_play])) if in_play.any() else 0
+            centre = int(np.median(potential[:n][centred])) if centred.any() else 0
             big_part = priority * float(scaling.big) * self.factor
             row = (potential[:n] - centre).astype(np.float64) - big_part
             row_error = (np.abs(row) + big_part) * 2.0**-50
-        row = (row - self.factor / 2.0) / scaling.scale
-        row = row - (np.abs(row) + self.w_max * self.factor) * 2.0**-21 - row_error / scaling.scale
-        col = (potential[n:n + m] - centre).astype(np.float64) / scaling.scale
+        half = scaling.weight_multiplier * self.factor / 2.0
+        row = (row - half) / self.y_scale
+        row = row - (np.abs(row) + self.w_max * self.factor) * 2.0**-21 - row_error / self.y_scale
+        col = (potential[n:n + m] - centre).astype(np.float64) / self.y_scale
         col = col + np.abs(col) * 2.0**-21
         largest = max(np.abs(col).max(), np.abs(row[in_play]).max(initial=0.0), self.w_max * self.factor.max())
         self.dtype = np.float32 if largest < 2.0**100 and self._float32_range() else np.float64
@@ -501,7 +556,7 @@ class _Scanner:
         # units left unmatched.
         spare = self._spare(sparse)
         share = -(-2 * self._unplaced(sparse) // max(1, int(np.count_nonzero(spare))))
-        picks = _Picks(k=ADD_PER_ROW[settled], floor=-NEAR_WINDOW[settled] * self.unit / scaling.scale)
+        picks = _Picks(k=ADD_PER_ROW[settled], floor=-NEAR_WINDOW[settled] * self.unit / self.y_scale)
         self._columns(picks, np.where(spare > 0, 2 * spare + 2 + share, 0), col_term, row_term)
         violators = violating_rows = 0
         approximate = False
@@ -995,14 +1050,15 @@ def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Cloc
         raise SolverBug(f"{NAME}: a mentee's unit was split across mentors")
     mentor_of = np.full(n, -1, dtype=np.int64)
     mentor_of[flow.rows] = flow.cols
-    value = int(scaling.gains(instance.priority[flow.rows], instance.weights[flow.rows, flow.cols]).sum())
+    value = int(scaling.pair_gains(instance, flow.rows, flow.cols).sum())
     if value != flow.gain:
         raise SolverBug(f"{NAME}: the matching's gain {value} differs from the flow's optimum {flow.gain}")
     priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
+    kept = kept_of(instance, mentor_of)
     return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum,
                     objective=objective, priority_bound=priority_sum, objective_bound=objective, solver=NAME,
-                    seconds=clock.elapsed(), message=message)
+                    seconds=clock.elapsed(), message=message, kept=kept, kept_bound=kept)
 
 
 def _fallback(instance: Instance, clock: Clock, reason: str, progress: Progress | None) -> Solution:

@@ -65,8 +65,10 @@ from mentormatch.solvers._common import (
     block_rows,
     candidate_counts,
     candidate_mask,
+    keep_pairs,
+    kept_of,
 )
-from mentormatch.solvers._scaling import FLOAT_EXACT, INT64_HEADROOM, Scaling, fit_scaling
+from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, transport
 
 __all__ = ["solve", "relax", "priority_relaxation", "repair", "greedy", "Relaxation", "IMPROVE_PAIRS",
@@ -171,10 +173,23 @@ def solve(
     if value > relaxed.bound:
         raise SolverBug(f"{NAME}: the answer's gain {value} exceeds the relaxation bound {relaxed.bound}")
     priority_sum, objective = answer_totals(instance, mentor_of)
+    kept = kept_of(instance, mentor_of)
+    kept_bound = kept
     if value == relaxed.bound or (whole is not None and whole.status is Status.OPTIMAL):
         # Reaches the relaxation bound, or CP-SAT proved the whole problem (the kept answer's gain is at least
         # that optimum's, so it has the optimal Σ priority and Σ weights to the stated resolution).
         status, priority_bound, objective_bound = Status.OPTIMAL, priority_sum, objective
+    elif instance.keep is not None:
+        # With a continuity tier the bounds are decoded tier by tier from the relaxation's; CP-SAT's bounds on a
+        # whole-problem window are conditional on that window's own tiers and are not mixed in.
+        status = Status.FEASIBLE
+        found = scaling.tiers(instance, mentor_of)
+        bounds = scaling.decode(relaxed.bound, found)
+        if (bounds.priority_decoded and bounds.priority == priority_sum + 1
+                and priority_relaxation(instance, clock, priced) == priority_sum):
+            bounds = scaling.decode(relaxed.bound, found, priority_bound=priority_sum)
+            message += "; Σ priority proven by the priority-only relaxation"
+        priority_bound, objective_bound, kept_bound = scaling.report(bounds, objective)
     else:
         status = Status.FEASIBLE
         priority_bound, weight_bound = scaling.split_bound(relaxed.bound, priority_sum)
@@ -194,7 +209,7 @@ def solve(
     clock.stage(f"{NAME}: done")
     return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
                     priority_bound=priority_bound, objective_bound=objective_bound, solver=NAME,
-                    seconds=clock.elapsed(), message=message)
+                    seconds=clock.elapsed(), message=message, kept=kept, kept_bound=kept_bound)
 
 
 def relax(instance: Instance, scaling: Scaling, clock: Clock | None = None, *,
@@ -286,10 +301,18 @@ def greedy(instance: Instance) -> np.ndarray:
 def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndarray) -> None:
     """Place unmatched mentees one by one (priority high first, workload small first, index), each with the
     best-weighted mentor that still has room for it, in place. With a load per pair, "workload" is the
-    mentee's smallest load."""
+    mentee's smallest load.
+
+    With a continuity tier, current pairs come first where their tier ranks them first: locked ones always, and
+    every one with ``keep_tier="first"`` (locked first, then by the same order); with ``"second"`` a mentee takes
+    its current mentor, when that has room, instead of its best-weighted one.
+    """
+    if instance.keep is not None:
+        _place_current(instance, mentor_of, residual)
     waiting = np.flatnonzero(mentor_of < 0)
     smallest = instance.row_load(waiting).min(axis=1, initial=np.iinfo(np.int64).max).astype(np.int64)
     order = waiting[np.lexsort((waiting, smallest, -instance.priority[waiting].astype(np.int64)))]
+    prefer_current = instance.keep is not None and instance.keep_tier == "second"
     for i in order:
         load = instance.row_load(slice(i, i + 1))[0].astype(np.int64)
         room = candidate_mask(instance, slice(i, i + 1))[0] & (residual >= load)
@@ -297,8 +320,25 @@ def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndar
             continue
         values = np.where(room, instance.weights[i].astype(np.float64), -np.inf)
         j = int(np.argmax(values))
+        if prefer_current and instance.keep[i] >= 0 and room[instance.keep[i]]:
+            j = int(instance.keep[i])
         mentor_of[i] = j
         residual[j] -= load[j] if load.size > 1 else load[0]
+
+
+def _place_current(instance: Instance, mentor_of: np.ndarray, residual: np.ndarray) -> None:
+    """The first pass of :func:`_place_greedily` with a continuity tier: unmatched mentees whose current pair is
+    locked (or, with ``keep_tier="first"``, any current pair) take it where it fits, locked first, then priority
+    high first, workload small first, index."""
+    rows, cols, locked = keep_pairs(instance)
+    take = (mentor_of[rows] < 0) & (locked | (instance.keep_tier == "first"))
+    rows, cols, locked = rows[take], cols[take], locked[take]
+    loads = instance.pair_load(rows, cols)
+    order = np.lexsort((rows, loads, -instance.priority[rows].astype(np.int64), ~locked))
+    for i, j, load in zip(rows[order].tolist(), cols[order].tolist(), loads[order].tolist()):
+        if residual[j] >= load:
+            mentor_of[i] = j
+            residual[j] -= load
 
 
 def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.ndarray, window_pairs: int,
@@ -336,18 +376,19 @@ def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.nda
         limit = budget if whole_problem else min(budget, WINDOW_DETERMINISTIC_SECONDS)
         stats: dict[str, float] = {}
         windows += 1
-        answer = _solve_window(instance, mentor_of, rows, cols, remaining, seed, limit, clock, stats)
+        answer = _solve_window(instance, mentor_of, rows, cols, remaining, seed, limit, clock, stats, scaling)
         budget -= max(stats.get("deterministic_time", limit), 0.01)
         if answer is None:
             break
-        improved, sub_answer = answer
+        improved, sub_answer, same_scale = answer
         gain = _gain(instance, scaling, improved)
         if gain > value:
             mentor_of, value, stall = improved, gain, 0
         else:
             stall += 1
         if whole_problem:
-            return mentor_of, sub_answer, windows
+            # with a continuity tier the window may run at another weight scale: its proof is not ours then
+            return mentor_of, sub_answer if same_scale else None, windows
     return mentor_of, None, windows
 
 
@@ -390,46 +431,62 @@ def _window(instance: Instance, mentor_of: np.ndarray, rng: np.random.Generator,
 
 def _solve_window(instance: Instance, mentor_of: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                   remaining: float | None, seed: int, deterministic_limit: float, clock: Clock,
-                  stats: dict[str, float]) -> tuple[np.ndarray, Solution] | None:
+                  stats: dict[str, float],
+                  scaling: Scaling | None = None) -> tuple[np.ndarray, Solution, bool] | None:
     """CP-SAT on the mentees ``rows`` × mentors ``cols`` (every mentee on those mentors is in ``rows``), warm-started
-    from ``mentor_of``; the answer with that part replaced, or None when CP-SAT found nothing."""
+    from ``mentor_of``: the answer with that part replaced, CP-SAT's answer on the window, and whether the window
+    ran at ``scaling``'s weight scale; None when CP-SAT found nothing.
+
+    With a continuity tier the window carries the current pairs to its mentors (as window columns; the others
+    cannot be kept inside it) and locks only where those are, and is scaled to fit CP-SAT (``_scaling``), which
+    may be another weight scale than ``scaling``'s: then its proof is not the whole problem's."""
     m = instance.shape[1]
+    position = np.full(m, -1, dtype=np.int64)
+    position[cols] = np.arange(cols.size)
+    keep = locked = None
+    if instance.keep is not None:
+        # current pairs to the window's mentors, as window columns; the others cannot be kept inside it
+        current = instance.keep[rows].astype(np.int64)
+        keep = np.where(current >= 0, position[np.maximum(current, 0)], -1)
+        if instance.locked is not None:
+            locked = instance.locked[rows] & (keep >= 0)
     sub = Instance(
         weights=instance.weights[np.ix_(rows, cols)],
         allowed=instance.allowed[np.ix_(rows, cols)],
         priority=instance.priority[rows],
         load=instance.load[rows],
         capacity=instance.capacity[cols],
+        keep=keep,
+        locked=locked,
+        keep_tier=instance.keep_tier,
     )
-    sub_scaling = fit_scaling(sub)
+    sub_scaling = fit_scaling(sub, limit=FLOAT_EXACT if keep is not None else None)
     if sub_scaling.combined_high >= FLOAT_EXACT:
         return None
-    position = np.full(m, -1, dtype=np.int64)
-    position[cols] = np.arange(cols.size)
     hint = np.where(mentor_of[rows] >= 0, position[np.maximum(mentor_of[rows], 0)], -1)
     clock.stage(f"{NAME}: CP-SAT on {rows.size} mentees × {cols.size} mentors")
     answer = cpsat.solve(sub, time_limit=remaining, seed=seed, hint=hint, scaling=sub_scaling,
                          deterministic_limit=deterministic_limit, stats=stats)
     if answer.status is Status.NO_SOLUTION:
         return None
+    same_scale = keep is None or scaling is None or sub_scaling.scale == scaling.scale
     improved = mentor_of.copy()
     improved[rows] = np.where(answer.mentor_of >= 0, cols[np.maximum(answer.mentor_of, 0)], -1)
-    return improved, answer
+    return improved, answer, same_scale
 
 
 def _multiplier(instance: Instance, scaling: Scaling, row_count: np.ndarray) -> int:
     """L: the lcm of the workloads in play (mentees with ``row_count`` > 0 candidate pairs) if the scaled per-unit
-    gains stay in OR-Tools' range, else the largest L that does (then per-unit gains are rounded up, which keeps
-    the bound valid)."""
+    gains stay in OR-Tools' range (:data:`~mentormatch.solvers._scaling.FLOW_HEADROOM`, which leaves room for its
+    node potentials), else the largest L that does (then per-unit gains are rounded up, which keeps the bound
+    valid)."""
     n, m = instance.shape
     loads = np.unique(instance.load[row_count > 0])
     lcm = math.lcm(*(int(v) for v in loads)) if loads.size else 1
-    limit = (INT64_HEADROOM - 1) // max(1, scaling.max_gain * (n + m + 2), scaling.max_gain * int(instance.load.sum()))
+    limit = (FLOW_HEADROOM - 1) // max(1, scaling.max_gain * (n + m + 2), scaling.max_gain * int(instance.load.sum()))
     return max(1, min(lcm, limit))
 
 
 def _gain(instance: Instance, scaling: Scaling, mentor_of: np.ndarray) -> int:
     """Σ gain of an answer (exact int)."""
-    rows = np.flatnonzero(mentor_of >= 0)
-    cols = mentor_of[rows]
-    return int(scaling.gains(instance.priority[rows], instance.weights[rows, cols]).sum())
+    return scaling.answer_gain(instance, mentor_of)
