@@ -220,7 +220,7 @@ def test_results_file_schema(sweep):
     assert (read["status"] == "optimal").all(), read["error"].tolist()
     assert read["error"].isna().all()
     # every result column is filled for a completed run
-    filled = [name for name in BENCH_COLUMNS if name not in {"roster", "error"}]
+    filled = [name for name in BENCH_COLUMNS if name not in {"roster", "error", "current_share"}]
     assert read[filled].notna().all().all(), read[filled].isna().sum()[lambda s: s > 0]
     assert (read["matched"] + read["unmatched"] == read["mentees"]).all()
     assert (read[["matched_high", "matched_medium", "matched_low"]].sum(axis=1) == read["matched"]).all()
@@ -413,6 +413,16 @@ def test_unit_workloads_let_the_flow_solvers_run():
     assert unit["status"].tolist() == ["optimal"] and unit["workloads"].tolist() == ["unit"]
     assert generated["status"].tolist() == ["error"] and "SolverUnsuitable" in generated["error"][0]
     assert unit["key"][0] != generated["key"][0]
+
+
+def test_current_share_runs_a_next_month_with_current_pairs():
+    runs = benchmark("30x12", time_limits=[5], workloads="unit", current_shares=[None, 0.7])
+    assert runs["status"].tolist() == ["optimal", "optimal"]
+    assert runs["current_share"].isna().tolist() == [True, False] and runs["current_share"][1] == 0.7
+    assert runs["key"][0] != runs["key"][1]
+    assert RunSpec(30, 12, current_share=0.7).label == "30x12 current 0.7 seed 0 auto 60 s"
+    with pytest.raises(ValueError, match="current_share must be a number from 0 to 1"):
+        RunSpec(30, 12, current_share=1.5)
 
 
 def test_a_worker_that_crashes_is_recorded_as_an_error_from_its_exit(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mentormatch.schema import Roster
-from mentormatch.synthetic import COACH_LIMITS, synthetic_roster
+from mentormatch.synthetic import COACH_LIMITS, next_month, synthetic_roster
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -550,15 +550,15 @@ def test_synth_command_passes_coach_limits(tmp_path):
 
 _COMMAND = re.compile(
     r"`mentormatch synth --mentees (\d+) --mentors (\d+)(?: --coaches (\d+))? --seed (\d+)"
-    r"(?: --coach-limits (\w+))? -o data/synthetic/([\w-]+)`"
+    r"(?: --coach-limits (\w+))?(?: --current-share ([0-9.]+))? -o data/synthetic/([\w-]+)`"
 )
 
 
-def _bundled_commands() -> list[tuple[str, int, int, int, int, str]]:
+def _bundled_commands() -> list[tuple]:
     text = (BUNDLED / "README.md").read_text(encoding="utf-8")
     return [
-        (name, int(n), int(m), int(k or 0), int(s), limits or "default")
-        for n, m, k, s, limits, name in _COMMAND.findall(text)
+        (name, int(n), int(m), int(k or 0), int(s), limits or "default", float(share) if share else None)
+        for n, m, k, s, limits, share, name in _COMMAND.findall(text)
     ]
 
 
@@ -566,14 +566,17 @@ def test_readme_lists_every_bundled_roster():
     folders = sorted(p.name for p in BUNDLED.iterdir() if p.is_dir())
     assert sorted(name for name, *_ in _bundled_commands()) == folders
     assert {"small", "medium", "coaches", "coaches-binding"} <= set(folders)
-    assert ("coaches-binding", 200, 50, 5, 0, "hard") in _bundled_commands()
+    assert ("coaches-binding", 200, 50, 5, 0, "hard", None) in _bundled_commands()
+    assert ("next-month", 30, 12, 0, 7, "default", 0.7) in _bundled_commands()
 
 
 @pytest.mark.parametrize("command", _bundled_commands() if (BUNDLED / "README.md").exists() else [], ids=lambda c: c[0])
 def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
     io = _io()
-    name, n, m, k, seed, limits = command
+    name, n, m, k, seed, limits, share = command
     roster = synthetic_roster(n, m, k, seed=seed, coach_limits=limits)
+    if share is not None:
+        roster = next_month(roster, current_share=share, seed=seed)
     io.write_roster(roster, tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
     assert sorted(p.name for p in (BUNDLED / name).iterdir()) == written

@@ -24,9 +24,9 @@ from .io import read_roster, write_matches, write_roster
 from .match import evaluate, load_matching, solve
 from .report import report_html, write_report
 from .problem import Problem, Status
-from .result import MatchResult
-from .schema import InputProblem, Roster, RosterError
-from .synthetic import synthetic_roster
+from .result import ChangeSummary, MatchResult
+from .schema import CurrentPair, InputProblem, Roster, RosterError
+from .synthetic import next_month, synthetic_roster
 from .verify import MatchingBug, verify_matching
 
 __version__ = "0.1.0"
@@ -34,6 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Assignment",
     "CRITERIA",
+    "ChangeSummary",
+    "CurrentPair",
     "Diagnosis",
     "Explanation",
     "InputProblem",
@@ -54,6 +56,7 @@ __all__ = [
     "explain",
     "load_config",
     "load_matching",
+    "next_month",
     "read_roster",
     "relaxations",
     "report_html",

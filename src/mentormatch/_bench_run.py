@@ -30,7 +30,7 @@ from mentormatch.encode import build_problem
 from mentormatch.io import read_roster, write_matches, write_roster
 from mentormatch.match import evaluate, find_solution
 from mentormatch.schema import RosterError
-from mentormatch.synthetic import synthetic_roster
+from mentormatch.synthetic import next_month, synthetic_roster
 
 try:
     import resource
@@ -72,6 +72,8 @@ def _measure(spec: RunSpec, tmp: Path, record: dict[str, Any]) -> None:
                                   coach_limits=spec.coach_limits)
         if spec.workloads == "unit":
             roster = replace(roster, mentees=tuple(p.model_copy(update={"workload": 1}) for p in roster.mentees))
+        if spec.current_share is not None:
+            roster = next_month(roster, current_share=spec.current_share, seed=spec.seed, config=config)
         write_roster(roster, folder)
         del roster
     else:
@@ -117,7 +119,10 @@ def _warm_up(spec: RunSpec, config: MatchConfig, tmp: Path) -> None:
     n, m = WARM_UP_SIZE
     folder = tmp / "warm-up"
     with_coaches = bool(spec.coaches) if spec.roster is None else (Path(spec.roster) / "coaches.csv").exists()
-    write_roster(synthetic_roster(n, m, 2 if with_coaches else 0, seed=0), folder)
+    roster = synthetic_roster(n, m, 2 if with_coaches else 0, seed=0)
+    if spec.current_share is not None:
+        roster = next_month(roster, current_share=spec.current_share, seed=0, config=config)
+    write_roster(roster, folder)
     problem = build_problem(read_roster(folder), config)
     for solver in dict.fromkeys(("auto", spec.solver)):
         try:

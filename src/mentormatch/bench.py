@@ -59,6 +59,9 @@ coaches           int     coaches (0 = no coach tier)
 coach_limits      str     the generator's ``coach_limits`` (``default``, ``moderate``, ``hard``); empty for a folder
 workloads         str     ``generated`` (the generator's workloads, about 10 % of 2) or ``unit`` (every workload set
                           to 1, the pure flow path); empty for a folder
+current_share     float   with current pairs (PRODUCT.md section 7): the generator's roster turned into a next month
+                          by :func:`~mentormatch.synthetic.next_month` with this ``current_share`` (untimed; the
+                          config's ``[continuity] mode`` applies); empty: no current pairs
 roster            str     the roster folder's absolute path; empty for a generated roster
 seed              int     the generator's and solver's seed
 solver            str     the solver asked for (``auto``, ``hungarian``, ``flow``, ``cpsat``)
@@ -164,7 +167,8 @@ __all__ = [
 ]
 
 BENCH_COLUMNS: tuple[str, ...] = (
-    "key", "mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "seed", "solver", "time_limit", "config",
+    "key", "mentees", "mentors", "coaches", "coach_limits", "workloads", "current_share", "roster", "seed", "solver",
+    "time_limit", "config",
     "status", "solver_used", "priority_sum", "priority_bound", "objective", "bound", "gap",
     "matched", "unmatched", "matched_high", "matched_medium", "matched_low", "mean_score", "min_score",
     "seconds_read", "seconds_score", "seconds_solve", "seconds_verify", "seconds_write", "seconds_total",
@@ -181,7 +185,7 @@ INT_COLUMNS: frozenset[str] = frozenset({
     "matched_high", "matched_medium", "matched_low", "cpu_count",
 })  # fmt: skip
 FLOAT_COLUMNS: frozenset[str] = frozenset({
-    "time_limit", "objective", "bound", "gap", "mean_score", "min_score", "seconds_read", "seconds_score",
+    "current_share", "time_limit", "objective", "bound", "gap", "mean_score", "min_score", "seconds_read", "seconds_score",
     "seconds_solve", "seconds_verify", "seconds_write", "seconds_total", "peak_memory_mb", "memory_gb",
 })  # fmt: skip
 """The numeric columns; every other column is text. :func:`read_results` gives ints as ``Int64`` (nullable)."""
@@ -229,6 +233,9 @@ class RunSpec:
         The generator's ``coach_limits``; None with a roster folder.
     workloads : {"generated", "unit"} or None
         ``unit`` sets every generated mentee's workload to 1; None with a roster folder.
+    current_share : float or None
+        Turn the generated roster into a next month with current pairs (:func:`~mentormatch.synthetic.next_month`
+        with this share and the run's seed); None: no current pairs.
     roster : str or None
         A roster folder to read instead of generating one.
     seed : int
@@ -266,9 +273,19 @@ class RunSpec:
     config: str | None = None
     memory_limit_gb: float | None = None
     workloads: str | None = "generated"
+    current_share: float | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        if self.current_share is not None:
+            if not isinstance(self.current_share, numbers.Real) or isinstance(self.current_share, bool) or not (
+                    0.0 <= float(self.current_share) <= 1.0):
+                problems.append(f"current_share must be a number from 0 to 1 or None, got {self.current_share!r}")
+            elif self.roster is not None:
+                problems.append("current_share applies to generated rosters; a roster folder brings its own "
+                                "current.csv")
+            else:
+                object.__setattr__(self, "current_share", float(self.current_share))
         if self.roster is not None:
             if (self.mentees, self.mentors) != (None, None) or self.coaches not in (None, 0):
                 problems.append("give sizes or a roster folder, not both")
@@ -312,6 +329,7 @@ class RunSpec:
                 "mentees": self.mentees, "mentors": self.mentors, "coaches": self.coaches,
                 "coach_limits": self.coach_limits,
                 **({} if self.workloads == "generated" else {"workloads": self.workloads}),
+                **({} if self.current_share is None else {"current_share": self.current_share}),
             }  # fmt: skip
         else:
             roster = {"folder": self.roster, "content": _folder_digest(self.roster)}
@@ -334,6 +352,8 @@ class RunSpec:
                 roster += f"x{self.coaches}" + ("" if self.coach_limits == "default" else f" {self.coach_limits}")
             if self.workloads == "unit":
                 roster += " unit"
+            if self.current_share is not None:
+                roster += f" current {self.current_share:g}"
         else:
             roster = Path(self.roster).name
         config = "" if self.config is None else f" config {_digest(self.config)}"
@@ -455,6 +475,7 @@ def expand_grid(
     coach_limits: str = "default",
     memory_limit_gb: float | None = None,
     workloads: str = "generated",
+    current_shares: Iterable[float | None] = (None,),
 ) -> list[RunSpec]:
     """The runs of a sweep, in a fixed order: sizes outermost, then coaches, seeds, solvers, time limits.
 
@@ -480,6 +501,9 @@ def expand_grid(
         The generator's ``coach_limits`` for runs with coaches.
     workloads : {"generated", "unit"}, default "generated"
         ``unit`` sets every generated mentee's workload to 1.
+    current_shares : iterable of float or None, default (None,)
+        Generated rosters with current pairs (see :class:`RunSpec`), one run per value; None = without. Crossed
+        inside the sizes, before the coaches.
     memory_limit_gb : float, optional
         See :class:`RunSpec`.
 
@@ -531,12 +555,17 @@ def expand_grid(
                     yield RunSpec(**roster_fields, seed=seed, solver=solver, time_limit=limit, config=config_text,
                                   memory_limit_gb=memory_limit_gb)
 
+    shares = tuple(current_shares)
+    if not shares:
+        raise ValueError("current_shares must not be empty (None = without current pairs)")
     specs: list[RunSpec] = []
     if roster is not None:
         specs.extend(runs(roster=os.fspath(roster), coaches=None, coach_limits=None, workloads=None))
     for n, m, k in parsed:
-        for count in coach_counts if k is None else (k,):
-            specs.extend(runs(mentees=n, mentors=m, coaches=count, coach_limits=coach_limits, workloads=workloads))
+        for share in shares:
+            for count in coach_counts if k is None else (k,):
+                specs.extend(runs(mentees=n, mentors=m, coaches=count, coach_limits=coach_limits, workloads=workloads,
+                                  current_share=share))
     return list(dict.fromkeys(specs))
 
 
@@ -727,7 +756,8 @@ def _base_record(spec: RunSpec) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(BENCH_COLUMNS)
     record.update(
         key=spec.key, mentees=spec.mentees, mentors=spec.mentors, coaches=spec.coaches,
-        coach_limits=spec.coach_limits, workloads=spec.workloads, roster=spec.roster, seed=spec.seed, solver=spec.solver,
+        coach_limits=spec.coach_limits, workloads=spec.workloads, current_share=spec.current_share, roster=spec.roster,
+        seed=spec.seed, solver=spec.solver,
         time_limit=spec.time_limit, config="default" if spec.config is None else _digest(spec.config),
     )  # fmt: skip
     return record
@@ -781,6 +811,7 @@ def benchmark(
     config: MatchConfig | str | None = None,
     coach_limits: str = "default",
     workloads: str = "generated",
+    current_shares: Iterable[float | None] = (None,),
     output: str | os.PathLike | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -796,7 +827,8 @@ def benchmark(
 
     Parameters
     ----------
-    sizes, coaches, seeds, seed_list, solvers, time_limits, roster, config, coach_limits, workloads, memory_limit_gb
+    sizes, coaches, seeds, seed_list, solvers, time_limits, roster, config, coach_limits, workloads, current_shares, \
+memory_limit_gb
         The grid, as :func:`expand_grid` takes it.
     output : path, optional
         The results CSV (columns :data:`BENCH_COLUMNS`), created when missing or empty; one sweep at a time per
@@ -839,6 +871,7 @@ def benchmark(
     grid = expand_grid(
         sizes, coaches=coaches, seeds=seeds, seed_list=seed_list, solvers=solvers, time_limits=time_limits,
         roster=roster, config=config, coach_limits=coach_limits, workloads=workloads, memory_limit_gb=memory_limit_gb,
+        current_shares=current_shares,
     )  # fmt: skip
     if not _is_int(jobs, 1):
         raise ValueError(f"jobs must be a whole number ≥ 1, got {jobs!r}")

@@ -394,7 +394,7 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     _check_columns(results, "results")
     _check_statuses(results, "results")
     runs = pd.DataFrame(index=results.index)
-    for column in ("mentees", "mentors", "coaches", "time_limit", *_MEDIANS):
+    for column in ("mentees", "mentors", "coaches", "time_limit", "current_share", *_MEDIANS):
         runs[column] = _number_column(results, column)
     for column in ("solver", "status", "coach_limits", "workloads", "roster", "config"):
         runs[column] = _text_column(results, column)
@@ -406,7 +406,8 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     runs["pairs"] = runs["mentees"] * runs["mentors"]
     runs["failed"] = runs["status"].isin(FAILED)
     runs["size"] = [_size_label(*row) for row in
-                    runs[["mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "config"]].to_numpy()]
+                    runs[["mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "config",
+                          "current_share"]].to_numpy()]
     return runs.reset_index(drop=True)
 
 
@@ -429,8 +430,9 @@ def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _size_label(mentees: float, mentors: float, coaches: float, limits: str, workloads: str, roster: str,
-                config: str) -> str:
-    """``300×100``, ``300×100×20 hard``, ``300×100 unit``, ``250×80 prison-a``, ``300×100 config 1a2b3c4d5e6f``."""
+                config: str, current_share: float = np.nan) -> str:
+    """``300×100``, ``300×100×20 hard``, ``300×100 unit``, ``300×100 current 0.7``, ``250×80 prison-a``,
+    ``300×100 config 1a2b3c4d5e6f``."""
     def count(value: float) -> str:
         return "?" if np.isnan(value) else f"{value:.0f}"
 
@@ -439,6 +441,8 @@ def _size_label(mentees: float, mentors: float, coaches: float, limits: str, wor
         label += f" {limits}"
     if workloads == "unit":
         label += " unit"
+    if not np.isnan(current_share):
+        label += f" current {current_share:g}"
     if roster:
         label += f" {os.path.basename(os.path.normpath(roster))}"
     if config not in ("", "default"):

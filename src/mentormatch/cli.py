@@ -52,6 +52,25 @@ SolverOpt = Annotated[SolverName, typer.Option(help="Solving method; auto picks 
 TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.001, help="Seconds for search methods (CP-SAT).")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed of search methods.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+CurrentOpt = Annotated[
+    Optional[Path],
+    typer.Option("--current", help="The running mentorships: current.csv, or last run's matches file as it is "
+                 "(wins over the folder's current.csv)."),
+]
+
+
+class ContinuityMode(str, enum.Enum):
+    keep = "keep"
+    prefer = "prefer"
+    none = "none"
+
+
+ContinuityOpt = Annotated[
+    Optional[ContinuityMode],
+    typer.Option("--continuity", help="With current pairs: keep (default: keep every valid running pair first), "
+                 "prefer (priority first, then keep), none (a fresh matching; current pairs only break ties). "
+                 "Overrides [continuity] mode of the config."),
+]
 MatchesOpt = Annotated[
     Optional[Path],
     typer.Option("--matches", help="Explain this matches file instead of the matching `solve` gives."),
@@ -74,8 +93,9 @@ def _input_error(err: Exception) -> typer.Exit:
     return _fail(f"error: {err}", EXIT_INPUT)
 
 
-def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown):
-    """Read roster and config together so that every input problem is reported at once."""
+def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current=None, continuity=None):
+    """Read roster and config together so that every input problem is reported at once; ``continuity`` (a
+    :class:`ContinuityMode`) overrides the config's mode and needs current pairs."""
     from .config import load_config
     from .io import read_roster
     from .schema import RosterError
@@ -95,12 +115,18 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown)
             mentors=mentors,
             coaches=coaches,
             exclusions=exclusions,
+            current=current,
             ignore_unknown_columns=ignore_unknown,
         )
     except RosterError as err:
         problems.extend(err.problems)
     if problems:
         raise _input_error(RosterError(problems))
+    if continuity is not None:
+        if rost.current is None:
+            raise _fail("error: --continuity needs current pairs: put current.csv in the roster folder or pass "
+                        "--current FILE", EXIT_INPUT)
+        cfg = cfg.model_copy(update={"continuity": cfg.continuity.model_copy(update={"mode": continuity.value})})
     return rost, cfg
 
 
@@ -136,6 +162,13 @@ def solve(
             "rule families whose relaxation would allow it.",
         ),
     ] = False,
+    current: CurrentOpt = None,
+    continuity: ContinuityOpt = None,
+    price: Annotated[
+        bool,
+        typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price "
+                     "of continuity (one more solve)."),
+    ] = True,
     ignore_unknown_columns: IgnoreOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -145,7 +178,8 @@ def solve(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
+                       current, continuity)
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
     diagnosis = diagnose(problem)
@@ -154,7 +188,7 @@ def solve(
         if relaxation.families or not relaxation.matchable:
             typer.echo("\n".join(diagnosis.lines()))
             raise _fail(f"--require-all cannot be met: {relaxation.words()}; no file written", EXIT_NO_MATCH)
-    result = _solve(problem, solver, time_limit, seed, show)
+    result = _solve(problem, solver, time_limit, seed, show, price=price)
     if require_all and result.n_matched < len(result.table):
         typer.echo(result.summary())
         left = len(result.table) - result.n_matched
@@ -174,17 +208,28 @@ def solve(
         raise _fail("no mentee can be matched under the hard rules (every row of the file gives its reason)", 3)
 
 
-def _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start):
+def _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start, current=None,
+             continuity=None):
     """Read the roster and config (every input problem at once) and build the problem."""
-    from .encode import build_problem
-
-    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown)
+    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current, continuity)
     if show:
-        show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors", time.perf_counter() - start)
-    return build_problem(rost, cfg, progress=show)
+        pairs = "" if rost.current is None else f", {len(rost.current)} current pairs"
+        show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors{pairs}", time.perf_counter() - start)
+    return _build(rost, cfg, show)
 
 
-def _solve(problem, solver: SolverName, time_limit: float, seed: int, show):
+def _build(rost, cfg, show=None):
+    """``build_problem`` with a locked pair that breaks a rule (an input problem) mapped to exit 2."""
+    from .encode import build_problem
+    from .schema import RosterError
+
+    try:
+        return build_problem(rost, cfg, progress=show)
+    except RosterError as err:
+        raise _input_error(err) from None
+
+
+def _solve(problem, solver: SolverName, time_limit: float, seed: int, show, price: bool = False):
     """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time."""
     from .match import solve as solve_problem
     from .problem import Status
@@ -193,7 +238,7 @@ def _solve(problem, solver: SolverName, time_limit: float, seed: int, show):
     from .verify import MatchingBug
 
     try:
-        result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show)
+        result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show, price=price)
     except (RosterError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
         raise _input_error(err) from None
     except (MatchingBug, SolverBug) as err:
@@ -204,10 +249,11 @@ def _solve(problem, solver: SolverName, time_limit: float, seed: int, show):
     return result
 
 
-def _matching(problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show):
+def _matching(problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show,
+              price: bool = False):
     """The matching to explain or report: the file's, or the one `solve` gives."""
     if matches is None:
-        return _solve(problem, solver, time_limit, seed, show)
+        return _solve(problem, solver, time_limit, seed, show, price=price)
     from .match import load_matching
     from .schema import RosterError
 
@@ -241,6 +287,8 @@ def explain(
     costs: Annotated[
         bool, typer.Option("--costs/--no-costs", help="Re-solve to price each runner-up mentor for the whole matching.")
     ] = True,
+    current: CurrentOpt = None,
+    continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -250,7 +298,8 @@ def explain(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
+                       current, continuity)
     matching = _matching(problem, matches, solver, time_limit, seed, show)
     try:
         explanation = explain_mentee(
@@ -284,6 +333,13 @@ def report(
         Optional[bool],
         typer.Option("--plots/--no-plots", help="Charts (needs the plot extra); default: when matplotlib is there."),
     ] = None,
+    current: CurrentOpt = None,
+    continuity: ContinuityOpt = None,
+    price: Annotated[
+        bool,
+        typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price "
+                     "of continuity (one more solve)."),
+    ] = True,
     ignore_unknown_columns: IgnoreOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -292,8 +348,9 @@ def report(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start)
-    matching = _matching(problem, matches, solver, time_limit, seed, show)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
+                       current, continuity)
+    matching = _matching(problem, matches, solver, time_limit, seed, show, price=price)
     try:
         write_report(problem, matching, output, plots=plots)
     except ImportError as err:
@@ -312,16 +369,18 @@ def validate(
     coaches: CoachesOpt = None,
     exclusions: ExclusionsOpt = None,
     config: ConfigOpt = None,
+    current: CurrentOpt = None,
+    continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
 ) -> None:
     """Check a roster (and config), print counts and shortages with remedies; exit 2 listing every problem."""
     import numpy as np
 
     from .diagnose import diagnose
-    from .encode import build_problem
 
-    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns)
-    problem = build_problem(rost, cfg)
+    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, current,
+                      continuity)
+    problem = _build(rost, cfg)
     n, m = problem.shape
     demand = int(problem.workload.sum())
     supply = int(problem.capacity.sum())
@@ -330,7 +389,30 @@ def validate(
         f"{len(rost.exclusions)} exclusions"
     )
     typer.echo(f"allowed pairs: {int(problem.allowed.sum())} of {n * m}")
-    typer.echo(f"capacity: {supply} units for a demand of {demand} units")
+    status = np.asarray([p.status for p in rost.mentors], dtype=object)
+    open_supply = int(problem.capacity[status == "active"].sum())
+    if open_supply != supply:
+        typer.echo(f"capacity: {supply} units, {open_supply} of them of active mentors, for a demand of {demand} "
+                   f"units")
+        typer.echo("mentors by status: " + ", ".join(
+            f"{name} {int((status == name).sum())}" for name in ("active", "paused", "leaving"))
+            + " (paused mentors keep their current mentees; paused and leaving ones take no one new)")
+    else:
+        typer.echo(f"capacity: {supply} units for a demand of {demand} units")
+    if problem.current is not None:
+        from collections import Counter
+
+        cur = problem.current
+        invalid = Counter(reason for reason in cur.invalid if reason is not None)
+        words = ", ".join(f"{k} {v}" for k, v in sorted(invalid.items()))
+        typer.echo(f"current pairs: {int((cur.mentor >= 0).sum())}, valid {int(cur.valid.sum())}, locked "
+                   f"{int(cur.locked.sum())}, kept under an exempted rule {int(cur.exempted.sum())}"
+                   + (f"; not valid: {words}" if words else "")
+                   + f"; continuity mode {cur.mode}")
+        over = int(cur.over_capacity.sum())
+        if over:
+            typer.echo(f"{over} mentor{'s have' if over != 1 else ' has'} less capacity than their valid current "
+                       f"pairs need: the most that fit are kept")
     levels = np.asarray([p.risk_level for p in rost.mentees], dtype=object)
     typer.echo(
         "mentees by risk level: "
@@ -370,17 +452,45 @@ def synth(
             "coach tier). Only matters with --coaches > 0.",
         ),
     ] = CoachLimits.default,
+    current_share: Annotated[
+        Optional[float],
+        typer.Option("--current-share", min=0.0, max=1.0,
+                     help="Also write current.csv: a seeded next month in which about this share of mentees has a "
+                     "running mentorship (solved last month), with mentors leaving or paused, capacities lowered, "
+                     "pairs made invalid and a few locks (see mentormatch.synthetic.next_month)."),
+    ] = None,
 ) -> None:
     """Write a seeded synthetic roster (pseudonymous ids, always valid)."""
     from .io import write_roster
-    from .synthetic import synthetic_roster
+    from .synthetic import next_month, synthetic_roster
 
     roster = synthetic_roster(mentees, mentors, coaches, seed=seed, coach_limits=coach_limits.value)
+    if current_share is not None:
+        roster = next_month(roster, current_share=current_share, seed=seed)
     try:
         write_roster(roster, output)
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
     typer.echo(f"wrote {roster!r} to {output}")
+
+
+def _shares(text: str | None) -> list[float | None]:
+    """``--current-share``: comma-separated shares from 0 to 1, ``none`` for runs without current pairs."""
+    if text is None:
+        return [None]
+    shares: list[float | None] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if item.casefold() == "none":
+            shares.append(None)
+            continue
+        try:
+            shares.append(float(item))
+        except ValueError:
+            raise _fail(f"error: --current-share takes comma-separated shares from 0 to 1 or 'none', got {item!r}",
+                        EXIT_INPUT) from None
+    return shares or [None]
 
 
 def _numbers(text: str, kind: type, name: str) -> list:
@@ -412,6 +522,12 @@ def bench(
     unit_workloads: Annotated[
         bool, typer.Option("--unit-workloads", help="Set every generated mentee's workload to 1 (the flow path).")
     ] = False,
+    current_share: Annotated[
+        Optional[str],
+        typer.Option("--current-share", help="Also run each generated roster as a next month with current pairs: "
+                     "shares of mentees with a running mentorship, comma-separated; 'none' = without, e.g. "
+                     "none,0.7 (the config's [continuity] mode applies)."),
+    ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Results CSV: rows are appended; runs already in it are skipped.")
     ] = Path("bench.csv"),
@@ -475,6 +591,7 @@ def bench(
                 config=cfg,
                 coach_limits=coach_limits.value,
                 workloads="unit" if unit_workloads else "generated",
+                current_shares=_shares(current_share),
                 output=output,
                 jobs=jobs,
                 scheduler=scheduler,

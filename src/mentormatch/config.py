@@ -1,8 +1,8 @@
 """Weights, hard rules and priorities: everything a coordinator may tune, loaded from TOML.
 
 >>> cfg = MatchConfig()
->>> cfg.weights.language, cfg.rules.min_availability_overlap, cfg.priority.high
-(3.0, 2, 3)
+>>> cfg.weights.language, cfg.rules.min_availability_overlap, cfg.priority.high, cfg.continuity.mode
+(3.0, 2, 3, 'keep')
 >>> MatchConfig.from_toml(cfg.to_toml()) == cfg
 True
 """
@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .schema import RISK_LEVELS, InputProblem, RosterError
 
-__all__ = ["CRITERIA", "Weights", "Rules", "Priority", "MatchConfig", "load_config"]
+__all__ = ["CRITERIA", "Weights", "Rules", "Priority", "Continuity", "CONTINUITY_MODES", "EXEMPTABLE_RULES",
+           "MatchConfig", "load_config"]
 
 CRITERIA: tuple[str, ...] = (
     "language",
@@ -113,6 +114,53 @@ class Priority(BaseModel):
     low: int = Field(default=1, ge=1, le=MAX_PRIORITY)
 
 
+CONTINUITY_MODES: tuple[str, ...] = ("keep", "prefer", "none")
+"""Where K, the number of valid current pairs kept, sits in the objective (PRODUCT.md section 7): ``keep`` first,
+``prefer`` after Σ priority, ``none`` last (a fresh matching; current pairs only break ties)."""
+EXEMPTABLE_RULES: tuple[str, ...] = ("availability", "region", "age_gap", "min_score")
+"""The hard rules that ``[continuity] exempt_rules`` may waive for current pairs; exclusions, gender preference,
+shared language and the high-risk rule are never waived."""
+
+
+class Continuity(BaseModel):
+    """How a re-run treats the running mentorships of ``current.csv`` (PRODUCT.md section 7)."""
+
+    model_config = _STRICT
+
+    mode: str = "keep"
+    """``keep`` (default): keep every valid current pair the capacities hold, then Σ priority, then Σ score;
+    ``prefer``: Σ priority first, then keep; ``none``: a fresh matching, current pairs only breaking ties."""
+    exempt_rules: tuple[str, ...] = ()
+    """Hard rules a current pair may break and still be kept (new pairs obey every rule): any of
+    ``availability``, ``region``, ``age_gap``, ``min_score``."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            mode = value.strip().casefold()
+            if mode not in CONTINUITY_MODES:
+                raise ValueError(f"unknown continuity mode {value!r}; valid: {', '.join(CONTINUITY_MODES)}")
+            return mode
+        return value
+
+    @field_validator("exempt_rules", mode="before")
+    @classmethod
+    def _exempt(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = (value,)
+        if isinstance(value, (list, tuple)):
+            rules = tuple(str(v).strip().casefold() for v in value)
+            for rule in rules:
+                if rule not in EXEMPTABLE_RULES:
+                    never = " (never waived)" if rule in ("exclusion", "gender_preference", "language",
+                                                          "high_risk") else ""
+                    raise ValueError(f"rule {rule!r} cannot be exempted{never}; exemptable: "
+                                     f"{', '.join(EXEMPTABLE_RULES)}")
+            return tuple(dict.fromkeys(rules))
+        return value
+
+
 class MatchConfig(BaseModel):
     """All tunable parameters of scoring and hard rules. Unknown keys are an error.
 
@@ -124,6 +172,7 @@ class MatchConfig(BaseModel):
     weights: Weights = Weights()
     rules: Rules = Rules()
     priority: Priority = Priority()
+    continuity: Continuity = Continuity()
 
     def to_toml(self) -> str:
         """The config as TOML that :meth:`from_toml` loads back unchanged (``None`` values are left out)."""

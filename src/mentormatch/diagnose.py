@@ -780,6 +780,9 @@ class Relaxation:
         How many already matched mentees were required to stay matched (with ``matching``).
     blocked : tuple of str
         Required mentees with no mentor outside their exclusions.
+    given : int
+        Running pairs taken as given (PRODUCT.md section 7: locked pairs and kept ones), whose mentees count as
+        matched and are not in ``mentee_ids``.
     """
 
     mentee_ids: tuple[str, ...]
@@ -793,6 +796,7 @@ class Relaxation:
     kept: int = 0
     blocked: tuple[str, ...] = ()
     everyone: bool = False
+    given: int = 0
 
     def __repr__(self) -> str:  # counts, not the (possibly thousands of) ids
         return (f"Relaxation(families={self.families!r}, matchable={self.matchable}, proven={self.proven}, "
@@ -802,7 +806,9 @@ class Relaxation:
         """One sentence for the terminal, e.g. "relax language and availability to match all 30 mentees (no
         smaller set does)". Names ids and rule families, no profile values."""
         if self.everyone:
-            what = _all(len(self.mentee_ids))
+            what = _all(len(self.mentee_ids) + self.given)
+            if self.given:
+                what += f" ({self.given} running {'pair' if self.given == 1 else 'pairs'} kept as given)"
         else:
             what = _id_list(self.requested)
             if self.kept:
@@ -837,6 +843,33 @@ def _id_list(ids: Sequence[str], shown: int = 5) -> str:
     if len(ids) <= shown:
         return _and(ids) if ids else "no mentees"
     return ", ".join(ids[:shown]) + f" and {len(ids) - shown} more"
+
+
+def _given(problem: Problem, matching: MatchResult | None) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs taken as given (PRODUCT.md section 7), as each mentee's mentor (−1 = none), and the capacity left
+    for everyone else: locked pairs, the kept pairs of ``matching`` (or, before solving in mode ``keep``, every
+    valid current pair whose mentor's capacity holds them all). Paused and leaving mentors take no one else."""
+    n, m = problem.shape
+    given = np.full(n, -1, dtype=np.int64)
+    capacity = problem.capacity.astype(np.int64).copy()
+    current = problem.current
+    closed = np.zeros(m, dtype=bool)
+    if problem.roster is not None:
+        closed = np.asarray([p.status != "active" for p in problem.roster.mentors], dtype=bool)
+    capacity[closed] = 0
+    if current is None:
+        return given, capacity
+    fixed = current.locked.copy()
+    if matching is not None and "change" in matching.table.columns:
+        fixed |= matching.table["change"].isin(["kept", "locked"]).to_numpy()
+    elif current.mode == "keep":
+        fixed |= current.valid & ~current.over_capacity[np.maximum(current.mentor, 0)]
+    given[fixed] = current.mentor[fixed]
+    rows = np.flatnonzero(fixed)
+    load = np.bincount(given[rows], weights=problem.workload[rows], minlength=m).astype(np.int64)
+    capacity = np.maximum(problem.capacity - load, 0)
+    capacity[closed] = 0
+    return given, capacity
 
 
 def _required(problem: Problem, mentee_ids: Sequence[str] | None,
@@ -989,6 +1022,9 @@ def relaxations(
     roster, config = problem.roster, problem.config
     features = problem.features if problem.features is not None else encode(roster, config)
     rows, requested, kept = _required(problem, mentee_ids, matching)
+    given, capacity = _given(problem, matching)
+    n_given = int((given >= 0).sum()) if mentee_ids is None else 0
+    rows = rows[given[rows] < 0]  # a mentee kept with their current mentor is matched already
     everyone = mentee_ids is None
     required_ids = tuple(problem.mentee_ids[i] for i in rows)
     n, m = problem.shape
@@ -998,7 +1034,7 @@ def relaxations(
     def result(families: tuple[str, ...], **kwargs) -> Relaxation:
         return Relaxation(mentee_ids=required_ids, families=families, config=relaxed_config(config, families),
                           capacity_relaxed="capacity" in families, requested=requested, kept=kept,
-                          everyone=everyone, **kwargs)
+                          everyone=everyone, given=n_given, **kwargs)
 
     if r == 0:
         return result((), matchable=True)
@@ -1027,7 +1063,6 @@ def relaxations(
         return result((), matchable=False, blocked=blocked)
 
     workload = problem.workload[rows]
-    capacity = problem.capacity
     unit = bool(np.all(workload == 1))
     matchings: dict[frozenset, np.ndarray] = {}
 

@@ -1179,6 +1179,10 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
         if scorer is not None:
             _score_blocks(scorer, step, score, allowed, progress, start, pool, workers)
     allowed[f.excluded_i, f.excluded_j] = False
+    from .continuity import current_pairs, restrict
+
+    current = current_pairs(roster, config, allowed)
+    restrict(roster, allowed, current)
 
     priority_of = config.priority.model_dump()
     tier = coach_tier(roster)
@@ -1195,6 +1199,7 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
         features=f,
         coach_ids=tuple(c.id for c in roster.coaches),
         coaches=tier,
+        current=current,
     )
 
 

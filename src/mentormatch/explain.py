@@ -84,6 +84,13 @@ class Explanation:
     alternative : DataFrame or None
         When the explained mentor was asked about and is not the matched one: one row with the columns of
         ``runners_up`` (rank 0) saying what choosing it would cost, or what blocks it.
+    previous_mentor_id, change, change_reason : str or None
+        With current pairs (PRODUCT.md section 7): the mentee's current mentor, and the matches file's ``change``
+        and ``change_reason`` for this mentee.
+    keeping : DataFrame or None
+        For a ``moved`` or ``ended`` mentee: one row with the columns of ``runners_up`` (rank 0) for the current
+        mentor: what keeping the pair would have cost the whole matching (re-solved with the pair fixed), or what
+        makes it impossible (``mentor_leaving``, a broken rule, workload, coach).
     """
 
     mentee_id: str
@@ -100,6 +107,10 @@ class Explanation:
     reason: str | None = None
     reason_detail: str | None = None
     alternative: pd.DataFrame | None = None
+    previous_mentor_id: str | None = None
+    change: str | None = None
+    change_reason: str | None = None
+    keeping: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name: ``criteria``, ``rules``, ``runners_up``, ``rule_counts`` (and ``alternative`` when
@@ -108,6 +119,8 @@ class Explanation:
                   "rule_counts": self.rule_counts}
         if self.alternative is not None:
             tables["alternative"] = self.alternative
+        if self.keeping is not None:
+            tables["keeping"] = self.keeping
         return tables
 
     def text(self) -> str:
@@ -136,6 +149,12 @@ class Explanation:
             lines.append("")
             lines.append(f"choosing {self.mentor_id} instead:")
             lines.extend(_runner_lines(self.alternative))
+        if self.change is not None:
+            lines.append("")
+            lines.append(self._change_line())
+            if self.keeping is not None:
+                lines.append(f"keeping {self.mentee_id} with {self.previous_mentor_id}:")
+                lines.extend(_runner_lines(self.keeping))
         lines.append("")
         if self.runners_up.empty:
             lines.append("runners-up: none")
@@ -145,6 +164,20 @@ class Explanation:
         lines.append("")
         lines.append(f"method: {self.method}")
         return "\n".join(lines)
+
+    def _change_line(self) -> str:
+        """What happened to the mentee's running mentorship, and why (PRODUCT.md section 7)."""
+        before = f"running pair with {self.previous_mentor_id}" if self.previous_mentor_id else "no running pair"
+        if self.change in ("kept", "locked"):
+            return f"continuity: {before}, {self.change}"
+        if self.change == "new":
+            return f"continuity: {before}; a new pair"
+        if self.change is None or self.change == "":
+            return f"continuity: {before}"
+        why = _CHANGE_WORDS.get(self.change_reason or "", self.change_reason or "")
+        if (self.change_reason or "").startswith("rule:"):
+            why = f"the pair no longer passes the {self.change_reason[5:]} rule"
+        return f"continuity: {before}, {self.change} ({self.change_reason}: {why})"
 
     def _headline(self) -> str:
         coach = f", coach {self.coach_id}" if self.coach_id is not None else ""
@@ -158,6 +191,16 @@ class Explanation:
             where = "asked about; unmatched"
         allowed = "allowed" if self.allowed else "not allowed"
         return f"{self.mentee_id} - {self.mentor_id} ({where}): score {self.score:.1f}, {allowed}"
+
+
+_CHANGE_WORDS = {
+    "mentor_leaving": "the mentor is leaving",
+    "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs, and this one "
+                        "did not fit",
+    "coach": "the coach rules left no way to keep the pair",
+    "priority": "keeping it would have matched less priority",
+    "better_fit": "a fresh matching places the mentee otherwise",
+}
 
 
 def _runner_lines(table: pd.DataFrame) -> list[str]:
@@ -240,7 +283,8 @@ def explain(
         raise ValueError(f"runners_up must be ≥ 0, got {runners_up!r}")
     if matching is None:
         report("solving")
-        matching = solve(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report)
+        matching = solve(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report,
+                         price=False)
     mentor_of = _mentor_of(problem, matching)
     row = matching.table.iloc[i]
     matched = int(mentor_of[i])
@@ -267,7 +311,13 @@ def explain(
     alternative_of = j if (asked is not None and asked != matched) else None
     if alternative_of is not None:
         candidates.append(alternative_of)
+    previous, change, change_reason = _continuity(problem, matching, i)
+    keeping_of = previous if change in ("moved", "ended") else None
+    if keeping_of is not None and keeping_of not in candidates:
+        candidates.append(keeping_of)
     blockers = {k: _blockers(verdicts, pair_rules, k) for k in candidates}
+    if keeping_of is not None:
+        blockers[keeping_of] = _keeping_blockers(problem, verdicts, i, keeping_of)
     holders = _holders(problem, mentor_of)
     used = np.bincount(mentor_of[mentor_of >= 0], weights=problem.workload[mentor_of >= 0],
                        minlength=problem.shape[1]).astype(np.int64)
@@ -305,11 +355,42 @@ def explain(
             "rule": pair_rules,
             "mentors_excluded": np.array([int((~verdicts[rule]).sum()) for rule in pair_rules], dtype=np.int64),
         }),
-        method=_method(reference, costs),
+        method=_method(reference, costs, locked=problem.current is not None),
         reason=reason if isinstance(reason, str) else None,
         reason_detail=detail if isinstance(detail, str) else None,
         alternative=table([alternative_of], [0]) if alternative_of is not None else None,
+        previous_mentor_id=None if previous is None else mentor_ids[previous],
+        change=change,
+        change_reason=change_reason,
+        keeping=table([keeping_of], [0]) if keeping_of is not None else None,
     )
+
+
+def _continuity(problem: Problem, matching: MatchResult, i: int) -> tuple[int | None, str | None, str | None]:
+    """Mentee i's current mentor index and the matching's ``change`` / ``change_reason`` (None without current
+    pairs)."""
+    if problem.current is None:
+        return None, None, None
+    previous = int(problem.current.mentor[i])
+    table = matching.table
+    change = table["change"].iloc[i] if "change" in table.columns else None
+    reason = table["change_reason"].iloc[i] if "change_reason" in table.columns else None
+    return (previous if previous >= 0 else None, change if isinstance(change, str) else None,
+            reason if isinstance(reason, str) else None)
+
+
+def _keeping_blockers(problem: Problem, verdicts: dict[str, np.ndarray], i: int, k: int) -> list[str]:
+    """Why the current pair (i, k) cannot be kept at all: the reason it is not valid (a leaving mentor, a broken
+    rule not exempted), then ``workload`` and ``coach``."""
+    invalid = problem.current.invalid[i]
+    blocked = [] if invalid is None else [invalid.removeprefix("rule:")]
+    if problem.roster.mentors[k].status == "leaving":
+        blocked = ["mentor_leaving"]
+    if not verdicts["capacity"][k]:
+        blocked.append("workload")
+    if "coach" in verdicts and not verdicts["coach"][k]:
+        blocked.append("coach")
+    return blocked
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -385,6 +466,16 @@ def _row_verdicts(problem: Problem, i: int) -> dict[str, np.ndarray]:
     config = problem.config
     bits = rule_bits(problem.roster, config, np.array([i]), features=_features(problem))[0]
     verdicts = {rule: (bits & (1 << RULES.index(rule))) == 0 for rule in checked_rules(config)}
+    current = problem.current
+    if current is not None and current.valid[i]:  # a running pair may break an exempted rule (section 7)
+        for rule in config.continuity.exempt_rules:
+            if rule in verdicts:
+                verdicts[rule][current.mentor[i]] = True
+    status = np.asarray([p.status for p in problem.roster.mentors], dtype=object)
+    if (status != "active").any() or current is not None:
+        verdicts["status"] = status == "active"
+        if current is not None and current.valid[i] and status[current.mentor[i]] == "paused":
+            verdicts["status"][current.mentor[i]] = True  # a paused mentor keeps current mentees
     verdicts["capacity"] = problem.capacity >= problem.workload[i]
     if problem.coaches is not None:
         tier = problem.coaches
@@ -413,6 +504,8 @@ def _rule_words(config: MatchConfig, rule: str) -> str:
         return f"age gap ≤ {rules.max_age_gap} years"
     if rule == "min_score":
         return f"score ≥ {rules.min_score:g}"
+    if rule == "status":
+        return "the mentor is active (a paused mentor keeps current mentees only; a leaving one takes no one)"
     if rule == "capacity":
         return "the mentor's capacity covers the case's workload"
     if rule == "coach":
@@ -480,11 +573,21 @@ def _forced_cost(problem: Problem, i: int, k: int, reference: _Reference, solver
     allowed = problem.allowed.copy()
     allowed[i] = False
     allowed[i, k] = True
-    priority = problem.priority.copy()
-    boost = int(problem.priority.sum()) + 1
-    priority[i] = boost
-    variant = Instance(weights=problem.score, allowed=allowed, priority=priority, load=problem.workload,
-                       capacity=problem.capacity)
+    if problem.current is not None:
+        # with a continuity tier above priority, fixing the pair means locking it: the tier above every other
+        base = problem.instance()
+        keep = base.keep.copy()
+        keep[i] = k
+        locked = np.zeros(problem.shape[0], dtype=bool) if base.locked is None else base.locked.copy()
+        locked[i] = True
+        boost = int(problem.priority[i])
+        variant = replace(base, allowed=allowed, keep=keep, locked=locked)
+    else:
+        priority = problem.priority.copy()
+        boost = int(problem.priority.sum()) + 1
+        priority[i] = boost
+        variant = Instance(weights=problem.score, allowed=allowed, priority=priority, load=problem.workload,
+                           capacity=problem.capacity)
     forced = find_solution(problem, solver, instance=variant, time_limit=time_limit, seed=seed)
     exact = reference.optimal and forced.status is Status.OPTIMAL
     if int(forced.mentor_of[i]) != k:
@@ -505,7 +608,11 @@ def _runner(problem: Problem, i: int, k: int, rank: int, score: float, blocked: 
            "holders": holders}
     if blocked:
         words = []
-        rules = [b for b in blocked if b not in ("workload", "coach")]
+        rules = [b for b in blocked if b not in ("workload", "coach", "status", "mentor_leaving")]
+        if "mentor_leaving" in blocked:
+            words.append("the mentor is leaving")
+        elif "status" in blocked:
+            words.append(f"the mentor is {problem.roster.mentors[k].status} and takes no new mentee")
         if rules:
             words.append("breaks the " + ", ".join(rules) + (" rules" if len(rules) > 1 else " rule"))
         if "workload" in blocked:
@@ -540,11 +647,12 @@ def _cost_words(priority_change: int, score_change: float) -> str:
     return f"{'gains' if priority_gain else 'costs'} {priority} and {'gains' if score_gain else 'costs'} {score}"
 
 
-def _method(reference: _Reference | None, costs: bool) -> str:
-    """One sentence stating the cost argument used."""
-    fixed = ("cost of a possible mentor = the best matching with that pair fixed (re-solved by the same solver "
-             "with the mentee's only allowed mentor fixed and its priority raised above all others together) "
-             "less ")
+def _method(reference: _Reference | None, costs: bool, *, locked: bool = False) -> str:
+    """One sentence stating the cost argument used (``locked``: the continuity tier's lock fixes the pair)."""
+    how = ("the pair locked, a tier above every other" if locked else
+           "the mentee's only allowed mentor fixed and its priority raised above all others together")
+    fixed = (f"cost of a possible mentor = the best matching with that pair fixed (re-solved by the same solver "
+             f"with {how}) less ")
     if not costs:
         return "costs not computed (costs=False): runners-up show what blocks them and who holds their capacity"
     if reference is None:

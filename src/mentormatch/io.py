@@ -28,8 +28,10 @@ from mentormatch.availability import format_availability, parse_availability
 from mentormatch.schema import (
     EXTREMISM_ALIASES,
     EXTREMISM_TYPES,
+    MENTOR_STATUSES,
     RISK_LEVELS,
     Coach,
+    CurrentPair,
     Exclusion,
     InputProblem,
     Mentee,
@@ -44,6 +46,7 @@ __all__ = [
     "MENTOR_COLUMNS",
     "COACH_COLUMNS",
     "EXCLUSION_COLUMNS",
+    "CURRENT_COLUMNS",
     "MAX_INT",
     "read_roster",
     "write_roster",
@@ -62,6 +65,7 @@ ROSTER_FILES: dict[str, str] = {
     "mentors": "mentors.csv",
     "coaches": "coaches.csv",
     "exclusions": "exclusions.csv",
+    "current": "current.csv",
 }
 """The file name of each part of a roster inside a roster folder."""
 
@@ -162,6 +166,41 @@ def _risk_level(text: str) -> str:
     return value
 
 
+def _status(text: str) -> str:
+    value = text.casefold()
+    if value not in MENTOR_STATUSES:
+        guess = difflib.get_close_matches(value, MENTOR_STATUSES, n=1)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        raise _CellError(f"unknown status{hint}; expected {', '.join(MENTOR_STATUSES[:-1])} or {MENTOR_STATUSES[-1]}")
+    return value
+
+
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YES = ("yes", "true", "1")
+_NO = ("no", "false", "0")
+
+
+def _iso_date(text: str) -> str:
+    import datetime
+
+    if _DATE_RE.fullmatch(text) is None:
+        raise _CellError("since must be a date written YYYY-MM-DD, e.g. 2026-03-01")
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise _CellError("since is not a real date (YYYY-MM-DD)") from None
+    return text
+
+
+def _yes_no(text: str) -> bool:
+    value = text.casefold()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise _CellError("locked must be yes or no (also true/false, 1/0)")
+
+
 def _availability(text: str) -> int | None:
     try:
         return parse_availability(text) or None
@@ -260,6 +299,7 @@ _MENTORS = _TableSpec(
         _Column("region", _text),
         _Column("skills", _tags),
         _Column("coach_id", _id, is_id=True),
+        _Column("status", _status),
     ),
     needs_rows=True,
     unique_id=True,
@@ -298,10 +338,32 @@ _MATCHES = _TableSpec(
     unique_id=False,
 )
 
+# The matches file's own columns (PRODUCT.md sections 5 and 7) besides the ids: a previous run's output fed back
+# as current.csv keeps them, and they are recognised and ignored (``change`` is read: ``locked`` there is a lock).
+_MATCHES_OWN = (
+    "score", "language", "extremism", "availability", "background", "gender", "age", "experience", "region",
+    "needs", "reason", "reason_detail", "previous_mentor_id", "change_reason",
+)
+_CURRENT = _TableSpec(
+    "current",
+    (
+        _Column("mentee_id", _id, required=True, is_id=True),
+        _Column("mentor_id", _id, is_id=True),  # an empty cell: no current pair (the column is checked below)
+        _Column("coach_id", _id, is_id=True),
+        _Column("since", _iso_date),
+        _Column("locked", _yes_no),
+        _Column("change", _text),
+        *(_Column(name, _verbatim) for name in _MATCHES_OWN),
+    ),
+    needs_rows=False,
+    unique_id=False,
+)
+
 MENTEE_COLUMNS: tuple[str, ...] = tuple(c.name for c in _MENTEES.columns)
 """The columns of ``mentees.csv``, in the order :func:`write_roster` writes them."""
 MENTOR_COLUMNS: tuple[str, ...] = tuple(c.name for c in _MENTORS.columns)
-"""The columns of ``mentors.csv``, in the order :func:`write_roster` writes them."""
+"""The columns of ``mentors.csv``, in the order :func:`write_roster` writes them (``status``, the last, only when
+some mentor is not active)."""
 COACH_COLUMNS: tuple[str, ...] = tuple(c.name for c in _COACHES.columns)
 """The columns of ``coaches.csv``, in the order :func:`write_roster` writes them."""
 EXCLUSION_COLUMNS: tuple[str, ...] = tuple(c.name for c in _EXCLUSIONS.columns)
@@ -600,7 +662,75 @@ def _check_exclusion_ids(
             if value is not None and value not in table.ids:
                 header, raw = exclusions.raw(row, name)  # type: ignore[misc]
                 problems.add(exclusions.file, row.line, header, raw, f"no {who} with this id in {table.file}")
-        
+
+
+def _current_pairs(
+    current: _Table, mentees: _Table | None, mentors: _Table | None, coaches: _Table | None, problems: _Problems
+) -> tuple[CurrentPair, ...]:
+    """The running mentorships of ``current.csv`` (PRODUCT.md section 7), every inconsistent row a problem.
+
+    A row with an empty ``mentor_id`` is no current pair (a previous matches file lists unmatched mentees so) and
+    is skipped unchecked. A row whose ``change`` is ``locked`` is locked unless its ``locked`` cell says otherwise.
+    """
+    file = current.file
+    if "mentor_id" not in current.columns:
+        problems.add(file, current.header_line, "mentor_id", None, "missing required column 'mentor_id'")
+        return ()
+    ended = "remove the row when the mentorship has ended"
+    mentee_ids = None if mentees is None or "id" not in mentees.columns else mentees.ids
+    mentor_ids = None if mentors is None or "id" not in mentors.columns else mentors.ids
+    coach_ids = None if coaches is None or "id" not in coaches.columns else coaches.ids
+    seen: dict[str, int] = {}
+    coach_of: dict[str, tuple[str, int]] = {}
+    pairs: list[CurrentPair] = []
+    for row in current.rows:
+        values = row.values
+        mentee_id, mentor_id = values.get("mentee_id"), values.get("mentor_id")
+        if mentor_id is None or mentee_id is None:
+            continue
+        bad = False
+        if mentee_ids is not None and mentee_id not in mentee_ids:
+            header, raw = current.raw(row, "mentee_id")  # type: ignore[misc]
+            problems.add(file, row.line, header, raw, f"no mentee with this id in {mentees.file}; {ended}")
+            bad = True
+        elif mentee_id in seen:
+            header, raw = current.raw(row, "mentee_id")  # type: ignore[misc]
+            problems.add(file, row.line, header, raw,
+                         f"mentee listed twice: first on line {seen[mentee_id]}; a mentee has one current mentor")
+            bad = True
+        else:
+            seen[mentee_id] = row.line
+        if mentor_ids is not None and mentor_id not in mentor_ids:
+            header, raw = current.raw(row, "mentor_id")  # type: ignore[misc]
+            problems.add(file, row.line, header, raw,
+                         f"no mentor with this id in {mentors.file}; {ended}, or add the mentor back with "
+                         f"status 'leaving'")
+            bad = True
+        coach_id = values.get("coach_id")
+        if coach_id is not None:
+            header, raw = current.raw(row, "coach_id")  # type: ignore[misc]
+            if coaches is None:
+                problems.add(file, row.line, header, raw, "a coach is named but the roster has no coaches file")
+                bad = True
+            elif coach_ids is not None and coach_id not in coach_ids:
+                problems.add(file, row.line, header, raw, f"no coach with this id in {coaches.file}")
+                bad = True
+            elif mentor_id in coach_of and coach_of[mentor_id][0] != coach_id:
+                first, line = coach_of[mentor_id]
+                problems.add(file, row.line, header, raw,
+                             f"mentor {mentor_id} already has coach {first} (line {line}); a mentor has one coach")
+                bad = True
+            else:
+                coach_of.setdefault(mentor_id, (coach_id, row.line))
+        if bad:
+            continue
+        locked = values.get("locked")
+        if locked is None:
+            locked = values.get("change") == "locked"
+        pairs.append(CurrentPair(mentee_id=mentee_id, mentor_id=mentor_id, coach_id=coach_id,
+                                 since=values.get("since"), locked=locked, line=row.line))
+    return tuple(pairs)
+
 
 # --------------------------------------------------------------------------------------------------------------
 # read_roster
@@ -656,6 +786,7 @@ def read_roster(
     mentors: PathLike | None = None,
     coaches: PathLike | None = None,
     exclusions: PathLike | None = None,
+    current: PathLike | None = None,
     ignore_unknown_columns: bool = False,
 ) -> Roster:
     """Read and validate a roster: ``mentees.csv``, ``mentors.csv`` and optional ``coaches.csv``, ``exclusions.csv``.
@@ -664,9 +795,10 @@ def read_roster(
     ----------
     folder : str or path-like, optional
         A roster folder holding the files under their standard names.
-    mentees, mentors, coaches, exclusions : str or path-like, optional
+    mentees, mentors, coaches, exclusions, current : str or path-like, optional
         Explicit paths; each wins over the folder's file of that name. ``mentees`` and ``mentors`` are required
-        (from the folder or explicitly); ``coaches`` and ``exclusions`` are read when given or present in the
+        (from the folder or explicitly); ``coaches``, ``exclusions`` and ``current`` (the running mentorships of
+        PRODUCT.md section 7, or a previous run's matches file as it is) are read when given or present in the
         folder.
     ignore_unknown_columns : bool, default False
         Ignore columns the format does not define instead of reporting them (the CLI's
@@ -701,15 +833,17 @@ def read_roster(
     mentormatch.schema.RosterError: ...mentees.csv, line 2, column 'id', value '=m1': an id must not begin with '=': ...
     """
     problems = _Problems()
-    explicit = {"mentees": mentees, "mentors": mentors, "coaches": coaches, "exclusions": exclusions}
+    explicit = {"mentees": mentees, "mentors": mentors, "coaches": coaches, "exclusions": exclusions,
+                "current": current}
     files, given = _roster_files(folder, explicit, problems)
 
     ignore = ignore_unknown_columns
-    specs = {"mentees": _MENTEES, "mentors": _MENTORS, "coaches": _COACHES, "exclusions": _EXCLUSIONS}
+    specs = {"mentees": _MENTEES, "mentors": _MENTORS, "coaches": _COACHES, "exclusions": _EXCLUSIONS,
+             "current": _CURRENT}
     tables: dict[str, _Table | None] = {
         part: _read_table(files[part], specs[part], ignore, problems) if part in files else None for part in specs
     }
-    mentee_t, mentor_t, coach_t, exclusion_t = (tables[p] for p in specs)
+    mentee_t, mentor_t, coach_t, exclusion_t, current_t = (tables[p] for p in specs)
 
     if mentee_t is not None and mentor_t is not None:
         _check_gender_preferences(mentee_t, mentor_t, problems)
@@ -717,6 +851,7 @@ def read_roster(
         _check_coach_ids(mentor_t, coach_t, given["coaches"], problems)
     if exclusion_t is not None:
         _check_exclusion_ids(exclusion_t, mentee_t, mentor_t, problems)
+    pairs = None if current_t is None else _current_pairs(current_t, mentee_t, mentor_t, coach_t, problems)
 
     if problems.items:
         raise RosterError(problems.items)
@@ -733,6 +868,7 @@ def read_roster(
         mentors=build(mentor_t, Mentor),
         coaches=build(coach_t, Coach),
         exclusions=build(exclusion_t, Exclusion),
+        current=pairs,
         files=dict(files),
     )
 
@@ -1008,7 +1144,16 @@ def _mentor_row(m: Mentor) -> list[object]:
         w.text(m.id, "region", m.region),
         w.items(m.id, "skills", m.skills),
         w.ident(m.id, "coach_id", m.coach_id),
+        m.status,
     ]
+
+
+def _mentor_table(mentors: Sequence[Mentor]) -> tuple[tuple[str, ...], list[list[object]]]:
+    """Header and rows of ``mentors.csv``; the ``status`` column only when some mentor is not active."""
+    rows = [_mentor_row(m) for m in mentors]
+    if any(m.status != "active" for m in mentors):
+        return MENTOR_COLUMNS, rows
+    return MENTOR_COLUMNS[:-1], [row[:-1] for row in rows]
 
 
 def _coach_row(c: Coach) -> list[object]:
@@ -1036,12 +1181,39 @@ def _exclusion_row(e: Exclusion) -> list[object]:
     ]
 
 
+CURRENT_COLUMNS: tuple[str, ...] = ("mentee_id", "mentor_id", "coach_id", "since", "locked")
+"""The columns of ``current.csv`` as :func:`write_roster` writes them (``locked`` as ``yes`` / ``no``)."""
+
+
+def _current_row(c: CurrentPair) -> list[object]:
+    import datetime
+
+    w = _RosterWriter("current pair")
+    who = f"{c.mentee_id}/{c.mentor_id}"
+    if c.since is not None:
+        try:
+            canonical = datetime.date.fromisoformat(c.since).isoformat() == c.since
+        except ValueError:
+            canonical = False
+        if not canonical:
+            raise w.fail(who, "since", "a date must be written YYYY-MM-DD")
+    return [
+        w.ident(who, "mentee_id", c.mentee_id),
+        w.ident(who, "mentor_id", c.mentor_id),
+        w.ident(who, "coach_id", c.coach_id),
+        c.since,
+        "yes" if c.locked else "no",
+    ]
+
+
 def write_roster(roster: Roster, folder: PathLike) -> None:
     """Write a roster as CSV files that :func:`read_roster` reads back into equal profiles.
 
     Writes ``mentees.csv`` and ``mentors.csv``, plus ``coaches.csv`` and ``exclusions.csv`` when the roster has
-    any; each file atomically (:func:`write_csv_atomic`). Sets are written sorted, languages in their order,
-    availability with :func:`~mentormatch.availability.format_availability`, ``None`` as an empty cell.
+    any, and ``current.csv`` when ``roster.current`` is not None (header only when it is empty; ``locked`` as
+    ``yes`` / ``no``); each file atomically (:func:`write_csv_atomic`). Sets are written sorted, languages in
+    their order, availability with :func:`~mentormatch.availability.format_availability`, ``None`` as an empty
+    cell.
 
     Parameters
     ----------
@@ -1072,12 +1244,14 @@ def write_roster(roster: Roster, folder: PathLike) -> None:
     base = _as_str(folder)
     outputs = [
         ("mentees.csv", MENTEE_COLUMNS, [_mentee_row(m) for m in roster.mentees]),
-        ("mentors.csv", MENTOR_COLUMNS, [_mentor_row(m) for m in roster.mentors]),
+        ("mentors.csv", *_mentor_table(roster.mentors)),
     ]
     if roster.coaches:
         outputs.append(("coaches.csv", COACH_COLUMNS, [_coach_row(c) for c in roster.coaches]))
     if roster.exclusions:
         outputs.append(("exclusions.csv", EXCLUSION_COLUMNS, [_exclusion_row(e) for e in roster.exclusions]))
+    if roster.current is not None:
+        outputs.append(("current.csv", CURRENT_COLUMNS, [_current_row(c) for c in roster.current]))
     os.makedirs(base, exist_ok=True)
     for name, header, rows in outputs:
         write_csv_atomic(os.path.join(base, name), header, rows)
@@ -1097,7 +1271,8 @@ def _text_cell(value: object) -> str:
 def write_matches(result: Any, path: PathLike) -> None:
     """Write a matching as the matches CSV of PRODUCT.md section 5, all or nothing.
 
-    One row per mentee in input order with the columns of :data:`mentormatch.result.OUTPUT_COLUMNS`; ``score``
+    One row per mentee in input order with the columns of :data:`mentormatch.result.OUTPUT_COLUMNS` (then
+    ``previous_mentor_id, change, change_reason`` when current pairs were given); ``score``
     and the criterion columns 0-100 with one decimal, empty where unmatched; UTF-8 without BOM, ``\n`` line
     endings, minimal quoting (:func:`write_csv_atomic`).
 
@@ -1108,12 +1283,13 @@ def write_matches(result: Any, path: PathLike) -> None:
     path : str or path-like
         The file to create or replace; an existing file is untouched if writing fails.
     """
-    from mentormatch.result import OUTPUT_COLUMNS
+    from mentormatch.result import CONTINUITY_COLUMNS, OUTPUT_COLUMNS
 
     table = result.table
     number_columns = set(OUTPUT_COLUMNS[3:-2])
+    names = OUTPUT_COLUMNS + (CONTINUITY_COLUMNS if "change" in table.columns else ())
     columns = [
         [(_score_cell if name in number_columns else _text_cell)(v) for v in table[name].tolist()]
-        for name in OUTPUT_COLUMNS
+        for name in names
     ]
-    write_csv_atomic(path, OUTPUT_COLUMNS, zip(*columns))
+    write_csv_atomic(path, names, zip(*columns))

@@ -11,7 +11,7 @@ import pandas as pd
 from .config import CRITERIA
 from .encode import criterion_parts, encode, rule_failures
 from .problem import Instance, Problem, Progress, Solution, Status
-from .result import MatchResult
+from .result import ChangeSummary, MatchResult
 from .schema import InputProblem, RosterError
 from .solvers import SOLVER_NAMES, run_solver
 from .verify import verify_matching
@@ -20,6 +20,8 @@ __all__ = ["solve", "find_solution", "evaluate", "load_matching", "DEFAULT_TIME_
 
 DEFAULT_TIME_LIMIT = 60.0
 """Seconds a search method (CP-SAT) may run; polynomial methods always run to the end."""
+COACH_KEEP_TIME = 10.0
+"""At most this many (deterministic) seconds for choosing coaches that keep current coaches (section 7)."""
 
 
 def solve(
@@ -29,6 +31,7 @@ def solve(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     seed: int = 0,
     progress: Progress | None = None,
+    price: bool = True,
 ) -> MatchResult:
     """Find the best matching of ``problem`` and verify it against every hard rule.
 
@@ -48,6 +51,9 @@ def solve(
         Random seed of search methods; the same input, solver and seed give the same answer.
     progress : callable, optional
         ``progress(stage, elapsed_seconds)``; the library itself prints nothing.
+    price : bool, default True
+        With current pairs (PRODUCT.md section 7) in mode ``keep`` or ``prefer``: solve once more in mode
+        ``none`` and report what a fresh matching would reach (``MatchResult.changes``, the price of continuity).
 
     Returns
     -------
@@ -76,9 +82,41 @@ def solve(
             progress(stage, time.perf_counter() - start)
 
     solution = find_solution(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report)
+    _require_locks(problem, solution)
     report("verifying")
     result = evaluate(problem, solution.mentor_of, solution.coach_of, solution=solution)
+    if price and result.changes is not None:
+        fresh = solution
+        if problem.current.mode != "none":
+            report("pricing continuity: a fresh matching")
+            fresh = find_solution(replace(problem, current=problem.current.with_mode("none")), solver,
+                                  time_limit=time_limit, seed=seed, progress=progress and report)
+        matched = int((fresh.mentor_of >= 0).sum())
+        result = replace(result, changes=replace(
+            result.changes, fresh_priority=int(fresh.priority_sum), fresh_matched=matched,
+            fresh_score=100.0 * float(fresh.objective) / matched if matched else 0.0))
     return replace(result, seconds=time.perf_counter() - start)
+
+
+def _require_locks(problem: Problem, solution: Solution) -> None:
+    """Raise an input error naming every locked pair the answer could not keep (only the coach rules can stop one:
+    a lock that breaks a pair rule, a capacity or names a leaving mentor is refused by ``build_problem``)."""
+    current = problem.current
+    if current is None or not current.locked.any() or solution.status is Status.NO_SOLUTION:
+        return
+    lost = np.flatnonzero(current.locked & (solution.mentor_of != current.mentor))
+    if not lost.size:
+        return
+    file = problem.roster.files.get("current", "current.csv")
+    line_of = {p.mentee_id: p.line for p in problem.roster.current}
+    proven = ("no matching keeps them all under the coach rules and limits" if solution.status is Status.OPTIMAL
+              else "the search found no matching that keeps them all under the coach rules (not proven impossible: "
+                   "try a longer time limit)")
+    raise RosterError([
+        InputProblem(file, line_of.get(problem.mentee_ids[i]), "locked", "yes",
+                     f"the locked pair {problem.mentee_ids[i]} - {problem.mentor_ids[current.mentor[i]]} cannot be "
+                     f"kept: {proven}; unlock it or change the coaches' limits")
+        for i in lost])
 
 
 def find_solution(
@@ -102,7 +140,19 @@ def find_solution(
 
         if solver not in SOLVER_NAMES:
             run_solver(instance, solver)  # raises the unknown-solver error
-        return coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed, progress=progress)
+        solution = coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed,
+                                 progress=progress)
+        current = problem.current
+        if current is not None and solution.coach_of is not None and (current.coach >= 0).any():
+            from .solvers.coach_keep import keep_coaches
+
+            # PRODUCT.md section 7: current coaches are kept where the coach rules allow, a tie-break after all tiers
+            limit = COACH_KEEP_TIME if time_limit is None else min(COACH_KEEP_TIME, time_limit)
+            chosen = keep_coaches(problem.coaches, solution.mentor_of, solution.coach_of, current.coach,
+                                  time_limit=limit, seed=seed)
+            solution = replace(solution, coach_of=chosen)
+            coaches.check_coaches(instance, problem.coaches, solution)
+        return solution
     return run_solver(instance, solver, time_limit=time_limit, seed=seed, progress=progress)
 
 
@@ -155,6 +205,9 @@ def evaluate(
     reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features, coach_of,
                               given=solution.solver == "given")
     table = _table(problem, mentor_of, matched, parts, score, reason, detail, coach_of)
+    changes = None
+    if problem.current is not None:
+        table, changes = _changes(problem, table, mentor_of, coach_of)
     return MatchResult(
         status=solution.status,
         table=table,
@@ -172,7 +225,39 @@ def evaluate(
         mentors_total=problem.shape[1],
         message=solution.message,
         coaches=_coach_table(problem, mentor_of, coach_of),
+        changes=changes,
     )
+
+
+def _changes(problem: Problem, table: pd.DataFrame, mentor_of: np.ndarray,
+             coach_of: np.ndarray | None) -> tuple[pd.DataFrame, ChangeSummary]:
+    """The table with the continuity columns (PRODUCT.md section 7) and the counts of what changed."""
+    from .continuity import changes, coach_changes
+
+    current = problem.current
+    change, reason = changes(current, mentor_of, problem.workload, problem.capacity,
+                             coaches=problem.coaches is not None)
+    previous = np.full(len(mentor_of), None, dtype=object)
+    had = current.mentor >= 0
+    previous[had] = np.asarray(problem.mentor_ids, dtype=object)[current.mentor[had]]
+    table = table.assign(previous_mentor_id=previous, change=change, change_reason=reason)
+    counted = pd.Series(change).dropna().value_counts()
+    reasons = pd.Series(reason).dropna().value_counts()
+    matched = mentor_of >= 0
+    scores = table["score"].to_numpy(dtype=float)[matched]
+    summary = ChangeSummary(
+        mode=current.mode,
+        pairs=int(had.sum()),
+        valid=int(current.valid.sum()),
+        kept=int(counted.get("kept", 0) + counted.get("locked", 0)),
+        locked=int(counted.get("locked", 0)),
+        changes={str(k): int(v) for k, v in counted.items()},
+        reasons={str(k): int(v) for k, v in sorted(reasons.items())},
+        coach_changes=coach_changes(current, mentor_of, coach_of) if problem.coaches is not None else None,
+        priority_sum=int(problem.priority[matched].sum()),
+        mean_score=float(scores.mean()) if scores.size else 0.0,
+    )
+    return table, summary
 
 
 def load_matching(problem: Problem, path) -> MatchResult:
@@ -257,6 +342,7 @@ def _reasons(
         # the case fits some allowed mentor, but supervision stops every one with room for it
         room = allowed & (spare[None, :] >= workload)
     none_allowed = unmatched[n_allowed == 0]
+    closed = sum(p.status != "active" for p in problem.roster.mentors)
     counts = rule_failures(problem.roster, problem.config, none_allowed, features=features)
     m = problem.shape[1]
     row_of = {int(i): r for r, i in enumerate(none_allowed)}
@@ -264,6 +350,8 @@ def _reasons(
         if n_allowed[k] == 0:
             r = row_of[int(i)]
             excluded = ", ".join(f"{rule} {int(c[r])}" for rule, c in counts.items() if c[r] > 0)
+            if closed:
+                excluded = f"{excluded}, " * bool(excluded) + f"paused or leaving {closed}"
             reason[i] = "no_allowed_mentor"
             detail[i] = (
                 f"none of {m} mentors passes every hard rule (mentors excluded per rule: {excluded})"

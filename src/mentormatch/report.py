@@ -1,7 +1,8 @@
 """The HTML report: one self-contained file a coordinator can open offline, print, and defend (PRODUCT.md section 6).
 
 Sections, each a ``<section id="...">`` with an ``<h2>``, in this order: ``summary`` (status, objective parts with
-bounds, counts, coach use), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`), ``scores`` (score
+bounds, counts, coach use), ``changes`` (with current pairs only: what changed since them and why, the price of
+continuity, coach changes, running pairs with tenure), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`), ``scores`` (score
 distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion contributions) and
 ``unmatched`` (reasons, and the mentees left without a mentor).
 
@@ -39,6 +40,7 @@ PLOT_ADVICE = "install mentormatch[plot] for charts"
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
+    ("changes", "Changes since the current pairs"),
     ("shortages", "Shortages"),
     ("scores", "Score distribution"),
     ("capacity", "Capacity use per mentor"),
@@ -147,6 +149,7 @@ def report_html(
         diagnosis = diagnose(problem)
     sections = [
         _summary(result),
+        *([_changes(problem, result, generated)] if result.changes is not None else []),
         _shortages(diagnosis),
         _scores(result, figure),
         _capacity(problem, result, figure),
@@ -221,6 +224,96 @@ def _summary(result: MatchResult) -> _Section:
         coaches["max_mentees"] = limit.where(limit.notna(), "no limit")
         body += ["<h3>Coaches</h3>", *_limited(coaches, "coaches", order="in input order")]
     return _Section("summary", body)
+
+
+_CHANGE_MEANING = {
+    "kept": "the running pair continues",
+    "locked": "the running pair is locked and continues",
+    "new": "no running pair before; a new mentor now",
+    "moved": "the running pair ended; a new mentor now",
+    "ended": "the running pair ended; no mentor now",
+}
+_REASON_MEANING = {
+    "mentor_leaving": "the mentor is leaving",
+    "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs",
+    "coach": "the coach rules left no way to keep the pair",
+    "priority": "keeping it would have matched less priority",
+    "better_fit": "a fresh matching places the mentee otherwise",
+}
+
+
+def _changes(problem: Problem, result: MatchResult, generated: datetime | str | None) -> _Section:
+    """What changed since the current pairs, why, and the price of continuity (PRODUCT.md section 7)."""
+    summary = result.changes
+    table = result.table
+    counts = table["change"].value_counts()
+    order = [c for c in ("kept", "locked", "moved", "ended", "new") if c in counts.index]
+    changes = pd.DataFrame({"change": order, "mentees": [int(counts[c]) for c in order],
+                            "meaning": [_CHANGE_MEANING[c] for c in order]})
+    body = [_p(f"Continuity mode {summary.mode}: {summary.pairs} current pairs given, {summary.valid} valid, "
+               f"{summary.kept} kept ({summary.locked} locked)."), _html(changes, words=True)]
+    if summary.reasons:
+        reasons = pd.DataFrame({
+            "reason": list(summary.reasons),
+            "mentees": list(summary.reasons.values()),
+            "meaning": [f"the pair no longer passes the {r[5:]} rule" if r.startswith("rule:")
+                        else _REASON_MEANING.get(r, "") for r in summary.reasons],
+        })
+        body += ["<h3>Why running pairs moved or ended</h3>", _html(reasons, words=True)]
+    if summary.fresh_priority is not None:
+        price = pd.DataFrame({
+            "": ["Σ priority", "mean score (0–100)", "mentees matched"],
+            "this matching": [str(summary.priority_sum), f"{summary.mean_score:.1f}", str(result.n_matched)],
+            "a fresh matching": [str(summary.fresh_priority), f"{summary.fresh_score:.1f}",
+                                 str(summary.fresh_matched)],
+        })
+        body += ["<h3>Price of continuity</h3>",
+                 _p("What a fresh matching (mode none: priority, then score, current pairs only breaking ties) "
+                    "reaches beside this one."), _html(price, words=True)]
+    if summary.coach_changes is not None:
+        body += ["<h3>Coaches of mentors</h3>", _html(pd.DataFrame(
+            {"coach": list(summary.coach_changes), "mentors": list(summary.coach_changes.values())}), words=True)]
+        moved = _coach_moves(problem, result)
+        if len(moved):
+            body += _limited(moved, "mentors whose coach changed", order="in input order")
+    had = table["previous_mentor_id"].notna()
+    if had.any():
+        rows = table.loc[had, ["mentee_id", "previous_mentor_id", "mentor_id", "change", "change_reason"]].copy()
+        since = _since(problem)
+        rows["since"] = [since.get(m) for m in rows["mentee_id"]]
+        rows["tenure (months)"] = [_months(since.get(m), generated) for m in rows["mentee_id"]]
+        rank = {"ended": 0, "moved": 1, "locked": 2, "kept": 3}
+        rows = rows.sort_values("change", key=lambda c: c.map(rank), kind="stable")
+        body += ["<h3>Running pairs</h3>",
+                 *_limited(rows, "running pairs", order="ended first, then moved, locked and kept", words=True)]
+    return _Section("changes", body)
+
+
+def _coach_moves(problem: Problem, result: MatchResult) -> pd.DataFrame:
+    """Mentors whose coach named in the current pairs differs from the coach now (ids only)."""
+    current = problem.current
+    coach_ids = np.asarray(problem.coach_ids, dtype=object)
+    now = dict(zip(result.table["mentor_id"], result.table["coach_id"]))
+    rows = []
+    for j in np.flatnonzero(current.coach >= 0):
+        mentor = problem.mentor_ids[j]
+        before, after = coach_ids[current.coach[j]], now.get(mentor)
+        if after != before:
+            rows.append((mentor, before, after if isinstance(after, str) else None))
+    return pd.DataFrame(rows, columns=["mentor_id", "coach before", "coach now"])
+
+
+def _since(problem: Problem) -> dict[str, str]:
+    return {p.mentee_id: p.since for p in problem.roster.current or () if p.since is not None}
+
+
+def _months(since: str | None, generated: datetime | str | None) -> float:
+    """Whole months from ``since`` to the report's date (today when not a date)."""
+    if since is None:
+        return np.nan
+    end = generated if isinstance(generated, datetime) else datetime.now(timezone.utc)
+    start = datetime.fromisoformat(since)
+    return float(max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)))
 
 
 def _by_risk_level(result: MatchResult) -> pd.DataFrame | None:

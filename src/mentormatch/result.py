@@ -10,10 +10,12 @@ import pandas as pd
 from .config import CRITERIA
 from .problem import Status
 
-__all__ = ["Status", "MatchResult", "OUTPUT_COLUMNS", "REASONS"]
+__all__ = ["Status", "MatchResult", "ChangeSummary", "OUTPUT_COLUMNS", "CONTINUITY_COLUMNS", "REASONS"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = ("mentee_id", "mentor_id", "coach_id", "score", *CRITERIA, "reason", "reason_detail")
 """Columns of the matches file, in order (PRODUCT.md section 5)."""
+CONTINUITY_COLUMNS: tuple[str, ...] = ("previous_mentor_id", "change", "change_reason")
+"""The columns a matches file gains at its end when current pairs were given (PRODUCT.md section 7)."""
 
 REASONS: dict[str, str] = {
     "no_allowed_mentor": "no mentor passes every hard rule for this mentee",
@@ -26,6 +28,62 @@ REASONS: dict[str, str] = {
 """Reason codes for an unmatched mentee (PRODUCT.md section 6); ``not_placed`` only describes a given matching."""
 
 
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What a re-run changed (PRODUCT.md section 7): counts only, no ids.
+
+    Attributes
+    ----------
+    mode : str
+        The continuity mode (``keep``, ``prefer`` or ``none``).
+    pairs, valid, kept, locked : int
+        Current pairs given; valid ones; kept (locked ones included); locked ones.
+    changes : dict
+        Count per ``change`` value (``kept``, ``locked``, ``new``, ``moved``, ``ended``).
+    reasons : dict
+        Count per ``change_reason`` of the moved and ended rows.
+    coach_changes : dict or None
+        With coaches: mentors whose coach was ``kept``, ``changed``, ``new`` or ``ended``.
+    fresh_priority, fresh_score, fresh_matched : int, float, int or None
+        The price of continuity: Σ priority, mean score (0–100) and matched count of a fresh matching (mode
+        ``none``) of the same roster; None when not computed (``--no-price``).
+    priority_sum, mean_score : int, float
+        This answer's, for comparison.
+    """
+
+    mode: str
+    pairs: int
+    valid: int
+    kept: int
+    locked: int
+    changes: dict[str, int]
+    reasons: dict[str, int]
+    coach_changes: dict[str, int] | None = None
+    fresh_priority: int | None = None
+    fresh_score: float | None = None
+    fresh_matched: int | None = None
+    priority_sum: int = 0
+    mean_score: float = 0.0
+
+    def lines(self) -> list[str]:
+        """The summary's continuity lines."""
+        order = ("kept", "locked", "moved", "ended", "new")
+        counts = ", ".join(f"{name} {self.changes.get(name, 0)}" for name in order)
+        lines = [f"continuity (mode {self.mode}): {self.pairs} current pairs, {self.valid} valid; {counts}"]
+        if self.reasons:
+            lines.append("moved or ended, by reason: "
+                         + ", ".join(f"{k} {v}" for k, v in sorted(self.reasons.items())))
+        if self.coach_changes is not None:
+            lines.append("coaches of mentors: " + ", ".join(f"{k} {v}" for k, v in self.coach_changes.items()))
+        if self.fresh_priority is not None:
+            lines.append(
+                f"price of continuity: a fresh matching reaches priority {self.fresh_priority} "
+                f"(this one {self.priority_sum}) and mean score {self.fresh_score:.1f} (this one "
+                f"{self.mean_score:.1f}), {self.fresh_matched} matched"
+            )
+        return lines
+
+
 @dataclass(frozen=True, eq=False)
 class MatchResult:
     """A verified matching.
@@ -36,7 +94,8 @@ class MatchResult:
         ``optimal`` when both Σ priority and Σ score are proven optimal; ``feasible`` when not proven (then
         ``bound``/``gap`` say how far it can be); ``no_solution`` when nothing was found in time.
     table : DataFrame
-        One row per mentee in input order with the columns of :data:`OUTPUT_COLUMNS`; ``score`` and the criterion
+        One row per mentee in input order with the columns of :data:`OUTPUT_COLUMNS` (and
+        :data:`CONTINUITY_COLUMNS` when current pairs were given); ``score`` and the criterion
         columns on the 0–100 scale (one decimal), NaN where unmatched; ``reason`` / ``reason_detail`` filled only
         where unmatched.
     priority_sum, objective : int, float
@@ -70,6 +129,9 @@ class MatchResult:
     coaches: pd.DataFrame | None = field(default=None, repr=False)
     """With coaches: one row per coach (``coach_id, mentors, max_mentors, mentees, max_mentees, workload``), the
     limits as given (``max_mentees`` None = no limit); None without coaches."""
+    changes: ChangeSummary | None = None
+    """With current pairs: what changed and why, and the price of continuity; None without current pairs (then
+    ``table`` has no :data:`CONTINUITY_COLUMNS`)."""
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -122,6 +184,8 @@ class MatchResult:
             )
         if self.coaches is not None:
             lines.extend(self._coach_lines())
+        if self.changes is not None:
+            lines.extend(self.changes.lines())
         lines.append(f"solver: {self.solver}, status: {self.status}, time: {self.seconds:.2f} s")
         bound = "" if self.priority_bound is None else f" (bound {self.priority_bound})"
         lines.append(f"objective: priority {self.priority_sum}{bound}, score sum {self.objective:.4f}")

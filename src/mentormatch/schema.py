@@ -23,6 +23,8 @@ __all__ = [
     "Mentor",
     "Coach",
     "Exclusion",
+    "CurrentPair",
+    "MENTOR_STATUSES",
     "Roster",
     "InputProblem",
     "RosterError",
@@ -50,12 +52,16 @@ EXTREMISM_ALIASES: dict[str, str] = {
 """Accepted aliases (after casefolding and turning ``-`` and spaces into ``_``)."""
 
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+MENTOR_STATUSES: tuple[str, ...] = ("active", "paused", "leaving")
+"""A mentor's ``status`` (PRODUCT.md section 7): ``active`` takes mentees; ``paused`` keeps current mentees and
+takes no one else; ``leaving`` takes no one and their current pairs end."""
 HOURS_PER_WEEK = 168
 
 ExtremismType = Literal[
     "islamist", "far_right", "far_left", "separatist", "single_issue", "hate_crime", "vulnerable", "other"
 ]
 RiskLevel = Literal["low", "medium", "high"]
+MentorStatus = Literal["active", "paused", "leaving"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -97,6 +103,7 @@ class Mentor(BaseModel):
     region: str | None = None
     skills: frozenset[str] = frozenset()
     coach_id: str | None = None
+    status: MentorStatus = "active"
 
 
 class Coach(BaseModel):
@@ -121,6 +128,23 @@ class Exclusion(BaseModel):
     reason: str = Field(default="", repr=False)
 
 
+class CurrentPair(BaseModel):
+    """One running mentorship from ``current.csv`` (PRODUCT.md section 7), with the line it was read from.
+
+    ``since`` is an ISO date kept as text (shown as tenure in the report; never used by the solve). ``line`` is the
+    spreadsheet line of the row (None for pairs built in code), so that a pair that breaks a rule can be located.
+    """
+
+    model_config = _FROZEN
+
+    mentee_id: str
+    mentor_id: str
+    coach_id: str | None = None
+    since: str | None = None
+    locked: bool = False
+    line: int | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Roster:
     """A validated roster: the profiles in input order and where they came from.
@@ -133,13 +157,18 @@ class Roster:
     mentors: tuple[Mentor, ...]
     coaches: tuple[Coach, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
+    current: tuple[CurrentPair, ...] | None = None
+    """The running mentorships (``current.csv``), or None when no current pairs were given (a header-only file
+    gives ``()``: current pairs given, none running)."""
     files: dict[str, str] = field(default_factory=dict)
     """Which file each part came from (``"mentees"`` → path as given), for messages."""
 
     def __repr__(self) -> str:  # counts only: profiles are special-category data
         return (
             f"Roster(mentees={len(self.mentees)}, mentors={len(self.mentors)}, "
-            f"coaches={len(self.coaches)}, exclusions={len(self.exclusions)})"
+            f"coaches={len(self.coaches)}, exclusions={len(self.exclusions)}"
+            + ("" if self.current is None else f", current={len(self.current)}")
+            + ")"
         )
 
 

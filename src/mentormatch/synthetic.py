@@ -62,19 +62,43 @@ Under the default hard rules about a third of all mentee-mentor pairs are allowe
 to 20000 × 5000); most mentees have many allowed mentors, and a few (only a scarce language, a rare high-risk type,
 a nonbinary mentee asking for the same gender; 1–4 % at 300 × 100, fewer in larger rosters) have none, which
 exercises the ``no_allowed_mentor`` diagnosis.
+
+**A following month** (:func:`next_month`): the same people with current pairs, from a fresh solve of about
+``current_share`` of the mentees, and a month's changes, each a small share (:data:`LEAVING_SHARE`,
+:data:`PAUSED_SHARE`, :data:`CAPACITY_CUT_SHARE`, :data:`INVALID_SHARE`, :data:`LOCKED_SHARE`): mentors leaving or
+paused, capacities lowered below the current load, pairs made invalid by a profile change or a new exclusion, and
+locked pairs that stay valid (PRODUCT.md section 7).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from itertools import compress
 
 import numpy as np
 
-from mentormatch.schema import EXTREMISM_TYPES, Coach, Exclusion, Mentee, Mentor, Roster
+from mentormatch.config import MatchConfig
+from mentormatch.encode import build_problem
+from mentormatch.match import solve
+from mentormatch.schema import EXTREMISM_TYPES, Coach, CurrentPair, Exclusion, Mentee, Mentor, Roster
+from mentormatch.verify import broken_rules
 
-__all__ = ["COACH_LIMITS", "synthetic_roster"]
+__all__ = [
+    "AS_OF",
+    "CAPACITY_CUT_SHARE",
+    "COACH_LIMITS",
+    "INVALIDATIONS",
+    "INVALID_SHARE",
+    "LEAVING_SHARE",
+    "LOCKED_SHARE",
+    "NEW_CONFLICT",
+    "PAUSED_SHARE",
+    "SINCE_DAYS",
+    "next_month",
+    "synthetic_roster",
+]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Vocabularies and weights. Weights need not sum to 1; they are normalised where used.
@@ -358,6 +382,262 @@ def synthetic_roster(
         for j in range(m)
     )
     return Roster(mentees=mentee_models, mentors=mentor_models, coaches=tuple(coaches), exclusions=exclusions)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Synthetic months: a roster with current pairs and the changes of one month (PRODUCT.md section 7).
+
+AS_OF = date(2026, 12, 1)
+"""The first day of the synthetic month. It is fixed, so that :func:`next_month` gives the same ``since`` dates
+whatever day it runs."""
+SINCE_DAYS = 3 * 365
+"""A current pair's ``since`` is drawn uniformly among the ``SINCE_DAYS`` days before :data:`AS_OF`."""
+LEAVING_SHARE = 0.03
+"""Share of the mentors given ``status = "leaving"`` (they take no one; their current pairs end)."""
+PAUSED_SHARE = 0.05
+"""Share of the mentors given ``status = "paused"`` (they keep their current mentees and take no one else)."""
+CAPACITY_CUT_SHARE = 0.05
+"""Share of the mentors whose capacity is lowered to 1 or 2 units below the workload of their current mentees."""
+INVALID_SHARE = 0.06
+"""Share of the current pairs made invalid by a change (:data:`INVALIDATIONS`)."""
+LOCKED_SHARE = 0.10
+"""Share of the current pairs locked (only pairs that stay valid and fit their mentor's capacity)."""
+NEW_CONFLICT = "new conflict"
+_LAST_MONTH_ROUNDS = 3
+"""Solves of last month at most: the drawn mentees, then up to two top-ups by as many as were left unplaced
+(stopped early when a top-up places no more than the solve before it)."""
+"""The ``reason`` of an exclusion added by :func:`next_month`."""
+INVALIDATIONS = ("high_risk", "gender_preference", "exclusion")
+"""The changes that make a current pair invalid, named by the hard rule the pair then breaks: the mentee's
+``risk_level`` raised to ``high`` (for a mentor not trained in the type or with too few years), a new
+``gender_preference`` the mentor does not meet (``same``, or else another gender someone in the roster has), or a
+new row in the exclusions (reason :data:`NEW_CONFLICT`)."""
+
+
+def next_month(
+    roster: Roster, *, current_share: float = 0.7, seed: int = 0, config: MatchConfig | None = None
+) -> Roster:
+    """A realistic following month of ``roster``: its running mentorships and what changed since they began.
+
+    The method, deterministic for a seed (``numpy.random.default_rng(seed)``, drawn in this order):
+
+    1. **Last month.** The mentees with at least one allowed mentor are put in a random order, and the first
+       ``t = round(current_share × mentees)`` of them are matched afresh with the library
+       (:func:`mentormatch.build_problem` and :func:`mentormatch.solve` with ``solver="auto"``, every mentor
+       active, the given exclusions). When that places fewer than ``t``, as many more are added from the order as
+       were left out and the solve is repeated, at most three solves in all and only while each places more than
+       the one before; pairs beyond ``t`` are then dropped at random. The pairs, and with coaches each mentee's
+       coach, become the current pairs: ``t`` of them where the roster allows it, fewer where it does not. The
+       other mentees are new this month.
+    2. **since**: an ISO date drawn uniformly among the :data:`SINCE_DAYS` days before :data:`AS_OF`.
+    3. **Mentors.** Among the mentors who have current pairs, three disjoint draws: ``leaving``
+       (:data:`LEAVING_SHARE`), ``paused`` (:data:`PAUSED_SHARE`), and a capacity lowered to 1 or 2 units below
+       the workload of their current mentees, never below 0 (:data:`CAPACITY_CUT_SHARE`).
+    4. **Invalid pairs.** Among the current pairs whose mentor is not leaving, :data:`INVALID_SHARE` are made
+       invalid by one of :data:`INVALIDATIONS`, tried in a random order, the first that breaks its rule under
+       ``config`` (a new exclusion always does).
+    5. **Locks.** Current pairs whose mentor is not leaving are taken in a random order and locked, up to
+       :data:`LOCKED_SHARE` of the pairs, when the pair breaks no hard rule (:func:`mentormatch.verify.broken_rules`
+       on the changed profiles and exclusions, no rule waived) and its workload fits the mentor's (possibly
+       lowered) capacity together with that mentor's pairs locked before. So every lock is one that PRODUCT.md
+       section 7 accepts.
+
+    Each count is ``ceil(share × mentors)`` or ``ceil(share × current pairs)``, so at least one of each change
+    wherever there is a candidate, and fewer when the candidates run out. Everything else stays as in
+    ``roster``: ids, coaches, the other profile fields and exclusions; every mentor not drawn in step 3 is
+    ``active``, and ``roster.current`` is not used.
+
+    Parameters
+    ----------
+    roster : Roster
+        The scheme's people, e.g. from :func:`synthetic_roster` or :func:`mentormatch.read_roster`.
+    current_share : float, default 0.7
+        Target share of mentees with a current pair, in [0, 1].
+    seed : int, default 0
+        Seed of the draws (the solve itself is deterministic).
+    config : MatchConfig, optional
+        The hard rules and weights of last month's solve and of the validity checks; defaults to
+        ``MatchConfig()``.
+
+    Returns
+    -------
+    Roster
+        ``current`` holds one :class:`~mentormatch.schema.CurrentPair` per matched mentee of last month, in
+        mentee order (``coach_id`` set when the roster has coaches; ``line`` None). ``files`` is empty.
+
+    Raises
+    ------
+    ValueError
+        If ``current_share`` is not a number in [0, 1] or ``seed`` is not a non-negative integer.
+
+    Notes
+    -----
+    Step 1 builds the problem of all mentees once (to see who can be placed) and solves up to three subsets, so a
+    month costs a few solves of the roster: well under a second at 300 × 100, but with coach limits that bind
+    hard (``coach_limits="hard"``) each solve may run to :data:`mentormatch.match.DEFAULT_TIME_LIMIT`.
+
+    Examples
+    --------
+    >>> month = next_month(synthetic_roster(30, 12, seed=7), seed=1)
+    >>> month
+    Roster(mentees=30, mentors=12, coaches=0, exclusions=2, current=21)
+    >>> sorted({p.status for p in month.mentors})
+    ['active', 'leaving', 'paused']
+    >>> sum(pair.locked for pair in month.current)
+    3
+    >>> next_month(synthetic_roster(30, 12, seed=7), seed=1).current == month.current
+    True
+    """
+    problems = []
+    if (
+        isinstance(current_share, bool)
+        or not isinstance(current_share, (int, float, np.integer, np.floating))
+        or not 0 <= current_share <= 1
+    ):
+        problems.append(f"current_share must be a number in [0, 1], got {current_share!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        problems.append(f"seed must be a non-negative integer, got {seed!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    config = config or MatchConfig()
+    rng = np.random.default_rng(int(seed))
+    mentees, mentors = list(roster.mentees), [p.model_copy(update={"status": "active"}) for p in roster.mentors]
+    exclusions = list(roster.exclusions)
+    m = len(mentors)
+
+    # 1. Last month: a fresh solve of the drawn mentees; its pairs are the current pairs (i, j, coach id).
+    pairs = _last_month(replace(roster, mentors=tuple(mentors), current=None, files={}), current_share, rng, config)
+    n_pairs = len(pairs)
+    mentor_of = np.array([j for _, j, _ in pairs], dtype=np.int64)
+    load = np.bincount(mentor_of, weights=[mentees[i].workload for i, _, _ in pairs], minlength=m).astype(np.int64)
+
+    # 2. since: uniform over the SINCE_DAYS days before AS_OF.
+    days_back = rng.integers(1, SINCE_DAYS + 1, size=n_pairs)
+    since = [date.fromordinal(AS_OF.toordinal() - int(d)).isoformat() for d in days_back]
+
+    # 3. Mentors with current pairs: leaving, paused, capacity lowered below their load (disjoint draws).
+    pool = np.flatnonzero(load > 0)
+    leaving = _draw(rng, pool, math.ceil(LEAVING_SHARE * m))
+    pool = np.setdiff1d(pool, leaving)
+    paused = _draw(rng, pool, math.ceil(PAUSED_SHARE * m))
+    pool = np.setdiff1d(pool, paused)
+    cut = _draw(rng, pool, math.ceil(CAPACITY_CUT_SHARE * m))
+    lowered = np.maximum(load[cut] - rng.integers(1, 3, size=cut.size), 0)
+    for j in leaving.tolist():
+        mentors[j] = mentors[j].model_copy(update={"status": "leaving"})
+    for j in paused.tolist():
+        mentors[j] = mentors[j].model_copy(update={"status": "paused"})
+    for j, capacity in zip(cut.tolist(), lowered.tolist(), strict=True):
+        mentors[j] = mentors[j].model_copy(update={"capacity": capacity})
+
+    # 4. Invalid pairs: a profile change or a new exclusion breaks a hard rule of a pair whose mentor stays.
+    is_leaving = np.zeros(m, dtype=bool)
+    is_leaving[leaving] = True
+    staying = np.flatnonzero(~is_leaving[mentor_of])
+    genders = sorted({p.gender for p in mentees} | {p.gender for p in mentors})
+    for p in _draw(rng, staying, math.ceil(INVALID_SHARE * n_pairs)).tolist():
+        i, j, _ = pairs[p]
+        for kind in rng.permutation(len(INVALIDATIONS)).tolist():
+            change = _invalidate(INVALIDATIONS[kind], mentees[i], mentors[j], genders, rng, config)
+            if change is not None:
+                if isinstance(change, Exclusion):
+                    exclusions.append(change)
+                else:
+                    mentees[i] = change
+                break
+
+    # 5. Locks: valid pairs of staying mentors that fit the (lowered) capacity with the mentor's earlier locks.
+    excluded = {(e.mentee_id, e.mentor_id) for e in exclusions}
+    locked = np.zeros(n_pairs, dtype=bool)
+    locked_load = np.zeros(m, dtype=np.int64)
+    wanted = math.ceil(LOCKED_SHARE * n_pairs)
+    for p in rng.permutation(staying).tolist():
+        if int(locked.sum()) == wanted:
+            break
+        i, j, _ = pairs[p]
+        mentee, mentor = mentees[i], mentors[j]
+        if locked_load[j] + mentee.workload > mentor.capacity:
+            continue
+        if broken_rules(mentee, mentor, config, excluded=(mentee.id, mentor.id) in excluded):
+            continue
+        locked[p] = True
+        locked_load[j] += mentee.workload
+
+    current = tuple(
+        CurrentPair(
+            mentee_id=mentees[i].id, mentor_id=mentors[j].id, coach_id=coach, since=since[p], locked=bool(locked[p])
+        )
+        for p, (i, j, coach) in enumerate(pairs)
+    )
+    return Roster(
+        mentees=tuple(mentees),
+        mentors=tuple(mentors),
+        coaches=roster.coaches,
+        exclusions=tuple(exclusions),
+        current=current,
+    )
+
+
+def _last_month(
+    roster: Roster, share: float, rng: np.random.Generator, config: MatchConfig
+) -> list[tuple[int, int, str | None]]:
+    """Last month's pairs ``(mentee index, mentor index, coach id)`` in mentee order (step 1 of :func:`next_month`)."""
+    n = len(roster.mentees)
+    order = rng.permutation(np.flatnonzero(build_problem(roster, config).allowed.any(axis=1)))
+    target = min(round(share * n), order.size)
+    if target == 0:
+        return []
+    mentor_index = {p.id: j for j, p in enumerate(roster.mentors)}
+    best: list[tuple[int, int, str | None]] = []
+    size = target
+    for _ in range(_LAST_MONTH_ROUNDS):
+        drawn = np.sort(order[:size]).tolist()
+        mentees = tuple(roster.mentees[i] for i in drawn)
+        ids = {p.id for p in mentees}
+        last = replace(roster, mentees=mentees, exclusions=tuple(e for e in roster.exclusions if e.mentee_id in ids))
+        table = solve(build_problem(last, config), solver="auto").table
+        coaches = table["coach_id"] if roster.coaches else [None] * len(drawn)
+        pairs = [
+            (i, mentor_index[mentor_id], coach if isinstance(coach, str) else None)
+            for i, mentor_id, coach in zip(drawn, table["mentor_id"], coaches, strict=True)
+            if isinstance(mentor_id, str)
+        ]
+        if len(pairs) <= len(best):  # no progress: keep the best round
+            break
+        best = pairs
+        if len(best) >= target or size == order.size:
+            break
+        size = min(size + target - len(best), order.size)
+    if len(best) > target:  # a top-up round placed more than asked: end the extra pairs, drawn at random
+        best = [best[p] for p in np.sort(rng.choice(len(best), size=target, replace=False)).tolist()]
+    return best
+
+
+def _draw(rng: np.random.Generator, pool: np.ndarray, size: int) -> np.ndarray:
+    """``min(size, len(pool))`` distinct items of ``pool``, drawn uniformly, in the order drawn."""
+    return rng.choice(pool, size=min(size, len(pool)), replace=False) if len(pool) else pool[:0]
+
+
+def _invalidate(
+    kind: str, mentee: Mentee, mentor: Mentor, genders: list[str], rng: np.random.Generator, config: MatchConfig
+) -> Mentee | Exclusion | None:
+    """The changed mentee (or the new exclusion) that makes the pair break rule ``kind``; None when it cannot."""
+    if kind == "exclusion":
+        return Exclusion(mentee_id=mentee.id, mentor_id=mentor.id, reason=NEW_CONFLICT)
+    if kind == "high_risk":
+        if mentee.risk_level == "high":
+            return None
+        changed = mentee.model_copy(update={"risk_level": "high"})
+    else:  # gender_preference: "same" where the genders differ, else another gender someone has
+        others = [g for g in genders if g != mentor.gender]
+        if mentee.gender != mentor.gender:
+            wanted = "same"
+        elif others:
+            wanted = others[int(rng.integers(len(others)))]
+        else:
+            return None
+        changed = mentee.model_copy(update={"gender_preference": wanted})
+    return changed if kind in broken_rules(changed, mentor, config) else None
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -138,6 +138,10 @@ def verify_matching(
     if len(mentor_of) != len(mentees):
         raise MatchingBug(f"answer has {len(mentor_of)} entries for {len(mentees)} mentees")
     excluded = {(e.mentee_id, e.mentor_id) for e in roster.exclusions}
+    # PRODUCT.md section 7, read from the current file and the profiles: a current pair may break an exempted rule;
+    # a paused mentor keeps current mentees only; a leaving mentor takes no one; every locked pair is kept.
+    current = {(p.mentee_id, p.mentor_id): p for p in roster.current or ()}
+    exempt = set(config.continuity.exempt_rules)
     used: Counter[int] = Counter()
     for i, j in enumerate(mentor_of):
         j = int(j)
@@ -148,12 +152,23 @@ def verify_matching(
             continue
         mentee, mentor = mentees[i], mentors[j]
         used[j] += mentee.workload
+        is_current = (mentee.id, mentor.id) in current
+        if mentor.status == "leaving":
+            problems.append(f"pair {mentee.id} - {mentor.id}: the mentor is leaving")
+        elif mentor.status == "paused" and not is_current:
+            problems.append(f"pair {mentee.id} - {mentor.id}: the mentor is paused and takes no new mentee")
         for rule in broken_rules(mentee, mentor, config, (mentee.id, mentor.id) in excluded):
-            problems.append(f"pair {mentee.id} - {mentor.id} breaks the {rule} rule")
+            if not (is_current and rule in exempt):
+                problems.append(f"pair {mentee.id} - {mentor.id} breaks the {rule} rule")
         if scores is not None:
             expected = pair_score(pair_criteria(mentee, mentor), config)
             if abs(float(scores[i]) - expected) > SCORE_TOLERANCE:
                 problems.append(f"pair {mentee.id} - {mentor.id}: reported score differs from the profiles' score")
+    mentee_index = {p.id: i for i, p in enumerate(mentees)}
+    for pair in current.values():
+        i = mentee_index.get(pair.mentee_id)
+        if pair.locked and (i is None or int(mentor_of[i]) < 0 or mentors[int(mentor_of[i])].id != pair.mentor_id):
+            problems.append(f"locked pair {pair.mentee_id} - {pair.mentor_id} was not kept")
     for j, load in sorted(used.items()):
         if load > mentors[j].capacity:
             problems.append(f"mentor {mentors[j].id}: workload {load} exceeds capacity {mentors[j].capacity}")
