@@ -727,8 +727,9 @@ def _current_pairs(
         locked = values.get("locked")
         if locked is None:
             locked = values.get("change") == "locked"
-        pairs.append(CurrentPair(mentee_id=mentee_id, mentor_id=mentor_id, coach_id=coach_id,
-                                 since=values.get("since"), locked=locked, line=row.line))
+        # every value was parsed and checked above into the model's own types: no second validation
+        pairs.append(CurrentPair.model_construct(mentee_id=mentee_id, mentor_id=mentor_id, coach_id=coach_id,
+                                                 since=values.get("since"), locked=locked, line=row.line))
     return tuple(pairs)
 
 
