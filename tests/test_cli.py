@@ -1,4 +1,6 @@
-"""The command line through its real entry point (a subprocess running ``python -m mentormatch``)."""
+"""The command line through its real entry point: the typer app in-process (``CliRunner``), and a few real processes
+(``python -m mentormatch`` and the console script) for what only a process shows: the quick start as a user runs
+it, the exit code and words of a crash, the installed script."""
 
 from __future__ import annotations
 
@@ -21,12 +23,33 @@ MEDIUM = ROOT / "data" / "synthetic" / "medium"
 COACHES = ROOT / "data" / "synthetic" / "coaches"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m mentormatch ARGS`` as a real process."""
     env = {k: v for k, v in os.environ.items() if k != "MENTORMATCH_DEBUG"}
     return subprocess.run(
         [sys.executable, "-m", "mentormatch", *map(str, args)],
         capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300,
     )
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real typer app in-process (CliRunner), answered like a process: return code, stdout, stderr.
+
+    An exception that escapes the app (a bug) fails the test here rather than showing as exit code 1.
+    """
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(before)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -48,7 +71,7 @@ def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int) -> N
 def test_readme_quick_start_solve_command(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     assert "mentormatch solve data/synthetic/small -o matches.csv" in readme
-    proc = run("solve", "data/synthetic/small", "-o", tmp_path / "matches.csv")
+    proc = run_process("solve", "data/synthetic/small", "-o", tmp_path / "matches.csv")
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "matches.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))

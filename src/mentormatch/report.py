@@ -281,7 +281,8 @@ def _changes(problem: Problem, result: MatchResult, generated: datetime | str | 
         rows = table.loc[had, ["mentee_id", "previous_mentor_id", "mentor_id", "change", "change_reason"]].copy()
         since = _since(problem)
         rows["since"] = [since.get(m) for m in rows["mentee_id"]]
-        rows["tenure (months)"] = [_months(since.get(m), generated) for m in rows["mentee_id"]]
+        rows["tenure (months)"] = pd.array([_months(since.get(m), generated) for m in rows["mentee_id"]],
+                                           dtype="Int64")
         rank = {"ended": 0, "moved": 1, "locked": 2, "kept": 3}
         rows = rows.sort_values("change", key=lambda c: c.map(rank), kind="stable")
         body += ["<h3>Running pairs</h3>",
@@ -307,13 +308,13 @@ def _since(problem: Problem) -> dict[str, str]:
     return {p.mentee_id: p.since for p in problem.roster.current or () if p.since is not None}
 
 
-def _months(since: str | None, generated: datetime | str | None) -> float:
+def _months(since: str | None, generated: datetime | str | None) -> int | None:
     """Whole months from ``since`` to the report's date (today when not a date)."""
     if since is None:
-        return np.nan
+        return None
     end = generated if isinstance(generated, datetime) else datetime.now(timezone.utc)
     start = datetime.fromisoformat(since)
-    return float(max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)))
+    return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
 
 
 def _by_risk_level(result: MatchResult) -> pd.DataFrame | None:
