@@ -71,6 +71,11 @@ ContinuityOpt = Annotated[
                  "prefer (priority first, then keep), none (a fresh matching; current pairs only break ties). "
                  "Overrides [continuity] mode of the config."),
 ]
+PriceOpt = Annotated[
+    bool,
+    typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price of "
+                 "continuity (one more solve)."),
+]
 MatchesOpt = Annotated[
     Optional[Path],
     typer.Option("--matches", help="Explain this matches file instead of the matching `solve` gives."),
@@ -164,11 +169,7 @@ def solve(
     ] = False,
     current: CurrentOpt = None,
     continuity: ContinuityOpt = None,
-    price: Annotated[
-        bool,
-        typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price "
-                     "of continuity (one more solve)."),
-    ] = True,
+    price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -335,11 +336,7 @@ def report(
     ] = None,
     current: CurrentOpt = None,
     continuity: ContinuityOpt = None,
-    price: Annotated[
-        bool,
-        typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price "
-                     "of continuity (one more solve)."),
-    ] = True,
+    price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
