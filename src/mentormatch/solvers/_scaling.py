@@ -108,6 +108,7 @@ __all__ = [
     "Tiers",
     "TierBounds",
     "fit_scaling",
+    "most_kept",
 ]
 
 MAX_INT_WEIGHT = 10**6
@@ -180,7 +181,11 @@ class Scaling:
         What keeping a current pair (δ), and keeping a locked one (λ, on top of δ), is worth; 0 without the tier.
         ``locked_multiplier`` is the short one of the module docstring when every locked pair fits.
     kept_high, locked_high : int
-        Mentees whose current pair (resp. locked current pair) is a candidate pair: bounds on K and Λ.
+        Bounds on K and Λ: the most current pairs that fit together (per mentor, the smallest loads first within
+        its capacity), and the locked current pairs that are candidate pairs.
+    kept_cap : int
+        The most current pairs that fit together with every locked one: a bound on K among answers that keep every
+        lock (tighter where a lock takes capacity that smaller current pairs could share).
     keep_tier : str or None
         ``Instance.keep_tier`` when the instance has ``keep``, else None (no continuity tier).
     weight_limit : int
@@ -201,6 +206,7 @@ class Scaling:
     locked_multiplier: int = 0
     kept_high: int = 0
     locked_high: int = 0
+    kept_cap: int = 0
     keep_tier: str | None = None
     weight_limit: int = MAX_INT_WEIGHT
 
@@ -322,6 +328,8 @@ class Scaling:
         for index, (name, multiplier, _, high) in enumerate(order):
             below = sum(m * low for _, m, low, _ in order[index + 1:])
             value = getattr(found, name)
+            if name == "kept" and found.locked >= self.locked_high:  # every lock kept: K ≤ kept_cap
+                high = min(high, self.kept_cap)
             bound = min(high, (rest - below) // multiplier)
             if name == "priority" and priority_bound is not None:
                 bound = min(bound, priority_bound)
@@ -486,11 +494,13 @@ class _Shape:
         capacity_pairs = int(np.minimum(instance.capacity, n).sum()) if m else 0
         self.max_matched = min(int(has_pair.sum()), capacity_pairs)
         self.keep_tier = instance.keep_tier if instance.keep is not None else None
-        self.kept_high = self.locked_high = self.locked_load = 0
+        self.kept_high = self.locked_high = self.locked_load = self.kept_cap = 0
         self.locks_fit = False
         if self.keep_tier is not None:
             rows, cols, locked = keep_pairs(instance)
-            self.kept_high, self.locked_high = int(locked.size), int(np.count_nonzero(locked))
+            self.kept_high = most_kept(instance, rows, cols)
+            self.locked_high = int(np.count_nonzero(locked))
+            self.kept_cap = most_kept(instance, rows, cols, locked) if self.locked_high else self.kept_high
             if self.locked_high:
                 loads = instance.pair_load(rows[locked], cols[locked])
                 at_mentor = np.zeros(m, dtype=np.int64)
@@ -543,9 +553,50 @@ class _Shape:
             locked_multiplier=multipliers["locked"],
             kept_high=self.kept_high,
             locked_high=self.locked_high,
+            kept_cap=self.kept_cap,
             keep_tier=self.keep_tier,
             weight_limit=target,
         )
+
+
+def most_kept(instance: Instance, rows: np.ndarray, cols: np.ndarray, locked: np.ndarray | None = None) -> int:
+    """The most current pairs ``(rows, cols)`` (candidate pairs) that can be kept at once: per mentor, the smallest
+    loads first within its capacity, which is the most any answer keeps there (a bound on K).
+
+    With ``locked``, among answers that keep every locked pair: those first, then the smallest others in the
+    capacity they leave (when the locked pairs alone do not fit, the bound without them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mentormatch.problem import Instance
+    >>> inst = Instance(weights=np.zeros((3, 1)), allowed=np.ones((3, 1), bool), priority=np.ones(3, int),
+    ...                 load=np.array([2, 1, 1]), capacity=np.array([2]))
+    >>> rows, cols = np.arange(3), np.zeros(3, np.int64)
+    >>> most_kept(inst, rows, cols), most_kept(inst, rows, cols, np.array([True, False, False]))
+    (2, 1)
+    """
+    if rows.size == 0:
+        return 0
+    load = instance.pair_load(rows, cols)
+    room = instance.capacity.astype(np.int64)
+    count = 0
+    if locked is not None and np.any(locked):
+        taken = np.bincount(cols[locked], weights=load[locked], minlength=room.size).astype(np.int64)
+        if np.any(taken > room):
+            return most_kept(instance, rows, cols)
+        room = room - taken
+        count = int(np.count_nonzero(locked))
+        rows, cols, load = rows[~locked], cols[~locked], load[~locked]
+        if rows.size == 0:
+            return count
+    order = np.lexsort((load, cols))
+    cols, load = cols[order], load[order]
+    total = np.cumsum(load)
+    first = np.r_[True, cols[1:] != cols[:-1]]
+    sizes = np.diff(np.r_[np.flatnonzero(first), cols.size])
+    within = total - np.repeat((total - load)[first], sizes)  # cumulative load within each mentor's group
+    return count + int(np.count_nonzero(within <= room[cols]))
 
 
 def _raise_non_finite(block: np.ndarray, allowed: np.ndarray, r0: int) -> None:
