@@ -512,3 +512,22 @@ def test_feeding_last_months_file_back_keeps_every_pair_as_a_real_process(tmp_pa
     assert rows == again
     changes = {line.rsplit(",", 3)[-2] for line in second.read_text().splitlines()[1:]}
     assert changes <= {"kept", "locked", ""}
+
+
+def test_a_given_matches_file_is_checked_against_status_locks_and_exemptions(tmp_path: Path) -> None:
+    from mentormatch.match import load_matching
+
+    mentors = MENTORS.replace("x,45,male,en,islamist,1,5,mon eve,active", "x,45,male,en,islamist,2,5,sun am,paused")
+    folder = _folder(tmp_path, mentors=mentors, current="mentee_id,mentor_id,locked\na,x,no\nb,y,yes\n")
+    problem = build_problem(read_roster(folder), config("keep", ("availability",)))
+    good = tmp_path / "good.csv"
+    good.write_text("mentee_id,mentor_id\na,x\nb,y\nc,z\n")
+    assert load_matching(problem, good).table["change"].tolist() == ["kept", "locked", "new"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("mentee_id,mentor_id\na,x\nb,z\nc,x\n")
+    with pytest.raises(RosterError) as info:
+        load_matching(problem, bad)
+    text = str(info.value)
+    assert "line 3, column 'mentor_id', value 'b': the locked pair b - y is not kept" in text
+    assert "line 4, column 'mentor_id', value 'x': mentor x is paused and takes no new mentee" in text
+    assert "breaks the availability rule" in text and "line 2" not in text  # a's running pair is exempted

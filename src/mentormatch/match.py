@@ -281,15 +281,29 @@ def load_matching(problem: Problem, path) -> MatchResult:
     problems: list[InputProblem] = []
     used = np.zeros(len(mentors), dtype=np.int64)
     last_line: dict[int, int] = {}
+    current = {(p.mentee_id, p.mentor_id) for p in roster.current or ()}
+    exempt = set(config.continuity.exempt_rules)
     for i, j in enumerate(given.mentor_of):
         if j < 0:
             continue
         mentee, mentor = mentees[i], mentors[j]
         used[j] += mentee.workload
         last_line[j] = max(last_line.get(j, 0), given.line_of[i] or 0)
+        is_current = (mentee.id, mentor.id) in current
         for rule in broken_rules(mentee, mentor, config, (mentee.id, mentor.id) in excluded):
+            if not (is_current and rule in exempt):  # a running pair may break an exempted rule (section 7)
+                problems.append(InputProblem(given.file, given.line_of[i], "mentor_id", mentor.id,
+                                             f"the pair {mentee.id} - {mentor.id} breaks the {rule} rule"))
+        if mentor.status == "leaving" or (mentor.status == "paused" and not is_current):
             problems.append(InputProblem(given.file, given.line_of[i], "mentor_id", mentor.id,
-                                         f"the pair {mentee.id} - {mentor.id} breaks the {rule} rule"))
+                                         f"mentor {mentor.id} is {mentor.status} and takes no "
+                                         f"{'one' if mentor.status == 'leaving' else 'new mentee'}"))
+    index = {p.id: i for i, p in enumerate(mentees)}
+    for pair in roster.current or ():
+        i = index[pair.mentee_id]
+        if pair.locked and (given.mentor_of[i] < 0 or mentors[given.mentor_of[i]].id != pair.mentor_id):
+            problems.append(InputProblem(given.file, given.line_of[i] or 1, "mentor_id", pair.mentee_id,
+                                         f"the locked pair {pair.mentee_id} - {pair.mentor_id} is not kept"))
     for j in np.flatnonzero(used > problem.capacity):
         problems.append(InputProblem(given.file, last_line[int(j)], "mentor_id", mentors[j].id,
                                      f"mentor's workload {int(used[j])} exceeds capacity {int(problem.capacity[j])}"))
