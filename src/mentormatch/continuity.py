@@ -27,7 +27,8 @@ import numpy as np
 from .config import MatchConfig
 from .schema import InputProblem, Roster, RosterError
 
-__all__ = ["CurrentPairs", "TIER_OF_MODE", "CHANGES", "current_pairs", "restrict", "changes", "coach_changes"]
+__all__ = ["CurrentPairs", "TIER_OF_MODE", "CHANGES", "CHANGE_REASONS", "current_pairs", "restrict", "changes",
+           "coach_changes"]
 
 TIER_OF_MODE = {"keep": "first", "prefer": "second", "none": "last"}
 """Where each continuity mode puts K, the number of valid current pairs kept, among the objective's tiers."""
@@ -188,8 +189,7 @@ def restrict(roster: Roster, allowed: np.ndarray, current: CurrentPairs | None) 
     allowed[rows, current.mentor[rows]] = True
 
 
-def changes(current: CurrentPairs, mentor_of: np.ndarray, workload: np.ndarray, capacity: np.ndarray,
-            *, coaches: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def changes(current: CurrentPairs, mentor_of: np.ndarray, *, coaches: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The ``change`` and ``change_reason`` of every mentee's row (object arrays, None = empty).
 
     A mentee with a current pair is ``kept`` (``locked``) at that mentor, ``moved`` to another, or ``ended``

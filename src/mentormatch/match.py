@@ -235,8 +235,7 @@ def _changes(problem: Problem, table: pd.DataFrame, mentor_of: np.ndarray,
     from .continuity import changes, coach_changes
 
     current = problem.current
-    change, reason = changes(current, mentor_of, problem.workload, problem.capacity,
-                             coaches=problem.coaches is not None)
+    change, reason = changes(current, mentor_of, coaches=problem.coaches is not None)
     previous = np.full(len(mentor_of), None, dtype=object)
     had = current.mentor >= 0
     previous[had] = np.asarray(problem.mentor_ids, dtype=object)[current.mentor[had]]
