@@ -28,7 +28,7 @@ from .config import MatchConfig
 from .schema import InputProblem, Roster, RosterError
 
 __all__ = ["CurrentPairs", "TIER_OF_MODE", "CHANGES", "CHANGE_REASONS", "current_pairs", "restrict", "changes",
-           "coach_changes"]
+           "coach_changes", "always_kept"]
 
 TIER_OF_MODE = {"keep": "first", "prefer": "second", "none": "last"}
 """Where each continuity mode puts K, the number of valid current pairs kept, among the objective's tiers."""
@@ -171,6 +171,20 @@ def current_pairs(roster: Roster, config: MatchConfig, allowed: np.ndarray) -> C
     return CurrentPairs(mode=config.continuity.mode, mentor=mentor, valid=valid, locked=locked,
                         invalid=tuple(invalid), exempted=exempted, coach=coach,
                         over_capacity=valid_load > capacity)
+
+
+def always_kept(current: CurrentPairs) -> np.ndarray:
+    """(n,) bool: the current pairs every optimal answer keeps, so that the solve may fix them beforehand.
+
+    Locked pairs in every mode (the tier above all others; they fit their mentors, or the input was refused). In
+    mode ``keep`` also every valid pair whose mentor's capacity holds all of its valid current pairs: K, the number
+    kept, comes first and is the sum over mentors of the most that fit there, so an answer that drops one of these
+    keeps fewer. (Not with a coach tier: coach rules can stand between a mentor and its pairs.)
+    """
+    fixed = current.locked.copy()
+    if current.mode == "keep":
+        fixed |= current.valid & ~current.over_capacity[np.maximum(current.mentor, 0)]
+    return fixed
 
 
 def restrict(roster: Roster, allowed: np.ndarray, current: CurrentPairs | None) -> None:

@@ -134,6 +134,12 @@ def find_solution(
     ``instance`` lets callers re-solve variants of the problem (a pair forced, a mentee's priority raised) with
     the same solver and coach tier; see :mod:`mentormatch.explain`.
     """
+    if instance is None and problem.current is not None and problem.coaches is None:
+        reduced = _fix_kept(problem)
+        if reduced is not None:
+            variant, rows = reduced
+            solution = run_solver(variant, solver, time_limit=time_limit, seed=seed, progress=progress)
+            return _with_fixed(problem, solution, rows)
     instance = problem.instance() if instance is None else instance
     if problem.coaches is not None:
         from .solvers import coaches
@@ -154,6 +160,67 @@ def find_solution(
             coaches.check_coaches(instance, problem.coaches, solution)
         return solution
     return run_solver(instance, solver, time_limit=time_limit, seed=seed, progress=progress)
+
+
+def _fix_kept(problem: Problem) -> tuple[Instance, np.ndarray] | None:
+    """The instance with every always-kept current pair fixed beforehand (:func:`continuity.always_kept`): those
+    mentees leave the solve (no allowed pair, no keep entry) and their workloads leave their mentors' capacity.
+    None when no pair is fixed. Exact: every optimal answer keeps them, and what they add to each tier is a
+    constant; the rest is solved with the tier over the pairs left (none in the common case: then the instance has
+    no continuity tier at all, and the weights keep their full resolution)."""
+    from .continuity import always_kept
+
+    current = problem.current
+    fixed = always_kept(current)
+    if not fixed.any():
+        return None
+    rows = np.flatnonzero(fixed)
+    cols = current.mentor[rows]
+    base = problem.instance()
+    allowed = base.allowed.copy()
+    allowed[rows] = False
+    capacity = base.capacity - np.bincount(cols, weights=problem.workload[rows],
+                                           minlength=problem.shape[1]).astype(np.int64)
+    keep = base.keep.copy()
+    keep[rows] = -1
+    locked = None if base.locked is None else base.locked & ~fixed
+    if locked is not None and not locked.any():
+        locked = None
+    if not (keep >= 0).any():
+        keep, locked = None, None
+    return replace(base, allowed=allowed, capacity=capacity, keep=keep, locked=locked), rows
+
+
+def _with_fixed(problem: Problem, solution: Solution, rows: np.ndarray) -> Solution:
+    """``solution`` of the reduced instance with the fixed current pairs ``rows`` put back, its sums and bounds
+    raised by what they add (exactly, when the answer is proven optimal)."""
+    import math
+
+    from .solvers._common import answer_totals
+
+    instance = problem.instance()
+    mentor_of = solution.mentor_of.copy()
+    mentor_of[rows] = problem.current.mentor[rows]
+    priority_sum, objective = answer_totals(instance, mentor_of)
+    added_priority = priority_sum - int(solution.priority_sum)
+    added = objective - float(solution.objective)
+    bound = solution.objective_bound
+    if bound is not None:
+        if solution.status is Status.OPTIMAL and bound == solution.objective:
+            bound = objective
+        else:
+            bound = bound + added
+            bound = max(objective, bound + 4 * math.ulp(bound))
+    kept = instance.kept(mentor_of)
+    kept_bound = None if solution.kept_bound is None else int(solution.kept_bound) + len(rows)
+    if solution.kept_bound is None and instance.keep is not None and solution.kept is None:
+        kept_bound = kept  # every current pair left was fixed: K is the most that can be kept
+    note = f"{len(rows)} running {'pair' if len(rows) == 1 else 'pairs'} fixed beforehand (every optimum keeps them)"
+    return replace(
+        solution, mentor_of=mentor_of, priority_sum=priority_sum, objective=objective,
+        priority_bound=None if solution.priority_bound is None else int(solution.priority_bound) + added_priority,
+        objective_bound=bound, kept=kept, kept_bound=kept_bound,
+        message=f"{solution.message}; {note}" if solution.message else note)
 
 
 def evaluate(
