@@ -293,7 +293,7 @@ class Scaling:
         ``what`` names the solver's need, e.g. "CP-SAT's float64 bound".
         """
         if self.combined_high >= limit:
-            parts = "priority × {big} + scaled weight".format(big=self.big)
+            parts = f"priority × {self.big} + scaled weight"
             if self.keep_tier is not None:
                 parts = f"locked and kept current pairs, {parts}"
             raise ValueError(

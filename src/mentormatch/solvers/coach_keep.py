@@ -86,7 +86,7 @@ def keep_coaches(tier: CoachTier, mentor_of: np.ndarray, coach_of: np.ndarray, c
     model = cp_model.CpModel()
     # variables: y[u, c] for each used mentor u and able coach c
     pair_u, pair_c = np.nonzero(able)
-    y = [model.NewBoolVar(f"y_{int(used[u])}_{int(c)}") for u, c in zip(pair_u, pair_c)]
+    y = [model.NewBoolVar(f"y_{int(used[u])}_{int(c)}") for u, c in zip(pair_u, pair_c, strict=True)]
     # each used mentor exactly one coach
     for u in range(used.size):
         model.AddExactlyOne(y[p] for p in np.flatnonzero(pair_u == u))
@@ -99,7 +99,7 @@ def keep_coaches(tier: CoachTier, mentor_of: np.ndarray, coach_of: np.ndarray, c
     # objective: mentors kept with their current coach
     kept = np.flatnonzero(pair_c == wanted[pair_u])
     model.Maximize(sum(y[p] for p in kept))
-    for p, (u, c) in enumerate(zip(pair_u, pair_c)):
+    for p, (u, c) in enumerate(zip(pair_u, pair_c, strict=True)):
         model.AddHint(y[p], bool(coach_of[used[u]] == c))
     # search
     solver = cp_model.CpSolver()
@@ -112,7 +112,7 @@ def keep_coaches(tier: CoachTier, mentor_of: np.ndarray, coach_of: np.ndarray, c
         return coach_of
     # read out
     chosen = coach_of.copy()
-    for p, (u, c) in enumerate(zip(pair_u, pair_c)):
+    for p, (u, c) in enumerate(zip(pair_u, pair_c, strict=True)):
         if solver.Value(y[p]):
             chosen[used[u]] = c
     before = int(np.sum(coach_of[used] == wanted))
