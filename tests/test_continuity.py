@@ -531,3 +531,57 @@ def test_a_given_matches_file_is_checked_against_status_locks_and_exemptions(tmp
     assert "line 3, column 'mentor_id', value 'b': the locked pair b - y is not kept" in text
     assert "line 4, column 'mentor_id', value 'x': mentor x is paused and takes no new mentee" in text
     assert "breaks the availability rule" in text and "line 2" not in text  # a's running pair is exempted
+
+
+def test_the_verifier_reads_status_locks_and_exemptions_from_the_profiles(tmp_path: Path) -> None:
+    mentors = MENTORS.replace("x,45,male,en,islamist,1,5,mon eve,active", "x,45,male,en,islamist,2,5,sun am,paused")
+    mentors = mentors.replace("y,50,male,en,far_right,1,5,mon eve,active", "y,50,male,en,far_right,1,5,mon eve,leaving")
+    folder = _folder(tmp_path, mentors=mentors, current="mentee_id,mentor_id,locked\na,x,no\nc,z,yes\n")
+    roster = read_roster(folder)
+    exempt = config("keep", ("availability",))
+    verify_matching(roster, exempt, [0, -1, 2])  # a's running pair breaks only the exempted availability rule
+    for mentor_of, words in (([0, -1, -1], "locked pair c - z was not kept"),
+                             ([-1, 0, 2], "the mentor is paused and takes no new mentee"),
+                             ([-1, 1, 2], "the mentor is leaving")):
+        with pytest.raises(MatchingBug, match=words):
+            verify_matching(roster, exempt, mentor_of)
+    with pytest.raises(MatchingBug, match="breaks the availability rule"):
+        verify_matching(roster, config("keep"), [0, -1, 2])  # not exempted
+    new_pair = replace(roster, current=tuple(p for p in roster.current if p.mentee_id != "a"))
+    with pytest.raises(MatchingBug, match="breaks the availability rule"):
+        verify_matching(new_pair, exempt, [0, -1, 2])  # exemptions are for running pairs only
+
+
+def test_current_coaches_are_read_checked_and_counted(tmp_path: Path) -> None:
+    coaches = "id,max_mentors\nk1,3\nk2,3\n"
+    folder = _folder(tmp_path, current="mentee_id,mentor_id,coach_id\na,x,k2\nb,y,k1\nc,z,k9\nq,x,k1\n")
+    (folder / "coaches.csv").write_text(coaches)
+    with pytest.raises(RosterError) as info:
+        read_roster(folder)
+    text = str(info.value)
+    assert "line 4, column 'coach_id', value 'k9': no coach with this id" in text
+    assert "line 5, column 'mentee_id', value 'q': no mentee" in text
+    (folder / "current.csv").write_text("mentee_id,mentor_id,coach_id\na,x,k2\nb,x,k1\n")
+    with pytest.raises(RosterError, match="line 3, column 'coach_id', value 'k1': mentor x already has coach k2"):
+        read_roster(folder)
+    (folder / "current.csv").write_text("mentee_id,mentor_id,coach_id\na,x,k2\nb,y,k1\n")
+    result = solve(build_problem(read_roster(folder)))
+    coach_of = dict(zip(result.table["mentor_id"], result.table["coach_id"]))
+    assert coach_of["x"] == "k2" and coach_of["y"] == "k1"  # the current coaches are kept where the rules allow
+    assert result.changes.coach_changes == {"kept": 2, "changed": 0, "new": 1, "ended": 0}
+    assert "coaches of mentors: kept 2, changed 0, new 1, ended 0" in result.summary()
+
+
+def test_shortages_and_relaxations_know_paused_and_leaving_mentors(tmp_path: Path) -> None:
+    from mentormatch import diagnose, relaxations
+
+    mentees = "id,age,gender,languages,extremism_type,risk_level\nd,30,male,en,far_right,high\n"
+    mentors = ("id,age,gender,languages,expertise,capacity,experience_years,status\n"
+               "p,40,male,en,far_right,1,5,paused\nl,50,male,en,far_right,1,5,leaving\n"
+               "o,45,male,en,islamist,1,5,active\n")
+    problem = build_problem(read_roster(_folder(tmp_path, mentees=mentees, mentors=mentors)))
+    found = diagnose(problem)
+    assert found.no_allowed_mentor["fixed_by"].tolist() == ["status;high_risk"]
+    assert "has no suitable mentor but paused or leaving ones" in "\n".join(found.lines())
+    # relaxing capacity never reopens a paused or leaving mentor; high-risk expertise opens the active one
+    assert relaxations(problem, ["d"]).families == ("high_risk",)

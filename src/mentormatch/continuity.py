@@ -28,17 +28,38 @@ from .config import MatchConfig
 from .schema import InputProblem, Roster, RosterError
 
 __all__ = ["CurrentPairs", "TIER_OF_MODE", "CHANGES", "CHANGE_REASONS", "current_pairs", "restrict", "changes",
-           "coach_changes", "always_kept"]
+           "coach_changes", "always_kept", "reason_words", "closed_by_status"]
 
 TIER_OF_MODE = {"keep": "first", "prefer": "second", "none": "last"}
 """Where each continuity mode puts K, the number of valid current pairs kept, among the objective's tiers."""
 
-CHANGES = ("kept", "locked", "new", "moved", "ended")
-"""The values of the matches file's ``change`` column (empty: no pair before, none now)."""
+CHANGES: dict[str, str] = {
+    "kept": "the running pair continues",
+    "locked": "the running pair is locked and continues",
+    "new": "no running pair before; a new mentor now",
+    "moved": "the running pair ended; a new mentor now",
+    "ended": "the running pair ended; no mentor now",
+}
+"""The values of the matches file's ``change`` column (empty: no pair before, none now), with their words."""
 
-CHANGE_REASONS = ("mentor_leaving", "rule:<rule>", "capacity_reduced", "coach", "priority", "better_fit")
-"""The values of ``change_reason`` for ``moved`` and ``ended`` rows, in the order they are tried. ``coach``: the
-coach rules left no way to keep the pair (only with coaches)."""
+CHANGE_REASONS: dict[str, str] = {
+    "mentor_leaving": "the mentor is leaving",
+    "rule:<rule>": "the pair no longer passes that hard rule",
+    "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs, and this one "
+                        "did not fit",
+    "coach": "the coach rules left no way to keep the pair",
+    "priority": "keeping it would have matched less priority",
+    "better_fit": "a fresh matching places the mentee otherwise",
+}
+"""The values of ``change_reason`` for ``moved`` and ``ended`` rows, in the order they are tried, with their
+words (:func:`reason_words`). ``coach`` arises only with coaches."""
+
+
+def reason_words(reason: str) -> str:
+    """The words for a ``change_reason``: ``rule:high_risk`` → "the pair no longer passes the high_risk rule"."""
+    if reason.startswith("rule:"):
+        return f"the pair no longer passes the {reason.removeprefix('rule:')} rule"
+    return CHANGE_REASONS.get(reason, "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,6 +206,19 @@ def always_kept(current: CurrentPairs) -> np.ndarray:
     if current.mode == "keep":
         fixed |= current.valid & ~current.over_capacity[np.maximum(current.mentor, 0)]
     return fixed
+
+
+def closed_by_status(roster: Roster, current: CurrentPairs | None, rows: np.ndarray) -> np.ndarray:
+    """(len(rows), m) bool: the pairs of mentees ``rows`` that a mentor's status closes, whatever the rules say: a
+    leaving mentor's, and a paused mentor's except the mentee's own valid current pair. No rule relaxation opens
+    them (the diagnosis and the relaxation sets treat them like exclusions)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    status = np.asarray([p.status != "active" for p in roster.mentors], dtype=bool)
+    closed = np.repeat(status[None, :], rows.size, axis=0)
+    if current is not None and rows.size:
+        own = np.flatnonzero(current.valid[rows])
+        closed[own, current.mentor[rows[own]]] = False
+    return closed
 
 
 def restrict(roster: Roster, allowed: np.ndarray, current: CurrentPairs | None) -> None:

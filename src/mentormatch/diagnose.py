@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
 from .config import MatchConfig
+from .continuity import closed_by_status
 from .encode import RULES, checked_rules, encode, rule_bits
 from .problem import Instance, Problem
 from .result import MatchResult
@@ -290,7 +291,7 @@ class Diagnosis:
         The mentees with no allowed mentor: ``mentee_id``, ``risk_level``, one column per family of
         :data:`mentormatch.encode.RULES` (how many mentors it excludes; a mentor excluded by several is counted
         under each) and ``fixed_by`` (the families whose relaxation alone would give the mentee an allowed
-        mentor, ``;``-separated).
+        mentor, ``;``-separated; ``status`` when a paused or leaving mentor passes every rule).
     max_matched : int
         The most mentees that can be matched at once under the hard rules and capacities (coach tier aside).
     n_mentees : int
@@ -509,6 +510,13 @@ def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dic
     if kind != "all" and len(nobody):
         left = np.ones(len(nobody), dtype=bool)
         type_of = ctx.problem.features.mentee_type
+        status = ctx.fixed_by.get("status")
+        if status is not None and status[nobody].any():
+            hit = status[nobody]
+            c = int(hit.sum())
+            parts.append(f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} no suitable mentor but paused or "
+                         "leaving ones: ask one of them to take the case, or recruit")
+            left &= ~hit
         for family in RELAXABLE[:-1]:
             fixed = ctx.fixed_by.get(family)
             hit = left & fixed[nobody] if fixed is not None else np.zeros(len(nobody), dtype=bool)
@@ -663,11 +671,15 @@ def diagnose(problem: Problem) -> Diagnosis:
 
     nobody = np.flatnonzero(~has_allowed)
     bits = rule_bits(roster, config, nobody, features=features)
+    open_ = ~closed_by_status(roster, problem.current, nobody)  # a paused or leaving mentor: no rule relaxation helps
     fixed_by: dict[str, np.ndarray] = {}
+    if not open_.all():  # "status": a paused or leaving mentor passes every rule
+        fixed_by["status"] = np.zeros(n, dtype=bool)
+        fixed_by["status"][nobody] = ((bits == 0) & ~open_).any(axis=1) if m else False
     for family in _offered(config)[:-1]:
         keep = ~np.array(1 << RULES.index(family), dtype=bits.dtype)
         fixed = np.zeros(n, dtype=bool)
-        fixed[nobody] = ((bits & keep) == 0).any(axis=1) if m else False
+        fixed[nobody] = (((bits & keep) == 0) & open_).any(axis=1) if m else False
         fixed_by[family] = fixed
     experienced = features.experience >= config.rules.high_risk_min_experience
     qualified = (features.expertise_table & experienced[None, :]).sum(axis=1)
@@ -1043,6 +1055,8 @@ def relaxations(
 
     # data: which families each required pair breaks; per mentee, which patterns of broken families occur
     bits = rule_bits(roster, config, rows, features=features)
+    # a paused or leaving mentor's pairs stay closed whatever is relaxed, like exclusions
+    bits[closed_by_status(roster, problem.current, rows)] |= 1 << RULES.index("exclusion")
     patterns = 1 << len(RULES)
     present = np.zeros((r, patterns), dtype=bool)
     step = max(1, _BLOCK_PAIRS // m)

@@ -174,10 +174,10 @@ class Explanation:
             return f"continuity: {before}; a new pair"
         if self.change is None or self.change == "":
             return f"continuity: {before}"
-        why = _CHANGE_WORDS.get(self.change_reason or "", self.change_reason or "")
-        if (self.change_reason or "").startswith("rule:"):
-            why = f"the pair no longer passes the {self.change_reason[5:]} rule"
-        return f"continuity: {before}, {self.change} ({self.change_reason}: {why})"
+        from .continuity import reason_words
+
+        reason = self.change_reason or ""
+        return f"continuity: {before}, {self.change} ({reason}: {reason_words(reason)})"
 
     def _headline(self) -> str:
         coach = f", coach {self.coach_id}" if self.coach_id is not None else ""
@@ -191,16 +191,6 @@ class Explanation:
             where = "asked about; unmatched"
         allowed = "allowed" if self.allowed else "not allowed"
         return f"{self.mentee_id} - {self.mentor_id} ({where}): score {self.score:.1f}, {allowed}"
-
-
-_CHANGE_WORDS = {
-    "mentor_leaving": "the mentor is leaving",
-    "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs, and this one "
-                        "did not fit",
-    "coach": "the coach rules left no way to keep the pair",
-    "priority": "keeping it would have matched less priority",
-    "better_fit": "a fresh matching places the mentee otherwise",
-}
 
 
 def _runner_lines(table: pd.DataFrame) -> list[str]:

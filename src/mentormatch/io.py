@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from mentormatch.availability import format_availability, parse_availability
+from mentormatch.config import CRITERIA
 from mentormatch.schema import (
     EXTREMISM_ALIASES,
     EXTREMISM_TYPES,
@@ -340,10 +341,7 @@ _MATCHES = _TableSpec(
 
 # The matches file's own columns (PRODUCT.md sections 5 and 7) besides the ids: a previous run's output fed back
 # as current.csv keeps them, and they are recognised and ignored (``change`` is read: ``locked`` there is a lock).
-_MATCHES_OWN = (
-    "score", "language", "extremism", "availability", "background", "gender", "age", "experience", "region",
-    "needs", "reason", "reason_detail", "previous_mentor_id", "change_reason",
-)
+_MATCHES_OWN = ("score", *CRITERIA, "reason", "reason_detail", "previous_mentor_id", "change_reason")
 _CURRENT = _TableSpec(
     "current",
     (
@@ -1182,22 +1180,18 @@ def _exclusion_row(e: Exclusion) -> list[object]:
     ]
 
 
-CURRENT_COLUMNS: tuple[str, ...] = ("mentee_id", "mentor_id", "coach_id", "since", "locked")
+CURRENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _CURRENT.columns[:5])
 """The columns of ``current.csv`` as :func:`write_roster` writes them (``locked`` as ``yes`` / ``no``)."""
 
 
 def _current_row(c: CurrentPair) -> list[object]:
-    import datetime
-
     w = _RosterWriter("current pair")
     who = f"{c.mentee_id}/{c.mentor_id}"
     if c.since is not None:
         try:
-            canonical = datetime.date.fromisoformat(c.since).isoformat() == c.since
-        except ValueError:
-            canonical = False
-        if not canonical:
-            raise w.fail(who, "since", "a date must be written YYYY-MM-DD")
+            _iso_date(c.since)  # what read_roster accepts back
+        except _CellError:
+            raise w.fail(who, "since", "a date must be written YYYY-MM-DD") from None
     return [
         w.ident(who, "mentee_id", c.mentee_id),
         w.ident(who, "mentor_id", c.mentor_id),

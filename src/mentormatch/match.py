@@ -212,9 +212,10 @@ def _with_fixed(problem: Problem, solution: Solution, rows: np.ndarray) -> Solut
             bound = bound + added
             bound = max(objective, bound + 4 * math.ulp(bound))
     kept = instance.kept(mentor_of)
-    kept_bound = None if solution.kept_bound is None else int(solution.kept_bound) + len(rows)
-    if solution.kept_bound is None and instance.keep is not None and solution.kept is None:
-        kept_bound = kept  # every current pair left was fixed: K is the most that can be kept
+    if solution.kept is None:  # no current pair was left to the solve: every one that can be kept is
+        kept_bound = kept
+    else:
+        kept_bound = None if solution.kept_bound is None else int(solution.kept_bound) + len(rows)
     note = f"{len(rows)} running {'pair' if len(rows) == 1 else 'pairs'} fixed beforehand (every optimum keeps them)"
     return replace(
         solution, mentor_of=mentor_of, priority_sum=priority_sum, objective=objective,
@@ -429,9 +430,10 @@ def _reasons(
     for k, i in enumerate(unmatched):
         if n_allowed[k] == 0:
             r = row_of[int(i)]
-            excluded = ", ".join(f"{rule} {int(c[r])}" for rule, c in counts.items() if c[r] > 0)
+            excluded = [f"{rule} {int(c[r])}" for rule, c in counts.items() if c[r] > 0]
             if closed:
-                excluded = f"{excluded}, " * bool(excluded) + f"paused or leaving {closed}"
+                excluded.append(f"paused or leaving {closed}")
+            excluded = ", ".join(excluded)
             reason[i] = "no_allowed_mentor"
             detail[i] = (
                 f"none of {m} mentors passes every hard rule (mentors excluded per rule: {excluded})"

@@ -226,38 +226,23 @@ def _summary(result: MatchResult) -> _Section:
     return _Section("summary", body)
 
 
-_CHANGE_MEANING = {
-    "kept": "the running pair continues",
-    "locked": "the running pair is locked and continues",
-    "new": "no running pair before; a new mentor now",
-    "moved": "the running pair ended; a new mentor now",
-    "ended": "the running pair ended; no mentor now",
-}
-_REASON_MEANING = {
-    "mentor_leaving": "the mentor is leaving",
-    "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs",
-    "coach": "the coach rules left no way to keep the pair",
-    "priority": "keeping it would have matched less priority",
-    "better_fit": "a fresh matching places the mentee otherwise",
-}
-
-
 def _changes(problem: Problem, result: MatchResult, generated: datetime | str | None) -> _Section:
     """What changed since the current pairs, why, and the price of continuity (PRODUCT.md section 7)."""
+    from .continuity import CHANGES, reason_words
+
     summary = result.changes
     table = result.table
     counts = table["change"].value_counts()
     order = [c for c in ("kept", "locked", "moved", "ended", "new") if c in counts.index]
     changes = pd.DataFrame({"change": order, "mentees": [int(counts[c]) for c in order],
-                            "meaning": [_CHANGE_MEANING[c] for c in order]})
+                            "meaning": [CHANGES[c] for c in order]})
     body = [_p(f"Continuity mode {summary.mode}: {summary.pairs} current pairs given, {summary.valid} valid, "
                f"{summary.kept} kept ({summary.locked} locked)."), _html(changes, words=True)]
     if summary.reasons:
         reasons = pd.DataFrame({
             "reason": list(summary.reasons),
             "mentees": list(summary.reasons.values()),
-            "meaning": [f"the pair no longer passes the {r[5:]} rule" if r.startswith("rule:")
-                        else _REASON_MEANING.get(r, "") for r in summary.reasons],
+            "meaning": [reason_words(r) for r in summary.reasons],
         })
         body += ["<h3>Why running pairs moved or ended</h3>", _html(reasons, words=True)]
     if summary.fresh_priority is not None:
