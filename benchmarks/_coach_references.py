@@ -318,7 +318,7 @@ def solve_milp(d: CoachData, time_limit: float) -> Reference:
         empty = np.full(d.n, -1, np.int64), np.full(d.m, -1, np.int64)
         return Reference("no_solution", *empty, None, gain_bound, seconds, detail)
     x = result.x[:p] > 0.5
-    y = result.x[p:p + q] > 0.5
+    y = result.x[p : p + q] > 0.5
     mentor_of, coach_of = _read_out(d, x, y)
     status = "optimal" if result.status == 0 else "feasible"
     gain = int(d.gain[x].sum())
@@ -361,17 +361,21 @@ def solve_cpsat(d: CoachData, time_limit: float, workers: int = 2) -> Reference:
     # --- each mentee at most once
     row_ptr = np.searchsorted(d.rows, np.arange(d.n + 1))
     for i in np.flatnonzero(np.diff(row_ptr) > 1):
-        proto.constraints.add().at_most_one.literals.extend(x[row_ptr[i]:row_ptr[i + 1]].tolist())
+        proto.constraints.add().at_most_one.literals.extend(x[row_ptr[i] : row_ptr[i + 1]].tolist())
     for j in np.flatnonzero(np.diff(starts) > 0):
-        mine = order[starts[j]:starts[j + 1]]
-        xs, ys = x[mine], y[y_ptr[j]:y_ptr[j + 1]]
-        coaches = d.y_coach[y_ptr[j]:y_ptr[j + 1]]
+        mine = order[starts[j] : starts[j + 1]]
+        xs, ys = x[mine], y[y_ptr[j] : y_ptr[j + 1]]
+        coaches = d.y_coach[y_ptr[j] : y_ptr[j + 1]]
         # one coach per mentor
         if ys.size > 1:
             proto.constraints.add().at_most_one.literals.extend(ys.tolist())
         # capacity, and only a supervised mentor takes mentees: Σ load x − cap Σ_c y ≤ 0
-        linear(np.concatenate([xs, ys]), np.concatenate([d.pair_load[mine], np.full(ys.size, -d.capacity[j])]),
-               -unbounded, 0)
+        linear(
+            np.concatenate([xs, ys]),
+            np.concatenate([d.pair_load[mine], np.full(ys.size, -d.capacity[j])]),
+            -unbounded,
+            0,
+        )
         # specialisms: w[j, t] = Σ_{c covers t} y[j, c], and ¬w[j, t] ⇒ x[i, j] = 0 for each mentee i of type t
         types = d.pair_type[mine]
         for t in np.unique(types):
@@ -411,8 +415,14 @@ def solve_cpsat(d: CoachData, time_limit: float, workers: int = 2) -> Reference:
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.best_objective_bound if code == cp_model.UNKNOWN else None
         empty = np.full(d.n, -1, np.int64), np.full(d.m, -1, np.int64)
-        return Reference("no_solution" if code == cp_model.UNKNOWN else solver.status_name(code).lower(), *empty,
-                         None, bound, seconds, detail)
+        return Reference(
+            "no_solution" if code == cp_model.UNKNOWN else solver.status_name(code).lower(),
+            *empty,
+            None,
+            bound,
+            seconds,
+            detail,
+        )
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
     mentor_of, coach_of = _read_out(d, values[x] > 0, values[y] > 0)
     gain = int(d.gain[values[x] > 0].sum())

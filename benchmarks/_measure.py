@@ -190,7 +190,7 @@ def machine(modules: tuple[str, ...] = ("mentormatch", "numpy", "scipy", "pandas
     except (OSError, StopIteration):
         pass
     info = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "ram": ram,

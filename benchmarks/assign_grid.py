@@ -71,6 +71,7 @@ if str(HERE) not in sys.path:  # _measure, plain_pipeline and roster_pipeline li
     sys.path.insert(0, str(HERE))
 
 from _measure import PeakMeter, can_reset_peak, machine, machine_line, run_json  # noqa: E402
+
 DEFAULT_OUTPUT = HERE / "results" / "assign_grid.md"
 
 CASES = ("one_to_one", "capacitated", "gap")
@@ -211,12 +212,17 @@ def ortools_mcf(s: Setup, o: Options) -> Answer:
     source, sink = n + m, n + m + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.full(n, source, np.int32), np.arange(n, dtype=np.int32), np.ones(n, np.int64), np.zeros(n, np.int64))
+        np.full(n, source, np.int32), np.arange(n, dtype=np.int32), np.ones(n, np.int64), np.zeros(n, np.int64)
+    )
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.repeat(np.arange(n, dtype=np.int32), m), np.tile(np.arange(n, n + m, dtype=np.int32), n),
-        np.ones(n * m, np.int64), s.cost.ravel())
+        np.repeat(np.arange(n, dtype=np.int32), m),
+        np.tile(np.arange(n, n + m, dtype=np.int32), n),
+        np.ones(n * m, np.int64),
+        s.cost.ravel(),
+    )
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.arange(n, n + m, dtype=np.int32), np.full(m, sink, np.int32), capacity, np.zeros(m, np.int64))
+        np.arange(n, n + m, dtype=np.int32), np.full(m, sink, np.int32), capacity, np.zeros(m, np.int64)
+    )
     flow.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))  # fmt: skip
     if flow.solve() != flow.OPTIMAL:
         return Answer(None, 0, "not optimal")
@@ -582,7 +588,7 @@ def goals_table(goal_a: dict | None, row_b: dict | None, goal_c: dict | None, qu
             scipy_t, ours_t = statistics.median(goal_a["scipy"]), statistics.median(goal_a["ours"])
             ratio = ours_t / scipy_t
             lines.append(
-                f"| a. `assign(cost, solver=\"hungarian\", maximize=False)` / bare scipy `linear_sum_assignment`, "
+                f'| a. `assign(cost, solver="hungarian", maximize=False)` / bare scipy `linear_sum_assignment`, '
                 f"2000 × 2000 uniform 0..1000 | {ratio:.2f} ({_secs(ours_t)} s vs {_secs(scipy_t)} s, median of "
                 f"{len(goal_a['ours'])} alternating runs; objective {'equal' if goal_a['equal'] else '**differs**'}) "
                 f"| ≤ 1.10 | {met(ratio <= 1.10 and goal_a['equal'])} |"
@@ -667,8 +673,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roster-size", default=None, help="roster_pipeline size for goal c (default large)")
     parser.add_argument("--roster-repeats", type=int, default=None, help="runs per pipeline for goal c (default 3)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before a row's process is abandoned")
-    parser.add_argument("--output", type=Path, help="markdown file for the results (default: the committed "
-                        "results file; --quick and --check write none unless given)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="markdown file for the results (default: the committed "
+        "results file; --quick and --check write none unless given)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -692,8 +702,13 @@ def main(argv: list[str] | None = None) -> int:
     shown = set(rows)  # goal b's row is measured even when filtered out, but then not listed in the grid
     if not args.no_goals and GOAL_B not in shown:
         rows.append(GOAL_B)
-    base = {"repeats": args.repeats, "budget": args.budget, "time_limit": args.time_limit, "max_gb": args.max_gb,
-            "all": args.all}
+    base = {
+        "repeats": args.repeats,
+        "budget": args.budget,
+        "time_limit": args.time_limit,
+        "max_gb": args.max_gb,
+        "all": args.all,
+    }
     results: dict[str, list[dict]] = {case: [] for case in CASES}
     row_b = None
     for case, n, kind in rows:

@@ -160,8 +160,18 @@ def fingerprint(problem) -> str:
     """A short hash of the arrays every method sees (scores, rules, priorities, loads, capacities, coach tier)."""
     digest = hashlib.sha1()
     tier = problem.coaches
-    for values in (problem.score, problem.allowed, problem.priority, problem.workload, problem.capacity,
-                   tier.mentee_type, tier.cover, tier.eligible, tier.max_mentors, tier.max_mentees):
+    for values in (
+        problem.score,
+        problem.allowed,
+        problem.priority,
+        problem.workload,
+        problem.capacity,
+        tier.mentee_type,
+        tier.cover,
+        tier.eligible,
+        tier.max_mentors,
+        tier.max_mentees,
+    ):
         digest.update(np.ascontiguousarray(values).tobytes())
     return digest.hexdigest()[:12]
 
@@ -179,7 +189,6 @@ def library_fingerprint() -> str:
 def worker(spec: dict) -> dict:
     """Build the instance (untimed), run one method under :class:`PeakMeter`, and describe its answer."""
     import _coach_references as refs
-
     from mentormatch import solve
     from mentormatch.solvers._scaling import fit_scaling
 
@@ -293,8 +302,10 @@ def checks(label: str, records: dict[str, dict]) -> list[str]:
     prints = {k: r["instance"]["fingerprint"] for k, r in ran.items()}
     if len(set(prints.values())) > 1:
         seen = ", ".join(f"{k} {v}" for k, v in prints.items())
-        return [f"**{label}: the methods were given different instances ({seen}): the generator or the scoring "
-                f"changed during the run; this instance's comparisons are void**"]
+        return [
+            f"**{label}: the methods were given different instances ({seen}): the generator or the scoring "
+            f"changed during the run; this instance's comparisons are void**"
+        ]
     info = next((r["instance"] for r in ran.values()), None)
     if info is not None and not info["scaling_agrees"]:
         found.append(f"{label}: the references' scaling differs from `fit_scaling`'s; gains compare only approximately")
@@ -303,36 +314,49 @@ def checks(label: str, records: dict[str, dict]) -> list[str]:
             found.append(f"**{label}: {method}'s answer breaks a rule: {'; '.join(r['broken'])}**")
         if r.get("reported_gain") is not None and r["reported_gain"] != r["gain"]:
             found.append(f"**{label}: {method} reports Σ gain {r['reported_gain']}, recomputed {r['gain']}**")
-        if "reported_priority" in r and (r["reported_priority"] != r["priority"] or abs(
-                r["reported_score"] - r["score"]) > 1e-6 * max(1.0, abs(r["score"]))):
-            found.append(f"**{label}: {method} reports Σ priority {r['reported_priority']}, Σ S "
-                         f"{r['reported_score']:.6f}; recomputed from its answer {r['priority']}, {r['score']:.6f}**")
+        if "reported_priority" in r and (
+            r["reported_priority"] != r["priority"]
+            or abs(r["reported_score"] - r["score"]) > 1e-6 * max(1.0, abs(r["score"]))
+        ):
+            found.append(
+                f"**{label}: {method} reports Σ priority {r['reported_priority']}, Σ S "
+                f"{r['reported_score']:.6f}; recomputed from its answer {r['priority']}, {r['score']:.6f}**"
+            )
     for a, ra in ran.items():  # a's claims against b's answers (b may be a itself)
         for b, rb in ran.items():
             if ra["status"] == "optimal" and rb["gain"] > ra["gain"]:
-                found.append(f"**{label}: {a} claims optimal (Σ priority {ra['priority']}, Σ S {ra['score']:.4f}) "
-                             f"but {b} found Σ priority {rb['priority']}, Σ S {rb['score']:.4f}**")
+                found.append(
+                    f"**{label}: {a} claims optimal (Σ priority {ra['priority']}, Σ S {ra['score']:.4f}) "
+                    f"but {b} found Σ priority {rb['priority']}, Σ S {rb['score']:.4f}**"
+                )
             pb, sb = ra.get("priority_bound"), ra.get("score_bound")
             slack = _tolerance(ra, rb, info)  # an answer optimal for the integer gains may differ this much in Σ S
-            below = pb is not None and (pb < rb["priority"] or (pb == rb["priority"] and sb is not None
-                                                                and sb < rb["score"] - slack))
+            below = pb is not None and (
+                pb < rb["priority"] or (pb == rb["priority"] and sb is not None and sb < rb["score"] - slack)
+            )
             gb = ra.get("gain_bound")
             below = below or (gb is not None and rb["gain"] > gb + max(1.0, 1e-9 * abs(gb)))
             if below:
                 whose = "its own answer" if a == b else f"{b}'s answer"
-                found.append(f"**{label}: {a}'s bound (Σ priority ≤ {pb}, Σ S ≤ {_num(sb)}) is below {whose} "
-                             f"(Σ priority {rb['priority']}, Σ S {rb['score']:.4f})**")
+                found.append(
+                    f"**{label}: {a}'s bound (Σ priority ≤ {pb}, Σ S ≤ {_num(sb)}) is below {whose} "
+                    f"(Σ priority {rb['priority']}, Σ S {rb['score']:.4f})**"
+                )
     ours = ran.get("ours")
     for method, r in ran.items():
         if ours is None or method == "ours":
             continue
         if r["gain"] > ours["gain"] and ours["status"] != "optimal":
-            found.append(f"{label}: {method} found a better answer than ours (Σ priority {r['priority']} vs "
-                         f"{ours['priority']}, Σ S {r['score']:.4f} vs {ours['score']:.4f}); ours is "
-                         f"{ours['status']}")
+            found.append(
+                f"{label}: {method} found a better answer than ours (Σ priority {r['priority']} vs "
+                f"{ours['priority']}, Σ S {r['score']:.4f} vs {ours['score']:.4f}); ours is "
+                f"{ours['status']}"
+            )
         if r["status"] == "optimal" and ours["status"] != "optimal" and r["gain"] == ours["gain"]:
-            found.append(f"{label}: ours' answer equals {method}'s proven optimum, but ours did not prove it "
-                         f"(ours' gap {_percent(ours['gap'])})")
+            found.append(
+                f"{label}: ours' answer equals {method}'s proven optimum, but ours did not prove it "
+                f"(ours' gap {_percent(ours['gap'])})"
+            )
     return found
 
 
@@ -373,7 +397,7 @@ def _num(x: float | int | None, digits: int = 4) -> str:
 
 def render_rows(size: Size, seeds: list[int], results: dict, method_limits: dict[str, float]) -> list[str]:
     lines = [
-        f"## {size.label}. {size.shape}, coach_limits \"{size.limits}\"",
+        f'## {size.label}. {size.shape}, coach_limits "{size.limits}"',
         "",
         "| seed | method | time | peak RSS (extra) | Σ priority | bound | Σ S | bound | gap | status |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -383,9 +407,11 @@ def render_rows(size: Size, seeds: list[int], results: dict, method_limits: dict
         records = results[(size.label, seed)]
         info = next((r["instance"] for r in records.values() if "instance" in r), None)
         if info is not None:
-            notes.append(f"seed {seed}: {info['pairs']:,} candidate pairs, {info['eligible']:,} eligible (mentor, "
-                         f"coach) pairs, Σ max_mentors {info['max_mentors']}, {info['limited']} coaches with a "
-                         f"case-load limit; {info['generator']}; instance {info['fingerprint']}")
+            notes.append(
+                f"seed {seed}: {info['pairs']:,} candidate pairs, {info['eligible']:,} eligible (mentor, "
+                f"coach) pairs, Σ max_mentors {info['max_mentors']}, {info['limited']} coaches with a "
+                f"case-load limit; {info['generator']}; instance {info['fingerprint']}"
+            )
             confirmation = _confirmation(records)
             if confirmation:
                 notes[-1] += f"; {confirmation}"
@@ -467,13 +493,16 @@ def _goal(goal: str, records: dict[str, dict]) -> tuple[bool | None, str]:
             ok = None  # the MILP's own time is unknown (above its limit): the ratio is only an upper bound
         confirmed = " (confirmed)" if _confirmation(records).startswith("ours' optimum confirmed") else ""
         stopped = "" if finished else " (MILP stopped at its limit: the ratio is an upper bound)"
-        return ok, (f"{_secs(ours['seconds'])} s / {_secs(milp['seconds'])} s {'=' if finished else '≤'} "
-                    f"{ratio:.3f}{stopped}, ours {ours['status']}{confirmed}{flag}")
+        return ok, (
+            f"{_secs(ours['seconds'])} s / {_secs(milp['seconds'])} s {'=' if finished else '≤'} "
+            f"{ratio:.3f}{stopped}, ours {ours['status']}{confirmed}{flag}"
+        )
     p_bound, s_bound, who = best_bounds(records)
     seconds_ok = ours["seconds"] <= GOAL_SECONDS[goal]
     if p_bound is None or p_bound != ours["priority"]:
-        return False, (f"{_secs(ours['seconds'])} s, Σ priority {ours['priority']} below the best bound "
-                       f"{p_bound}{flag}")
+        return False, (
+            f"{_secs(ours['seconds'])} s, Σ priority {ours['priority']} below the best bound {p_bound}{flag}"
+        )
     gap = None if s_bound is None else max(0.0, (s_bound - ours["score"]) / max(abs(s_bound), 1e-9))
     ok = seconds_ok and gap is not None and gap <= GOAL_GAP[goal] and not contradictions
     own = "" if who == "ours" else f" ({who}'s bound; ours' own gap {_percent(ours.get('gap'))})"
@@ -513,7 +542,7 @@ def render(results: dict, sizes: list[Size], seeds: list[int], args, argv: list[
         machine_line(info),
         "",
         "Rosters from `mentormatch.synthetic_roster(n_mentees, n_mentors, n_coaches, seed=s, coach_limits=...)`, "
-        "scored by `build_problem` (untimed). **ours**: `solve(problem, \"auto\", time_limit=T)` with T = "
+        'scored by `build_problem` (untimed). **ours**: `solve(problem, "auto", time_limit=T)` with T = '
         f"{ours_limits} (the library counts T in CP-SAT's deterministic time, so the wall time can pass it). "
         f"**milp**: scipy HiGHS on the direct formulation, {args.milp_limit:g} s limit, `mip_rel_gap=0`. "
         f"**cp-sat**: the compact model of SOLVER_NOTES, 2 workers, default parameters, {args.cpsat_limit:g} s "
@@ -530,15 +559,23 @@ def render(results: dict, sizes: list[Size], seeds: list[int], args, argv: list[
     ]
     found = []
     if len(libraries) > 1:
-        found.append(f"**mentormatch's source changed during the run ({len(libraries)} versions seen): the rows "
-                     f"mix versions of the library**")
+        found.append(
+            f"**mentormatch's source changed during the run ({len(libraries)} versions seen): the rows "
+            f"mix versions of the library**"
+        )
     for size in sizes:
         for seed in seeds:
             found += checks(f"{size.label} seed {seed}", results[(size.label, seed)])
     lines += ["## Checks", ""]
-    lines += [f"- {f}" for f in found] if found else ["- none: no answer breaks a rule, no method beats an answer "
-                                                      "another calls optimal, and every bound holds against every "
-                                                      "answer"]
+    lines += (
+        [f"- {f}" for f in found]
+        if found
+        else [
+            "- none: no answer breaks a rule, no method beats an answer "
+            "another calls optimal, and every bound holds against every "
+            "answer"
+        ]
+    )
     lines.append("")
     lines += goal_rows(results, sizes, seeds, args.quick)
     for size in sizes:
@@ -553,14 +590,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated: a, b, c, or NxMxK[:limits] (default a,b,c)")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per size, 0..N-1 (default 3)")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, from {', '.join(METHODS)}")
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="ours' time_limit in seconds (default per size: a 60, b 20, c 60)")
-    parser.add_argument("--reference-time-limit", type=float, default=None,
-                        help="seconds for both references (default: MILP 120, CP-SAT 60)")
-    parser.add_argument("--reference-max", type=int, default=REFERENCE_MAX,
-                        help="largest mentees × mentors at which the references run (default 250000)")
-    parser.add_argument("--output", type=Path, help="markdown file (default: the committed results file; "
-                        "--quick writes none unless given)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="ours' time_limit in seconds (default per size: a 60, b 20, c 60)",
+    )
+    parser.add_argument(
+        "--reference-time-limit",
+        type=float,
+        default=None,
+        help="seconds for both references (default: MILP 120, CP-SAT 60)",
+    )
+    parser.add_argument(
+        "--reference-max",
+        type=int,
+        default=REFERENCE_MAX,
+        help="largest mentees × mentors at which the references run (default 250000)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="markdown file (default: the committed results file; --quick writes none unless given)",
+    )
     parser.add_argument("--raw", type=Path, help="also save the measurements as JSON here (for --render)")
     parser.add_argument("--render", type=Path, help="re-render the markdown from a --raw file, measuring nothing")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

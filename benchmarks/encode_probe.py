@@ -78,7 +78,8 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = args.folder or Path(
-        "/tmp/encode_work/large" if (args.mentees, args.mentors) == (20000, 5000)
+        "/tmp/encode_work/large"
+        if (args.mentees, args.mentors) == (20000, 5000)
         else f"/tmp/encode_work/roster_{args.mentees}x{args.mentors}"
     )
     if not (folder / "mentees.csv").exists():
@@ -94,7 +95,9 @@ def main() -> None:
             workers = "0" if mode == "auto" else mode
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, str(folder), workers, args.method, "1" if args.check else "0"],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             runs[mode].append(json.loads(out.strip().splitlines()[-1]))
 

@@ -593,8 +593,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each pipeline in the comparison")
     parser.add_argument("--no-check", action="store_true", help="skip the objective check")
     parser.add_argument("--cache", type=Path, default=None, help="roster cache folder (roster_pipeline's default)")
-    parser.add_argument("--output", type=Path, help="markdown file for the results (default: the committed "
-                        "results file; --quick and --check write none unless given)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="markdown file for the results (default: the committed "
+        "results file; --quick and --check write none unless given)",
+    )
     args = parser.parse_args(argv)
 
     if args.run is not None:

@@ -31,6 +31,7 @@ python benchmarks/pricing_probe.py --goals roster --methods priced --repeats 3
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -57,10 +58,8 @@ def _rss_mb(field: str) -> float:
 
 def _reset_peak() -> None:
     """Make ``VmHWM`` restart from the current RSS (Linux: write 5 to ``/proc/self/clear_refs``)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def _structured_instance(kind: str, seed: int):
@@ -70,8 +69,13 @@ def _structured_instance(kind: str, seed: int):
     n, m = SIZE
     cost = cost_matrix(kind, n, m, seed=seed)
     capacity = tight_capacity(n, m, seed=seed)
-    instance = Instance(weights=-cost, allowed=np.ones((n, m), bool), priority=np.ones(n, np.int64),
-                        load=np.ones(n, np.int64), capacity=capacity)
+    instance = Instance(
+        weights=-cost,
+        allowed=np.ones((n, m), bool),
+        priority=np.ones(n, np.int64),
+        load=np.ones(n, np.int64),
+        capacity=capacity,
+    )
     return instance, cost, capacity
 
 
@@ -88,8 +92,13 @@ def _roster_instance(cache: Path):
         for name in names:
             np.save(cache / f"roster_{name}.npy", getattr(instance, name))
     arrays = {name: np.load(cache / f"roster_{name}.npy") for name in names}
-    return Instance(weights=arrays["weights"], allowed=arrays["allowed"], priority=arrays["priority"],
-                    load=np.ones(ROSTER[0], np.int64), capacity=arrays["capacity"])
+    return Instance(
+        weights=arrays["weights"],
+        allowed=arrays["allowed"],
+        priority=arrays["priority"],
+        load=np.ones(ROSTER[0], np.int64),
+        capacity=arrays["capacity"],
+    )
 
 
 def _slots(cost: np.ndarray, capacity: np.ndarray, solver: str) -> tuple[int, float]:
@@ -116,13 +125,21 @@ def _mcf(cost: np.ndarray, capacity: np.ndarray) -> tuple[int, float]:
     n, m = cost.shape
     source, sink = n + m, n + m + 1
     network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(np.full(n, source, np.int32), np.arange(n, dtype=np.int32),
-                                                 np.ones(n, np.int64), np.zeros(n, np.int64))
-    network.add_arcs_with_capacity_and_unit_cost(np.repeat(np.arange(n, dtype=np.int32), m),
-                                                 np.tile(np.arange(n, n + m, dtype=np.int32), n),
-                                                 np.ones(n * m, np.int64), cost.ravel().astype(np.int64))
-    network.add_arcs_with_capacity_and_unit_cost(np.arange(n, n + m, dtype=np.int32), np.full(m, sink, np.int32),
-                                                 capacity.astype(np.int64), np.zeros(m, np.int64))
+    network.add_arcs_with_capacity_and_unit_cost(
+        np.full(n, source, np.int32), np.arange(n, dtype=np.int32), np.ones(n, np.int64), np.zeros(n, np.int64)
+    )
+    network.add_arcs_with_capacity_and_unit_cost(
+        np.repeat(np.arange(n, dtype=np.int32), m),
+        np.tile(np.arange(n, n + m, dtype=np.int32), n),
+        np.ones(n * m, np.int64),
+        cost.ravel().astype(np.int64),
+    )
+    network.add_arcs_with_capacity_and_unit_cost(
+        np.arange(n, n + m, dtype=np.int32),
+        np.full(m, sink, np.int32),
+        capacity.astype(np.int64),
+        np.zeros(m, np.int64),
+    )
     network.set_nodes_supplies(np.array([source, sink], np.int32), np.array([n, -n], np.int64))
     if network.solve() != network.OPTIMAL:
         raise RuntimeError("the dense min-cost flow is not optimal")
@@ -156,13 +173,19 @@ def worker(spec: dict) -> dict:
             solution = flow.solve(instance)
         priority, objective, message = solution.priority_sum, solution.objective, solution.message
     seconds = time.perf_counter() - start
-    return dict(seconds=seconds, peak_mb=_rss_mb("VmHWM") - before, priority=priority, objective=objective,
-                message=message)
+    return dict(
+        seconds=seconds, peak_mb=_rss_mb("VmHWM") - before, priority=priority, objective=objective, message=message
+    )
 
 
 def _run(spec: dict) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -183,8 +206,11 @@ def main() -> None:
     print("| instance | method | seconds (median) | peak RSS above start (MB) | Σ priority | Σ weights | note |")
     print("|---|---|---|---|---|---|---|")
     for goal in args.goals.split(","):
-        cases = ([dict(kind=kind, seed=int(seed)) for kind in args.kinds.split(",") for seed in args.seeds.split(",")]
-                 if goal == "structured" else [dict()])
+        cases = (
+            [dict(kind=kind, seed=int(seed)) for kind in args.kinds.split(",") for seed in args.seeds.split(",")]
+            if goal == "structured"
+            else [dict()]
+        )
         for case in cases:
             label = f"{case['kind']} s{case['seed']}" if case else "roster 20000 × 5000"
             totals = set()
@@ -195,8 +221,11 @@ def main() -> None:
                 seconds = statistics.median(run["seconds"] for run in runs)
                 peak = statistics.median(run["peak_mb"] for run in runs)
                 totals.add((runs[0]["priority"], round(runs[0]["objective"], 3)))
-                print(f"| {label} | {method} | {seconds:.3f} | {peak:.0f} | {runs[0]['priority']} | "
-                      f"{runs[0]['objective']:.6g} | {runs[0]['message']} |", flush=True)
+                print(
+                    f"| {label} | {method} | {seconds:.3f} | {peak:.0f} | {runs[0]['priority']} | "
+                    f"{runs[0]['objective']:.6g} | {runs[0]['message']} |",
+                    flush=True,
+                )
             if len(totals) > 1:
                 print(f"| {label} | **answers differ** | | | | | {sorted(totals)} |", flush=True)
 

@@ -25,6 +25,7 @@ and the date. Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -39,6 +40,7 @@ if str(HERE) not in sys.path:  # _measure lives beside this file
     sys.path.insert(0, str(HERE))
 
 from _measure import machine, peak_rss_mb, rss_mb, run_json  # noqa: E402
+
 DEFAULT_OUTPUT = HERE / "results" / "roster_pipeline.md"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "mentormatch-bench"
 
@@ -88,10 +90,8 @@ def roster_folder(cache: Path, size: str, variant: str) -> Path:
 def _preload_backends() -> None:
     """Import the solver backends up front, so that their import time is not counted as solving."""
     for name in ("ortools.graph.python.min_cost_flow", "ortools.sat.python.cp_model", "scipy.optimize"):
-        try:
+        with contextlib.suppress(ImportError):
             __import__(name)
-        except ImportError:
-            pass
 
 
 def worker(folder: Path, repeats: int, solver: str, time_limit: float) -> dict:

@@ -13,8 +13,16 @@ from mentormatch.problem import Instance
 from mentormatch.schema import EXTREMISM_TYPES, Exclusion, Mentee, Mentor, Roster
 
 __all__ = [
-    "shapes", "masks", "weight_matrices", "instances", "tiny_instances", "unit_load_instances",
-    "assign_arguments", "mentees", "mentors", "rosters",
+    "shapes",
+    "masks",
+    "weight_matrices",
+    "instances",
+    "tiny_instances",
+    "unit_load_instances",
+    "assign_arguments",
+    "mentees",
+    "mentors",
+    "rosters",
 ]
 
 WEIGHT_KINDS = ("small_int", "int", "float", "float32", "near_tie")
@@ -45,18 +53,20 @@ def weight_matrices(shape: tuple[int, int], kind: str | None = None) -> st.Searc
     if kind == "small_int":
         return hnp.arrays(np.int64, shape, elements=st.integers(-3, 6))
     if kind == "int":
-        return hnp.arrays(np.int64, shape, elements=st.integers(-10**6, 10**6))
+        return hnp.arrays(np.int64, shape, elements=st.integers(-(10**6), 10**6))
     if kind == "float":
         # Magnitudes below 1e-200 become 0: weights whose largest |w| is below 1e-290 are refused (they cannot be
         # scaled to integers; test_assign checks the message).
         return hnp.arrays(np.float64, shape, elements=st.floats(-1, 1, allow_nan=False, width=64)).map(
-            lambda a: np.where(np.abs(a) < 1e-200, 0.0, a))
+            lambda a: np.where(np.abs(a) < 1e-200, 0.0, a)
+        )
     if kind == "float32":
         return hnp.arrays(np.float32, shape, elements=st.floats(-1, 1, allow_nan=False, width=32))
     if kind == "near_tie":
         base = st.sampled_from([0.25, 0.5, 1.0])
         return st.tuples(base, hnp.arrays(np.int64, shape, elements=st.integers(-3, 3))).map(
-            lambda t: t[0] + t[1] * 1.7e-7)
+            lambda t: t[0] + t[1] * 1.7e-7
+        )
     raise ValueError(f"unknown weight kind {kind!r}; valid: {WEIGHT_KINDS}")
 
 
@@ -134,12 +144,18 @@ TOPICS = ("housing", "employment", "family", "religion", "anger")
 REGIONS = ("north", "south", "east")
 
 _set = lambda items, n=3: st.frozensets(st.sampled_from(items), max_size=n)  # noqa: E731
-_availability = st.one_of(st.none(), st.integers(min_value=1, max_value=(1 << 168) - 1), st.sampled_from([
-    # a few realistic weekly patterns: evenings, mornings, weekend
-    sum(1 << (24 * d + h) for d in range(5) for h in range(18, 21)),
-    sum(1 << (24 * d + h) for d in range(7) for h in range(9, 12)),
-    sum(1 << (24 * d + h) for d in (5, 6) for h in range(9, 17)),
-]))
+_availability = st.one_of(
+    st.none(),
+    st.integers(min_value=1, max_value=(1 << 168) - 1),
+    st.sampled_from(
+        [
+            # a few realistic weekly patterns: evenings, mornings, weekend
+            sum(1 << (24 * d + h) for d in range(5) for h in range(18, 21)),
+            sum(1 << (24 * d + h) for d in range(7) for h in range(9, 12)),
+            sum(1 << (24 * d + h) for d in (5, 6) for h in range(9, 17)),
+        ]
+    ),
+)
 _languages = st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=3, unique=True).map(tuple)
 
 
@@ -201,8 +217,9 @@ _coach_languages = st.one_of(st.none(), st.frozensets(st.sampled_from(LANGUAGES)
 
 
 @st.composite
-def coaches(draw, coach_id: str, types: tuple[str, ...] = EXTREMISM_TYPES, max_mentees: int = 6,
-            max_mentors: int = 3) -> Coach:
+def coaches(
+    draw, coach_id: str, types: tuple[str, ...] = EXTREMISM_TYPES, max_mentees: int = 6, max_mentors: int = 3
+) -> Coach:
     """A coach: ``max_mentors`` 0..``max_mentors``, ``max_mentees`` none or 0..``max_mentees``, specialisms none
     (any type) or 1–3 of ``types``, languages none (any) or 1–2 of :data:`LANGUAGES`."""
     return Coach(
@@ -238,11 +255,20 @@ def rosters_with_coaches(
     mentor_list = list(draw(mentors(j)) for j in range(m))
     if draw(st.booleans()):  # friendly: a common language, no gender preference, mentees' availability open
         common = LANGUAGES[0]
-        mentee_list = tuple(p.model_copy(update={
-            "languages": p.languages if common in p.languages else (*p.languages, common),
-            "gender_preference": "any", "availability": None}) for p in mentee_list)
-        mentor_list = [p if common in p.languages else p.model_copy(update={"languages": (*p.languages, common)})
-                       for p in mentor_list]
+        mentee_list = tuple(
+            p.model_copy(
+                update={
+                    "languages": p.languages if common in p.languages else (*p.languages, common),
+                    "gender_preference": "any",
+                    "availability": None,
+                }
+            )
+            for p in mentee_list
+        )
+        mentor_list = [
+            p if common in p.languages else p.model_copy(update={"languages": (*p.languages, common)})
+            for p in mentor_list
+        ]
     # coach ids: CO.. or an existing mentor's id (a coach who also mentors)
     coach_ids: list[str] = []
     for c in range(k):
@@ -276,14 +302,23 @@ def coach_tiers(draw, n: int, m: int, max_coaches: int = 3, max_types: int = 3, 
         cover=draw(hnp.arrays(np.bool_, (k, t), elements=mostly, fill=st.nothing())),
         eligible=draw(hnp.arrays(np.bool_, (m, k), elements=mostly, fill=st.nothing())),
         max_mentors=draw(hnp.arrays(np.int64, k, elements=st.sampled_from((0, 1, 1, 2, 3)), fill=st.nothing())),
-        max_mentees=draw(hnp.arrays(np.int64, k, elements=st.sampled_from((0, *range(1, n + 1), n, n)),
-                                    fill=st.nothing())),
+        max_mentees=draw(
+            hnp.arrays(np.int64, k, elements=st.sampled_from((0, *range(1, n + 1), n, n)), fill=st.nothing())
+        ),
     )
 
 
 @st.composite
-def instances_with_coach_tiers(draw, max_rows: int = 5, max_cols: int = 3, max_load: int = 2, *, min_rows: int = 1,
-                               min_cols: int = 1, min_coaches: int = 1) -> tuple[Instance, CoachTier]:
+def instances_with_coach_tiers(
+    draw,
+    max_rows: int = 5,
+    max_cols: int = 3,
+    max_load: int = 2,
+    *,
+    min_rows: int = 1,
+    min_cols: int = 1,
+    min_coaches: int = 1,
+) -> tuple[Instance, CoachTier]:
     """A tiny integer-weight instance (weights −3..6, workloads 1..``max_load``, capacities 0..3, priorities 1..3,
     pairs mostly allowed) with a coach tier for it; every entry is drawn, so that matchings are rarely empty."""
     n, m = draw(shapes(max_rows, max_cols, min_rows, min_cols))
@@ -308,8 +343,11 @@ KEEP_TIER_NAMES = ("first", "second", "last")
 def current_pairs(draw, n: int, m: int, locks: bool = True) -> tuple[np.ndarray, np.ndarray | None, str]:
     """``(keep, locked, keep_tier)`` for n mentees and m mentors: most mentees have a current mentor (any column,
     allowed or not), some are locked (only where keep >= 0; None or all False at times), any tier."""
-    keep = draw(hnp.arrays(np.int64, n, elements=st.sampled_from((-1, *range(m), *range(m))) if m else st.just(-1),
-                           fill=st.nothing()))
+    keep = draw(
+        hnp.arrays(
+            np.int64, n, elements=st.sampled_from((-1, *range(m), *range(m))) if m else st.just(-1), fill=st.nothing()
+        )
+    )
     locked = None
     if locks and draw(st.booleans()):
         locked = draw(hnp.arrays(np.bool_, n, elements=st.sampled_from((True, False, False)), fill=st.nothing()))

@@ -39,9 +39,15 @@ W = np.arange(6).reshape(2, 3)
         ({"weights": np.array([[0.0, np.nan]])}, r"weights\[0, 1\] is nan on an allowed pair"),
         ({"weights": np.array([[np.inf, 0.0]])}, r"weights\[0, 0\] is inf on an allowed pair"),
         ({"weights": np.array([[0.0], [-np.inf]])}, r"weights\[1, 0\] is -inf on an allowed pair"),
-        ({"weights": np.array([[1, 2_000_000]])}, r"weights\[0, 1\] is 2000000: integer weights must lie within "
-                                                   r"±1000000"),
-        ({"weights": np.array([[1e-300, 0.0]]), "solver": "flow"}, r"largest \|weight\| on an allowed pair is 1e-300, too small to scale"),
+        (
+            {"weights": np.array([[1, 2_000_000]])},
+            r"weights\[0, 1\] is 2000000: integer weights must lie within "
+            r"±1000000",
+        ),
+        (
+            {"weights": np.array([[1e-300, 0.0]]), "solver": "flow"},
+            r"largest \|weight\| on an allowed pair is 1e-300, too small to scale",
+        ),
         ({"weights": W, "capacity": [1, -1, 1]}, r"capacity must be ≥ 0 everywhere; entry 1 is -1"),
         ({"weights": W, "capacity": [1, 1]}, r"capacity must have shape \(3,\) to match weights, got \(2,\)"),
         ({"weights": W, "capacity": [1.5, 1, 1]}, r"capacity must hold integers; entry 0 is 1.5"),
@@ -50,16 +56,25 @@ W = np.arange(6).reshape(2, 3)
         ({"weights": W, "load": [1, 0]}, r"load must be ≥ 1 everywhere; entry 1 is 0"),
         ({"weights": W, "load": [[1, 1, 1], [1, 0, 1]]}, r"load must be ≥ 1 everywhere; entry \[1, 1\] is 0"),
         ({"weights": W, "load": [1, 1, 1]}, r"load must have shape \(2,\) or \(2, 3\) to match weights, got \(3,\)"),
-        ({"weights": W, "allowed": np.ones((3, 2), bool)}, r"allowed must have the shape of weights \(2, 3\), "
-                                                            r"got \(3, 2\)"),
-        ({"weights": W, "allowed": np.ones((2, 3))}, r"allowed must be a boolean mask \(or 0/1 integers\), got "
-                                                      r"dtype float64"),
+        (
+            {"weights": W, "allowed": np.ones((3, 2), bool)},
+            r"allowed must have the shape of weights \(2, 3\), "
+            r"got \(3, 2\)",
+        ),
+        (
+            {"weights": W, "allowed": np.ones((2, 3))},
+            r"allowed must be a boolean mask \(or 0/1 integers\), got "
+            r"dtype float64",
+        ),
         ({"weights": W, "allowed": np.full((2, 3), 2)}, r"boolean mask .* got dtype int64"),
         ({"weights": W, "priority": [1, 0]}, r"priority must be ≥ 1 everywhere; entry 1 is 0"),
         ({"weights": W, "priority": [1, 1, 1]}, r"priority must have shape \(2,\) to match weights, got \(3,\)"),
         ({"weights": W, "priority": [1, 2**41]}, r"priority entry 1 is 2199023255552, above the supported 2\*\*40"),
-        ({"weights": W, "solver": "simplex"}, r"unknown solver 'simplex'; valid solvers: 'auto', 'hungarian', "
-                                              r"'flow', 'cpsat'"),
+        (
+            {"weights": W, "solver": "simplex"},
+            r"unknown solver 'simplex'; valid solvers: 'auto', 'hungarian', "
+            r"'flow', 'cpsat'",
+        ),
         ({"weights": W, "time_limit": -1}, r"time_limit must be None or a number ≥ 0, got -1"),
         ({"weights": W, "time_limit": "10"}, r"time_limit must be None or a number ≥ 0, got '10'"),
         ({"weights": W, "seed": -1}, r"seed must be an integer in 0..2\*\*31-1, got -1"),
@@ -76,8 +91,11 @@ def test_bad_input_raises_value_error_naming_it(kwargs, match):
 def test_solver_that_cannot_take_the_problem_names_one_that_can():
     with pytest.raises(SolverUnsuitable, match=r"solver 'flow' cannot take a load per pair .*use solver 'cpsat'"):
         assign(W, load=[[1, 2, 1], [1, 1, 1]], capacity=[2, 2, 2], solver="flow")
-    with pytest.raises(SolverUnsuitable, match=r"solver 'hungarian' is exact only when every workload is 1 "
-                                               r"\(1 mentee has a workload above 1\); use solver 'cpsat'"):
+    with pytest.raises(
+        SolverUnsuitable,
+        match=r"solver 'hungarian' is exact only when every workload is 1 "
+        r"\(1 mentee has a workload above 1\); use solver 'cpsat'",
+    ):
         assign(W, load=[1, 2], capacity=[2, 2, 2], solver="hungarian")
     assert issubclass(SolverUnsuitable, ValueError)
 
@@ -226,11 +244,13 @@ def test_generalised_assignment_against_brute_force(seed):
     allowed = rng.random((n, m)) < 0.8
     priority = rng.integers(1, 4, n)
     for maximize in (False, True):
-        expected = brute_force(cost, capacity=capacity, load=load, allowed=allowed, priority=priority,
-                               maximize=maximize)
+        expected = brute_force(
+            cost, capacity=capacity, load=load, allowed=allowed, priority=priority, maximize=maximize
+        )
         for solver in ("auto", "cpsat"):
-            a = assign(cost, capacity=capacity, load=load, allowed=allowed, priority=priority, maximize=maximize,
-                       solver=solver)
+            a = assign(
+                cost, capacity=capacity, load=load, allowed=allowed, priority=priority, maximize=maximize, solver=solver
+            )
             assert (a.priority_sum, a.objective) == expected and a.status is Status.OPTIMAL
 
 
@@ -253,8 +273,10 @@ def test_exact_solvers_agree_on_capacitated_instances(kind):
     rng = np.random.default_rng(3)
     allowed = rng.random((n, m)) < 0.6
     priority = rng.integers(1, 4, n)
-    answers = {solver: assign(cost, capacity=capacity, allowed=allowed, priority=priority, maximize=False,
-                              solver=solver) for solver in ("auto", "hungarian", "flow", "cpsat")}
+    answers = {
+        solver: assign(cost, capacity=capacity, allowed=allowed, priority=priority, maximize=False, solver=solver)
+        for solver in ("auto", "hungarian", "flow", "cpsat")
+    }
     values = {(a.priority_sum, a.objective) for a in answers.values()}
     assert len(values) == 1, values
     assert all(a.status is Status.OPTIMAL for a in answers.values())
@@ -285,8 +307,13 @@ def knapsack_gap():
     """80 × 8 with per-pair loads 4–11 and room for about half the mentees: CP-SAT proves it in ~0.2 s."""
     rng = np.random.default_rng(1)
     n, m = 80, 8
-    return dict(weights=cost_matrix("correlated", n, m, seed=1), load=rng.integers(4, 12, (n, m)),
-                priority=rng.integers(1, 4, n), capacity=np.full(m, 19), maximize=False)
+    return dict(
+        weights=cost_matrix("correlated", n, m, seed=1),
+        load=rng.integers(4, 12, (n, m)),
+        priority=rng.integers(1, 4, n),
+        capacity=np.full(m, 19),
+        maximize=False,
+    )
 
 
 def test_time_limited_cpsat_returns_feasible_with_a_bound_the_optimum_respects():

@@ -140,7 +140,7 @@ def test_mask_to_array_matches_bits(values: list[int | None]) -> None:
     array, has = mask_to_array(values)
     assert array.shape == (len(values), HOURS_PER_WEEK) and array.dtype == bool
     assert has.tolist() == [v is not None for v in values]
-    for row, value in zip(array, values):
+    for row, value in zip(array, values, strict=True):
         expected = [bool((value or 0) >> bit & 1) for bit in range(HOURS_PER_WEEK)]
         assert row.tolist() == expected
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentormatch import bench, bench_plot
+from mentormatch import bench
 from mentormatch.bench import BENCH_COLUMNS
 from mentormatch.bench_plot import (
     REQUIRED_COLUMNS,
@@ -23,13 +23,36 @@ from mentormatch.bench_plot import (
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(mentees, mentors, solver, seed, status, seconds, *, coaches=0, gap=np.nan, objective=np.nan,
-        time_limit=10.0, memory=100.0) -> dict:
+def run(
+    mentees,
+    mentors,
+    solver,
+    seed,
+    status,
+    seconds,
+    *,
+    coaches=0,
+    gap=np.nan,
+    objective=np.nan,
+    time_limit=10.0,
+    memory=100.0,
+) -> dict:
     return {
-        "key": f"{mentees}x{mentors}x{coaches}-{solver}-{seed}", "mentees": mentees, "mentors": mentors,
-        "coaches": coaches, "seed": seed, "solver": solver, "time_limit": time_limit, "status": status,
-        "seconds_total": seconds, "seconds_solve": seconds / 2, "peak_memory_mb": memory, "gap": gap,
-        "objective": objective, "roster": "", "error": "",
+        "key": f"{mentees}x{mentors}x{coaches}-{solver}-{seed}",
+        "mentees": mentees,
+        "mentors": mentors,
+        "coaches": coaches,
+        "seed": seed,
+        "solver": solver,
+        "time_limit": time_limit,
+        "status": status,
+        "seconds_total": seconds,
+        "seconds_solve": seconds / 2,
+        "peak_memory_mb": memory,
+        "gap": gap,
+        "objective": objective,
+        "roster": "",
+        "error": "",
     }
 
 
@@ -64,9 +87,11 @@ def results() -> pd.DataFrame:
 def test_summary_sorted_by_pairs_then_coaches_then_solver(results: pd.DataFrame) -> None:
     table = summary_table(results)
     assert list(table.columns) == list(SUMMARY_COLUMNS)
-    assert list(zip(table["size"], table["solver"])) == [
-        ("60×20", "auto"), ("60×20", "cpsat"),
-        ("300×100", "auto"), ("300×100", "cpsat"),
+    assert list(zip(table["size"], table["solver"], strict=True)) == [
+        ("60×20", "auto"),
+        ("60×20", "cpsat"),
+        ("300×100", "auto"),
+        ("300×100", "cpsat"),
         ("300×100×20", "auto"),
     ]
 
@@ -107,8 +132,9 @@ def test_summary_keeps_time_limits_apart(results: pd.DataFrame) -> None:
 
 
 def test_summary_all_failed_has_missing_medians() -> None:
-    table = summary_table(pd.DataFrame([run(60, 20, "auto", 0, "out_of_memory", 1.0),
-                                        run(60, 20, "auto", 1, "no_solution", 10.0)]))
+    table = summary_table(
+        pd.DataFrame([run(60, 20, "auto", 0, "out_of_memory", 1.0), run(60, 20, "auto", 1, "no_solution", 10.0)])
+    )
     assert table[["runs", "failed"]].iloc[0].tolist() == [2, 2]
     assert table[["seconds_total", "gap", "objective"]].isna().all(axis=None)
 
@@ -135,8 +161,13 @@ def test_summary_labels_coach_limits_folders_and_configs() -> None:
         run(None, None, "auto", 0, "error", 0.5, coaches=None) | {"roster": "/data/rosters/broken"},
     ]
     table = summary_table(pd.DataFrame(rows))
-    assert table["size"].tolist() == ["250×80 prison-a", "300×100 config 1a2b3c4d5e6f", "300×100×20",
-                                      "300×100×20 hard", "?×? broken"]
+    assert table["size"].tolist() == [
+        "250×80 prison-a",
+        "300×100 config 1a2b3c4d5e6f",
+        "300×100×20",
+        "300×100×20 hard",
+        "?×? broken",
+    ]
     assert table.loc[0, ["runs", "optimal", "failed"]].tolist() == [2, 1, 1]
 
 
@@ -218,10 +249,15 @@ def test_read_results_of_an_empty_file(tmp_path) -> None:
 
 def test_read_results_names_bad_numbers(tmp_path) -> None:
     path = tmp_path / "results.csv"
-    path.write_text("mentees,mentors,solver,status,seconds_total\n60,20,auto,optimal,1.5\n"
-                    "60.5,20,auto,optimal,fast\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"row 2, column mentees: '60.5' is not an integer; "
-                                         r"row 2, column seconds_total: 'fast' is not a number"):
+    path.write_text(
+        "mentees,mentors,solver,status,seconds_total\n60,20,auto,optimal,1.5\n60.5,20,auto,optimal,fast\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"row 2, column mentees: '60.5' is not an integer; "
+        r"row 2, column seconds_total: 'fast' is not a number",
+    ):
         read_results(path)
 
 

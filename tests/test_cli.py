@@ -28,7 +28,11 @@ def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
     env = {k: v for k, v in os.environ.items() if k != "MENTORMATCH_DEBUG"}
     return subprocess.run(
         [sys.executable, "-m", "mentormatch", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=300,
     )
 
 
@@ -59,8 +63,16 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-MENTEES = "id,age,gender,languages,extremism_type,risk_level,workload\nA1,25,male,english,far_right,high,1\nA2,30,female,english;arabic,islamist,low,1\n"
-MENTORS = "id,age,gender,languages,expertise,capacity,experience_years\nB1,40,male,english,far_right;islamist,1,5\nB2,45,female,arabic,islamist,1,1\n"
+MENTEES = (
+    "id,age,gender,languages,extremism_type,risk_level,workload\n"
+    "A1,25,male,english,far_right,high,1\n"
+    "A2,30,female,english;arabic,islamist,low,1\n"
+)
+MENTORS = (
+    "id,age,gender,languages,expertise,capacity,experience_years\n"
+    "B1,40,male,english,far_right;islamist,1,5\n"
+    "B2,45,female,arabic,islamist,1,1\n"
+)
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int) -> None:
@@ -177,8 +189,11 @@ def test_header_only_coaches_file_exits_3_and_writes_every_row_with_reason_coach
 
 
 def test_coach_rules_show_in_the_file_fixed_coach_and_specialism(tmp_path: Path) -> None:
-    mentors = MENTORS.replace("experience_years\n", "experience_years,coach_id\n").replace(
-        "islamist,1,5\n", "islamist,1,5,K2\n").replace("islamist,1,1\n", "islamist,1,1,\n")
+    mentors = (
+        MENTORS.replace("experience_years\n", "experience_years,coach_id\n")
+        .replace("islamist,1,5\n", "islamist,1,5,K2\n")
+        .replace("islamist,1,1\n", "islamist,1,1,\n")
+    )
     write(tmp_path / "r", "mentees.csv", MENTEES)
     write(tmp_path / "r", "mentors.csv", mentors)
     write(tmp_path / "r", "coaches.csv", "id,max_mentors,specialisms\nK1,2,\nK2,1,islamist\n")
@@ -201,7 +216,10 @@ def test_nobody_matchable_writes_file_with_reasons_and_exits_3(tmp_path: Path) -
 
 
 def test_reasons_capacity_and_workload(tmp_path: Path) -> None:
-    mentees = "id,age,gender,languages,extremism_type,workload,risk_level\nA1,25,male,english,other,1,high\nA2,25,male,english,other,1,low\nA3,25,male,english,other,3,medium\n"
+    mentees = (
+        "id,age,gender,languages,extremism_type,workload,risk_level\n"
+        "A1,25,male,english,other,1,high\nA2,25,male,english,other,1,low\nA3,25,male,english,other,3,medium\n"
+    )
     mentors = "id,age,gender,languages,capacity,expertise,experience_years\nB1,35,male,english,2,other,4\n"
     write(tmp_path / "r", "mentees.csv", mentees)
     write(tmp_path / "r", "mentors.csv", mentors)

@@ -14,8 +14,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mentormatch import MatchConfig, MatchingBug, Roster, build_problem, read_roster, solve, synthetic_roster
-from mentormatch import verify_matching
+from mentormatch import (
+    MatchConfig,
+    MatchingBug,
+    Roster,
+    build_problem,
+    read_roster,
+    solve,
+    synthetic_roster,
+    verify_matching,
+)
 from mentormatch.problem import CoachTier, Instance, Problem, Solution, Status
 from mentormatch.result import MatchResult
 from mentormatch.schema import Coach, Exclusion, Mentee, Mentor
@@ -39,24 +47,58 @@ def examples(n: int) -> settings:
 # Profiles by hand
 
 
-def mentee(id: str, kind: str = "islamist", *, workload: int = 1, languages: tuple[str, ...] = ("english",),
-           risk: str = "medium", age: int = 30, gender: str = "male") -> Mentee:
-    return Mentee(id=id, age=age, gender=gender, languages=languages, extremism_type=kind, risk_level=risk,
-                  workload=workload)
+def mentee(
+    id: str,
+    kind: str = "islamist",
+    *,
+    workload: int = 1,
+    languages: tuple[str, ...] = ("english",),
+    risk: str = "medium",
+    age: int = 30,
+    gender: str = "male",
+) -> Mentee:
+    return Mentee(
+        id=id, age=age, gender=gender, languages=languages, extremism_type=kind, risk_level=risk, workload=workload
+    )
 
 
-def mentor(id: str, *, capacity: int = 3, languages: tuple[str, ...] = ("english",), coach_id: str | None = None,
-           expertise: frozenset[str] = frozenset(), experience: float = 0.0, age: int = 40,
-           gender: str = "male") -> Mentor:
-    return Mentor(id=id, age=age, gender=gender, languages=languages, capacity=capacity, coach_id=coach_id,
-                  expertise=expertise, experience_years=experience)
+def mentor(
+    id: str,
+    *,
+    capacity: int = 3,
+    languages: tuple[str, ...] = ("english",),
+    coach_id: str | None = None,
+    expertise: frozenset[str] = frozenset(),
+    experience: float = 0.0,
+    age: int = 40,
+    gender: str = "male",
+) -> Mentor:
+    return Mentor(
+        id=id,
+        age=age,
+        gender=gender,
+        languages=languages,
+        capacity=capacity,
+        coach_id=coach_id,
+        expertise=expertise,
+        experience_years=experience,
+    )
 
 
-def coach(id: str, max_mentors: int = 3, max_mentees: int | None = None, specialisms: set[str] | None = None,
-          languages: set[str] | None = None) -> Coach:
-    return Coach(id=id, max_mentors=max_mentors, max_mentees=max_mentees,
-                 specialisms=None if specialisms is None else frozenset(specialisms),
-                 languages=None if languages is None else frozenset(languages))
+def coach(
+    id: str,
+    max_mentors: int = 3,
+    max_mentees: int | None = None,
+    specialisms: set[str] | None = None,
+    languages: set[str] | None = None,
+) -> Coach:
+    return Coach(
+        id=id,
+        max_mentors=max_mentors,
+        max_mentees=max_mentees,
+        specialisms=None if specialisms is None else frozenset(specialisms),
+        languages=None if languages is None else frozenset(languages),
+    )
 
 
 def roster(mentees: list[Mentee], mentors: list[Mentor], coaches: list[Coach]) -> Roster:
@@ -64,9 +106,17 @@ def roster(mentees: list[Mentee], mentors: list[Mentor], coaches: list[Coach]) -
 
 
 def hand_solution(mentor_of: list[int], coach_of: list[int]) -> Solution:
-    return Solution(mentor_of=np.asarray(mentor_of, dtype=np.int64), status=Status.FEASIBLE, priority_sum=0,
-                    objective=0.0, priority_bound=None, objective_bound=None, solver="hand", seconds=0.0,
-                    coach_of=np.asarray(coach_of, dtype=np.int64))
+    return Solution(
+        mentor_of=np.asarray(mentor_of, dtype=np.int64),
+        status=Status.FEASIBLE,
+        priority_sum=0,
+        objective=0.0,
+        priority_bound=None,
+        objective_bound=None,
+        solver="hand",
+        seconds=0.0,
+        coach_of=np.asarray(coach_of, dtype=np.int64),
+    )
 
 
 def answer_of(problem: Problem, result: MatchResult) -> tuple[list[int], list[int]]:
@@ -76,7 +126,7 @@ def answer_of(problem: Problem, result: MatchResult) -> tuple[list[int], list[in
     mentor_of = [-1] * problem.shape[0]
     coach_of = [-1] * problem.shape[1]
     seen: dict[int, str] = {}
-    for i, (mid, cid) in enumerate(zip(result.table["mentor_id"], result.table["coach_id"])):
+    for i, (mid, cid) in enumerate(zip(result.table["mentor_id"], result.table["coach_id"], strict=True)):
         if not isinstance(mid, str):
             assert not isinstance(cid, str), "an unmatched mentee has a coach"
             continue
@@ -105,53 +155,70 @@ TWO = [mentee("A"), mentee("B")]
 BROKEN = {
     "max_mentors": Broken(
         roster(TWO, [mentor("M1"), mentor("M2")], [coach("C1", max_mentors=1), coach("C2", max_mentors=1)]),
-        bad=([0, 1], [0, 0]), good=([0, 1], [0, 1]),
+        bad=([0, 1], [0, 0]),
+        good=([0, 1], [0, 1]),
         verify_says=r"coach C1 supervises 2 mentors, above max_mentors 1",
         check_says=r"coach 0 supervises 2 mentors, above the limit 1",
     ),
     # a count of mentees, not workload: three cases of workload 1 break a limit of 2; two of workload 3 do not
     "max_mentees_counts_mentees_not_workload": Broken(
-        roster([mentee("A"), mentee("B"), mentee("C"), mentee("D", workload=3), mentee("E", workload=3)],
-               [mentor("M1", capacity=6)], [coach("C1", max_mentors=2, max_mentees=2)]),
-        bad=([0, 0, 0, -1, -1], [0]), good=([-1, -1, -1, 0, 0], [0]),
+        roster(
+            [mentee("A"), mentee("B"), mentee("C"), mentee("D", workload=3), mentee("E", workload=3)],
+            [mentor("M1", capacity=6)],
+            [coach("C1", max_mentors=2, max_mentees=2)],
+        ),
+        bad=([0, 0, 0, -1, -1], [0]),
+        good=([-1, -1, -1, 0, 0], [0]),
         verify_says=r"coach C1 supervises 3 mentees, above max_mentees 2",
         check_says=r"coach 0 supervises 3 mentees, above the limit 2",
     ),
     "specialisms": Broken(
-        roster([mentee("A", "islamist"), mentee("B", "far_right")], [mentor("M1"), mentor("M2")],
-               [coach("C1", specialisms={"islamist"}), coach("C2", specialisms={"far_right"})]),
-        bad=([0, 0], [0, -1]), good=([0, 1], [0, 1]),
+        roster(
+            [mentee("A", "islamist"), mentee("B", "far_right")],
+            [mentor("M1"), mentor("M2")],
+            [coach("C1", specialisms={"islamist"}), coach("C2", specialisms={"far_right"})],
+        ),
+        bad=([0, 0], [0, -1]),
+        good=([0, 1], [0, 1]),
         verify_says=r"coach C1 may not supervise mentee B's type \(mentor M1\)",
         check_says=r"mentee 1's type is not among the specialisms of their mentor's coach",
     ),
     "coach_languages": Broken(
-        roster([mentee("A")], [mentor("M1"), mentor("M2", languages=("english", "arabic"))],
-               [coach("C1", languages={"arabic"})]),
-        bad=([0], [0, -1]), good=([1], [-1, 0]),
+        roster(
+            [mentee("A")],
+            [mentor("M1"), mentor("M2", languages=("english", "arabic"))],
+            [coach("C1", languages={"arabic"})],
+        ),
+        bad=([0], [0, -1]),
+        good=([1], [-1, 0]),
         verify_says=r"coach C1 shares no language with mentor M1",
         check_says=r"mentor 0 is supervised by coach 0, who may not supervise them",
     ),
     "fixed_coach_id": Broken(
         roster([mentee("A")], [mentor("M1", coach_id="C2")], [coach("C1"), coach("C2")]),
-        bad=([0], [0]), good=([0], [1]),
+        bad=([0], [0]),
+        good=([0], [1]),
         verify_says=r"mentor M1: fixed coach C2 not honoured \(got C1\)",
         check_says=r"mentor 0 is supervised by coach 0, who may not supervise them",
     ),
     "nobody_supervises_themselves": Broken(
         roster(TWO, [mentor("M1"), mentor("M2")], [coach("M1"), coach("C2")]),
-        bad=([0, 1], [0, 1]), good=([0, 1], [1, 0]),
+        bad=([0, 1], [0, 1]),
+        good=([0, 1], [1, 0]),
         verify_says=r"mentor M1 supervises themselves",
         check_says=r"mentor 0 is supervised by coach 0, who may not supervise them",
     ),
     "mentor_with_mentees_but_no_coach": Broken(
         roster(TWO, [mentor("M1"), mentor("M2")], [coach("C1")]),
-        bad=([0, 1], [0, -1]), good=([0, 1], [0, 0]),
+        bad=([0, 1], [0, -1]),
+        good=([0, 1], [0, 0]),
         verify_says=r"mentor M2 has mentees but no coach",
         check_says=r"mentor 1 has mentees but no coach",
     ),
     "mentor_without_mentees_given_a_coach": Broken(
         roster(TWO, [mentor("M1"), mentor("M2")], [coach("C1")]),
-        bad=([0, 0], [0, 0]), good=([0, 0], [0, -1]),
+        bad=([0, 0], [0, 0]),
+        good=([0, 0], [0, -1]),
         verify_says=r"mentor M2 has no mentee but a coach",
         check_says=r"mentor 1 has no mentee but a coach",
     ),
@@ -206,8 +273,10 @@ def find_coaches(r: Roster, mentor_of: tuple[int, ...] | list[int], cache: dict 
     key = tuple(sorted((j, frozenset(p.extremism_type for p in ms), len(ms)) for j, ms in cases.items()))
     if cache is not None and key in cache:
         return cache[key]
-    used = [(j, count, [c for c, co in enumerate(r.coaches) if coach_allows(co, r.mentors[j], types)])
-            for j, types, count in key]
+    used = [
+        (j, count, [c for c, co in enumerate(r.coaches) if coach_allows(co, r.mentors[j], types)])
+        for j, types, count in key
+    ]
     used.sort(key=lambda u: len(u[2]))
     mentors_of, mentees_of = Counter(), Counter()
     chosen: dict[int, int] = {}
@@ -337,10 +406,18 @@ def assert_reasons_name_supervision(problem: Problem, result: MatchResult) -> No
         if not isinstance(reason, str):
             continue
         me = r.mentees[i]
-        fitting = [mr for mr in r.mentors if mr.capacity >= me.workload
-                   and not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
-        never = not any(coach_allows(co, mr, frozenset({me.extremism_type})) and co.max_mentors > 0
-                        and (co.max_mentees is None or co.max_mentees > 0) for mr in fitting for co in r.coaches)
+        fitting = [
+            mr
+            for mr in r.mentors
+            if mr.capacity >= me.workload and not broken_rules(me, mr, config, (me.id, mr.id) in excluded)
+        ]
+        never = not any(
+            coach_allows(co, mr, frozenset({me.extremism_type}))
+            and co.max_mentors > 0
+            and (co.max_mentees is None or co.max_mentees > 0)
+            for mr in fitting
+            for co in r.coaches
+        )
         if fitting and never:
             assert reason == "coach", (me.id, reason)
 
@@ -360,19 +437,21 @@ def brute_force_tier(inst: Instance, tier: CoachTier) -> tuple[int, int]:
         if any(used_load[j] > inst.capacity[j] for j in range(m)):
             continue
         rows = [i for i, j in enumerate(choice) if j >= 0]
-        ranked.append((sum(int(inst.priority[i]) for i in rows), sum(int(inst.weights[i, choice[i]]) for i in rows),
-                       choice))
+        ranked.append(
+            (sum(int(inst.priority[i]) for i in rows), sum(int(inst.weights[i, choice[i]]) for i in rows), choice)
+        )
     ranked.sort(key=lambda t: t[:2], reverse=True)
     for prio, weight, choice in ranked:
         used = sorted({j for j in choice if j >= 0})
         types = {j: {int(tier.mentee_type[i]) for i, jj in enumerate(choice) if jj == j} for j in used}
         count = {j: sum(1 for jj in choice if jj == j) for j in used}
-        per_mentor = [[c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])]
-                      for j in used]
+        per_mentor = [
+            [c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])] for j in used
+        ]
         for coaches_of in itertools.product(*per_mentor):
             mentors_of = Counter(coaches_of)
             mentees_of = Counter()
-            for j, c in zip(used, coaches_of):
+            for j, c in zip(used, coaches_of, strict=True):
                 mentees_of[c] += count[j]
             if all(mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(k)):
                 return prio, weight
@@ -396,11 +475,20 @@ def random_tier_case(rng: np.random.Generator) -> tuple[Instance, CoachTier]:
     """A tiny integer instance with a coach tier, every entry drawn independently (seeded, wide coverage)."""
     n, m, k, t = int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
     load = rng.integers(1, 3, size=(n, m) if rng.random() < 0.3 else n)
-    inst = Instance(weights=rng.integers(-3, 7, size=(n, m)), allowed=rng.random((n, m)) < 0.8,
-                    priority=rng.integers(1, 4, size=n), load=load, capacity=rng.integers(0, 4, size=m))
-    tier = CoachTier(mentee_type=rng.integers(0, t, size=n), cover=rng.random((k, t)) < 0.6,
-                     eligible=rng.random((m, k)) < 0.7, max_mentors=rng.integers(0, 3, size=k),
-                     max_mentees=np.minimum(rng.integers(0, n + 2, size=k), n))
+    inst = Instance(
+        weights=rng.integers(-3, 7, size=(n, m)),
+        allowed=rng.random((n, m)) < 0.8,
+        priority=rng.integers(1, 4, size=n),
+        load=load,
+        capacity=rng.integers(0, 4, size=m),
+    )
+    tier = CoachTier(
+        mentee_type=rng.integers(0, t, size=n),
+        cover=rng.random((k, t)) < 0.6,
+        eligible=rng.random((m, k)) < 0.7,
+        max_mentors=rng.integers(0, 3, size=k),
+        max_mentees=np.minimum(rng.integers(0, n + 2, size=k), n),
+    )
     return inst, tier
 
 
@@ -432,11 +520,14 @@ def assert_bounds_hold(solution: Solution, best: tuple[int, int]) -> None:
         assert (solution.priority_sum, solution.objective) == best
 
 
-@pytest.mark.parametrize("setting", [
-    {"STRONG_TRIPLES": -1},  # the pair model (_Model), used above STRONG_TRIPLES triples
-    {"STRONG_TRIPLES": -1, "PAIR_LINKS": 0},  # the pair model with its grouped specialism link (large models)
-    {"EXACT_PAIRS": 0, "NEIGHBOURS": 1},  # the repair model on each mentee's best pair only: bounds must hold
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"STRONG_TRIPLES": -1},  # the pair model (_Model), used above STRONG_TRIPLES triples
+        {"STRONG_TRIPLES": -1, "PAIR_LINKS": 0},  # the pair model with its grouped specialism link (large models)
+        {"EXACT_PAIRS": 0, "NEIGHBOURS": 1},  # the repair model on each mentee's best pair only: bounds must hold
+    ],
+)
 def test_array_level_coach_solve_on_the_large_roster_paths(setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in setting.items():
         monkeypatch.setattr(coach_solver, name, value)
@@ -484,9 +575,15 @@ def test_solve_with_coaches_matches_brute_force_on_small_synthetic_rosters() -> 
         n, m, k = int(rng.integers(2, 7)), int(rng.integers(1, 5)), int(rng.integers(1, 4))
         r = synthetic_roster(n, m, k, seed=seed)
         # tighten the coaches at random so that they bind
-        tight = tuple(c.model_copy(update={"max_mentors": int(rng.integers(0, 3)),
-                                           "max_mentees": None if rng.random() < 0.4 else int(rng.integers(0, n + 1))})
-                      for c in r.coaches)
+        tight = tuple(
+            c.model_copy(
+                update={
+                    "max_mentors": int(rng.integers(0, 3)),
+                    "max_mentees": None if rng.random() < 0.4 else int(rng.integers(0, n + 1)),
+                }
+            )
+            for c in r.coaches
+        )
         r = Roster(mentees=r.mentees, mentors=r.mentors, coaches=tight, exclusions=r.exclusions)
         problem = build_problem(r)
         result = solve(problem)
@@ -500,24 +597,39 @@ def test_solve_with_coaches_matches_brute_force_on_small_synthetic_rosters() -> 
 @examples(25)
 @given(r=rosters_with_coaches(max_mentees=6, max_mentors=4))
 def test_every_coach_free_method_gives_the_same_optimum_with_coaches(r: Roster) -> None:
-    r = Roster(mentees=tuple(p.model_copy(update={"workload": 1}) for p in r.mentees), mentors=r.mentors,
-               coaches=r.coaches, exclusions=r.exclusions)
+    r = Roster(
+        mentees=tuple(p.model_copy(update={"workload": 1}) for p in r.mentees),
+        mentors=r.mentors,
+        coaches=r.coaches,
+        exclusions=r.exclusions,
+    )
     problem = build_problem(r)
     results = {name: solve(problem, name) for name in ("auto", "flow", "hungarian", "cpsat")}
     assert {res.priority_sum for res in results.values()} == {results["auto"].priority_sum}
     objectives = [res.objective for res in results.values()]
-    assert max(objectives) - min(objectives) <= 2 * score_tolerance(problem, *(
-        answer_of(problem, res)[0] for res in results.values()))
+    assert max(objectives) - min(objectives) <= 2 * score_tolerance(
+        problem, *(answer_of(problem, res)[0] for res in results.values())
+    )
     assert all(res.status is Status.OPTIMAL for res in results.values())
     assert all(res.solver.endswith("+coaches") for res in results.values())
 
 
 @pytest.mark.parametrize("n, m, k", [(0, 2, 1), (2, 0, 1), (2, 2, 0), (0, 0, 0)])
 def test_array_level_coach_solve_on_empty_shapes(n: int, m: int, k: int) -> None:
-    inst = Instance(weights=np.ones((n, m), np.int64), allowed=np.ones((n, m), bool), priority=np.ones(n, np.int64),
-                    load=np.ones(n, np.int64), capacity=np.ones(m, np.int64))
-    tier = CoachTier(mentee_type=np.zeros(n, np.int64), cover=np.ones((k, 1), bool), eligible=np.ones((m, k), bool),
-                     max_mentors=np.ones(k, np.int64), max_mentees=np.ones(k, np.int64))
+    inst = Instance(
+        weights=np.ones((n, m), np.int64),
+        allowed=np.ones((n, m), bool),
+        priority=np.ones(n, np.int64),
+        load=np.ones(n, np.int64),
+        capacity=np.ones(m, np.int64),
+    )
+    tier = CoachTier(
+        mentee_type=np.zeros(n, np.int64),
+        cover=np.ones((k, 1), bool),
+        eligible=np.ones((m, k), bool),
+        max_mentors=np.ones(k, np.int64),
+        max_mentees=np.ones(k, np.int64),
+    )
     solution = coach_solver.solve(inst, tier)
     assert solution.status is Status.OPTIMAL
     assert (solution.mentor_of == -1).all() and solution.coach_of.tolist() == [-1] * m
@@ -545,11 +657,19 @@ def milp_optimum(problem: Problem) -> tuple[int, float, list[int], list[int]]:
     n, m, k = len(r.mentees), len(r.mentors), len(r.coaches)
     priority = config.priority.model_dump()
     excluded = {(e.mentee_id, e.mentor_id) for e in r.exclusions}
-    pairs = [(i, j) for i, me in enumerate(r.mentees) for j, mr in enumerate(r.mentors)
-             if not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
+    pairs = [
+        (i, j)
+        for i, me in enumerate(r.mentees)
+        for j, mr in enumerate(r.mentors)
+        if not broken_rules(me, mr, config, (me.id, mr.id) in excluded)
+    ]
     everything = frozenset(p.extremism_type for p in r.mentees)
-    links = [(j, c) for j, mr in enumerate(r.mentors) for c, co in enumerate(r.coaches)
-             if coach_allows(co.model_copy(update={"specialisms": None}), mr, everything)]
+    links = [
+        (j, c)
+        for j, mr in enumerate(r.mentors)
+        for c, co in enumerate(r.coaches)
+        if coach_allows(co.model_copy(update={"specialisms": None}), mr, everything)
+    ]
     case_load = [(j, c) for j, c in links if r.coaches[c].max_mentees is not None]
     nx, ny, nz = len(pairs), len(links), len(case_load)
     x = {p: v for v, p in enumerate(pairs)}
@@ -570,8 +690,11 @@ def milp_optimum(problem: Problem) -> tuple[int, float, list[int], list[int]]:
                 rows.append(({y[(j, c)]: 1, **{x[(i, j)]: -1 for i in range(n) if (i, j) in x}}, 0))
     for (i, j), v in x.items():
         kind = r.mentees[i].extremism_type
-        covering = [y[(j, c)] for c in range(k) if (j, c) in y
-                    and (r.coaches[c].specialisms is None or kind in r.coaches[c].specialisms)]
+        covering = [
+            y[(j, c)]
+            for c in range(k)
+            if (j, c) in y and (r.coaches[c].specialisms is None or kind in r.coaches[c].specialisms)
+        ]
         rows.append(({v: 1, **{w: -1 for w in covering}}, 0))
     for c, co in enumerate(r.coaches):
         rows.append(({y[(j, c)]: 1 for j in range(m) if (j, c) in y}, co.max_mentors))
@@ -590,13 +713,17 @@ def milp_optimum(problem: Problem) -> tuple[int, float, list[int], list[int]]:
     w_int = np.array([round(1e6 * float(problem.score[i, j])) for i, j in pairs], dtype=np.int64)
     big = int(w_int.clip(min=0).sum()) + 1
     gain = np.zeros(size)
-    gain[:nx] = [priority[r.mentees[i].risk_level] * big + w for (i, _), w in zip(pairs, w_int)]
+    gain[:nx] = [priority[r.mentees[i].risk_level] * big + w for (i, _), w in zip(pairs, w_int, strict=True)]
     high = np.ones(size)
     for (j, _), v in z.items():
         high[v] = reach[j]
-    res = milp(-gain, integrality=np.ones(size), bounds=Bounds(np.zeros(size), high),
-               constraints=LinearConstraint(a.tocsr(), -np.inf, upper),
-               options={"mip_rel_gap": 0.0, "time_limit": 30.0})
+    res = milp(
+        -gain,
+        integrality=np.ones(size),
+        bounds=Bounds(np.zeros(size), high),
+        constraints=LinearConstraint(a.tocsr(), -np.inf, upper),
+        options={"mip_rel_gap": 0.0, "time_limit": 30.0},
+    )
     assert res.status == 0, res.message
     values = np.rint(res.x).astype(np.int64)
     mentor_of, coach_of = [-1] * n, [-1] * m
@@ -629,8 +756,11 @@ def assert_agrees_with_milp(r: Roster) -> MatchResult:
 
 
 @examples(15)
-@given(r=rosters_with_coaches(max_mentees=20, max_mentors=8, max_coaches=3, min_mentees=12, min_mentors=5,
-                              min_coaches=2, max_supervised=5))
+@given(
+    r=rosters_with_coaches(
+        max_mentees=20, max_mentors=8, max_coaches=3, min_mentees=12, min_mentors=5, min_coaches=2, max_supervised=5
+    )
+)
 def test_solve_with_coaches_agrees_with_a_milp_on_small_rosters(r: Roster) -> None:
     assert_agrees_with_milp(r)
 
@@ -641,8 +771,9 @@ def test_solve_with_coaches_agrees_with_a_milp_on_synthetic_rosters(seed: int) -
     # tighten the coaches so that they bind: at most 2 mentors and 4 mentees each
     tight = tuple(c.model_copy(update={"max_mentors": min(c.max_mentors, 2), "max_mentees": 4}) for c in full.coaches)
     assert_agrees_with_milp(full)
-    assert_agrees_with_milp(Roster(mentees=full.mentees, mentors=full.mentors, coaches=tight,
-                                   exclusions=full.exclusions))
+    assert_agrees_with_milp(
+        Roster(mentees=full.mentees, mentors=full.mentors, coaches=tight, exclusions=full.exclusions)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -661,10 +792,11 @@ PLAIN = dict(expertise=frozenset(), experience=0.0, age=75, gender="female")
 
 def test_binding_coaches_move_a_mentee_away_from_the_coach_free_optimum() -> None:
     # both mentees fit M1 best, but no coach covers both of their types
-    r = roster([mentee("A", "islamist"), mentee("B", "far_right")],
-               [mentor("M1", capacity=2, **GOOD), mentor("M2", capacity=2, **PLAIN)],
-               [coach("C1", max_mentors=1, specialisms={"islamist"}),
-                coach("C2", max_mentors=1, specialisms={"far_right"})])
+    r = roster(
+        [mentee("A", "islamist"), mentee("B", "far_right")],
+        [mentor("M1", capacity=2, **GOOD), mentor("M2", capacity=2, **PLAIN)],
+        [coach("C1", max_mentors=1, specialisms={"islamist"}), coach("C2", max_mentors=1, specialisms={"far_right"})],
+    )
     free = solve(build_problem(without_coaches(r)))
     assert free.table["mentor_id"].tolist() == ["M1", "M1"]
     problem = build_problem(r)
@@ -681,9 +813,11 @@ def test_binding_coaches_move_a_mentee_away_from_the_coach_free_optimum() -> Non
 
 
 def test_coaches_that_do_not_bind_leave_the_coach_free_optimum_and_say_nothing() -> None:
-    r = roster([mentee("A", "islamist"), mentee("B", "far_right")],
-               [mentor("M1", capacity=2, **GOOD), mentor("M2", capacity=2, **PLAIN)],
-               [coach("C1", max_mentors=1)])
+    r = roster(
+        [mentee("A", "islamist"), mentee("B", "far_right")],
+        [mentor("M1", capacity=2, **GOOD), mentor("M2", capacity=2, **PLAIN)],
+        [coach("C1", max_mentors=1)],
+    )
     free = solve(build_problem(without_coaches(r)))
     result = solve(build_problem(r))
     assert result.table["mentor_id"].tolist() == free.table["mentor_id"].tolist()
@@ -702,14 +836,19 @@ def test_fixed_coach_is_honoured_even_when_it_moves_a_mentee() -> None:
     r = roster(mentees[:1], [mentor("M1", coach_id="C1", **GOOD), mentor("M2", **PLAIN)], coaches)
     assert solve(build_problem(r)).table[["mentor_id", "coach_id"]].values.tolist() == [["M1", "C1"]]
     # two generalists; both mentors fixed to C2, who has room for both
-    r = roster([mentee("A"), mentee("B")], [mentor("M1", capacity=1, coach_id="C2"),
-                                           mentor("M2", capacity=1, coach_id="C2")],
-               [coach("C1", max_mentors=5), coach("C2", max_mentors=2)])
+    r = roster(
+        [mentee("A"), mentee("B")],
+        [mentor("M1", capacity=1, coach_id="C2"), mentor("M2", capacity=1, coach_id="C2")],
+        [coach("C1", max_mentors=5), coach("C2", max_mentors=2)],
+    )
     result = solve(build_problem(r))
     assert result.n_matched == 2 and set(result.table["coach_id"]) == {"C2"}
     # the fixed coach is full (max_mentors 0): the mentor cannot be used at all
-    r = roster([mentee("A")], [mentor("M1", coach_id="C2", **GOOD), mentor("M2", **PLAIN)],
-               [coach("C1"), coach("C2", max_mentors=0)])
+    r = roster(
+        [mentee("A")],
+        [mentor("M1", coach_id="C2", **GOOD), mentor("M2", **PLAIN)],
+        [coach("C1"), coach("C2", max_mentors=0)],
+    )
     assert solve(build_problem(r)).table[["mentor_id", "coach_id"]].values.tolist() == [["M2", "C1"]]
 
 
@@ -720,7 +859,7 @@ def test_coach_who_also_mentors_is_supervised_by_another_and_keeps_their_capacit
     problem = build_problem(r)
     result = solve(problem)
     assert result.n_matched == 2 and result.status is Status.OPTIMAL
-    coach_of_mentor = dict(zip(result.table["mentor_id"], result.table["coach_id"]))
+    coach_of_mentor = dict(zip(result.table["mentor_id"], result.table["coach_id"], strict=True))
     assert coach_of_mentor == {"M1": "C2", "M2": "M1"}  # M1 mentors at full capacity and supervises M2
     # with M1 the only coach, M1 cannot be supervised: only M2 mentors, the other mentee's reason is `coach`
     r = roster(mentees, mentors, [coach("M1", max_mentors=5)])
@@ -749,8 +888,11 @@ def test_header_only_coaches_file_means_nobody_can_be_supervised(make_roster) ->
 
 
 def test_reason_is_coach_when_the_only_coach_lacks_the_type() -> None:
-    r = roster([mentee("A", "islamist", risk="low"), mentee("B", "far_right", risk="high")],
-               [mentor("M1", capacity=2, **GOOD)], [coach("C1", specialisms={"islamist"})])
+    r = roster(
+        [mentee("A", "islamist", risk="low"), mentee("B", "far_right", risk="high")],
+        [mentor("M1", capacity=2, **GOOD)],
+        [coach("C1", specialisms={"islamist"})],
+    )
     result = solve(build_problem(r))
     assert result.pairs["mentee_id"].tolist() == ["A"]
     (row,) = result.unmatched.itertuples(index=False)
@@ -759,8 +901,11 @@ def test_reason_is_coach_when_the_only_coach_lacks_the_type() -> None:
 
 
 def test_reason_is_coach_when_the_coach_case_load_is_full() -> None:
-    r = roster([mentee("A", risk="high"), mentee("B", risk="low")], [mentor("M1", capacity=2, **GOOD)],
-               [coach("C1", max_mentees=1)])
+    r = roster(
+        [mentee("A", risk="high"), mentee("B", risk="low")],
+        [mentor("M1", capacity=2, **GOOD)],
+        [coach("C1", max_mentees=1)],
+    )
     result = solve(build_problem(r))
     assert result.pairs["mentee_id"].tolist() == ["A"]
     assert result.unmatched["reason"].tolist() == ["coach"]
@@ -770,8 +915,11 @@ def test_reason_is_coach_when_the_coach_case_load_is_full() -> None:
 @pytest.mark.parametrize("limit", [dict(max_mentors=0), dict(max_mentees=0)])
 def test_reason_is_coach_when_the_only_covering_coach_has_a_zero_limit(limit: dict) -> None:
     # C0 covers A's type but may supervise nobody; C1 may supervise, but not islamist cases. M1 goes to B.
-    r = roster([mentee("A", "islamist"), mentee("B", "far_right", risk="high")], [mentor("M1", capacity=1, **GOOD)],
-               [coach("C0", **limit), coach("C1", max_mentors=1, specialisms={"far_right"})])
+    r = roster(
+        [mentee("A", "islamist"), mentee("B", "far_right", risk="high")],
+        [mentor("M1", capacity=1, **GOOD)],
+        [coach("C0", **limit), coach("C1", max_mentors=1, specialisms={"far_right"})],
+    )
     result = solve(build_problem(r))
     assert result.pairs[["mentee_id", "mentor_id", "coach_id"]].values.tolist() == [["B", "M1", "C1"]]
     assert result.unmatched["reason"].tolist() == ["coach"]
@@ -779,17 +927,22 @@ def test_reason_is_coach_when_the_only_covering_coach_has_a_zero_limit(limit: di
 
 def test_reason_is_coach_when_only_a_mentor_without_capacity_could_be_supervised() -> None:
     # M1 is fixed to C1 (far_right only); C2 could supervise A's type, but only for M2, who has no capacity
-    r = roster([mentee("A", "islamist"), mentee("B", "far_right", risk="high")],
-               [mentor("M1", capacity=1, coach_id="C1", **GOOD), mentor("M2", capacity=0, **GOOD)],
-               [coach("C1", max_mentors=1, specialisms={"far_right"}), coach("C2", max_mentors=5)])
+    r = roster(
+        [mentee("A", "islamist"), mentee("B", "far_right", risk="high")],
+        [mentor("M1", capacity=1, coach_id="C1", **GOOD), mentor("M2", capacity=0, **GOOD)],
+        [coach("C1", max_mentors=1, specialisms={"far_right"}), coach("C2", max_mentors=5)],
+    )
     result = solve(build_problem(r))
     assert result.pairs[["mentee_id", "mentor_id", "coach_id"]].values.tolist() == [["B", "M1", "C1"]]
     assert result.unmatched["reason"].tolist() == ["coach"]
 
 
 def test_reason_stays_capacity_when_coaches_do_not_bind() -> None:
-    r = roster([mentee("A", risk="high"), mentee("B", risk="low")], [mentor("M1", capacity=1, **GOOD)],
-               [coach("C1", max_mentors=3, max_mentees=10)])
+    r = roster(
+        [mentee("A", risk="high"), mentee("B", risk="low")],
+        [mentor("M1", capacity=1, **GOOD)],
+        [coach("C1", max_mentors=3, max_mentees=10)],
+    )
     result = solve(build_problem(r))
     assert result.pairs["mentee_id"].tolist() == ["A"]
     assert result.unmatched["reason"].tolist() == ["capacity"]
@@ -830,10 +983,12 @@ def test_summary_coach_block_carries_ids_and_counts_only() -> None:
     lines = result.summary().splitlines()
     start = next(k for k, line in enumerate(lines) if line.startswith("coaches: "))
     assert re.fullmatch(r"coaches: (\d+)/(\d+) supervising, (\d+) mentors, (\d+) mentees", lines[start])
-    assert lines[start] == (f"coaches: {int((result.coaches['mentors'] > 0).sum())}/{len(r.coaches)} supervising, "
-                            f"{result.mentors_used} mentors, {result.n_matched} mentees")
-    block = lines[start + 1:start + 1 + len(r.coaches)]
-    for line, row in zip(block, result.coaches.itertuples(index=False)):
+    assert lines[start] == (
+        f"coaches: {int((result.coaches['mentors'] > 0).sum())}/{len(r.coaches)} supervising, "
+        f"{result.mentors_used} mentors, {result.n_matched} mentees"
+    )
+    block = lines[start + 1 : start + 1 + len(r.coaches)]
+    for line, row in zip(block, result.coaches.itertuples(index=False), strict=True):
         match = COACH_LINE.fullmatch(line)
         assert match, line
         assert match[1] == row.coach_id and int(match[2]) == row.mentors and int(match[4]) == row.mentees
@@ -843,7 +998,8 @@ def test_summary_coach_block_carries_ids_and_counts_only() -> None:
     for person in [p.id for p in r.mentees] + [p.id for p in r.mentors if p.id not in coach_ids]:
         assert person not in words
     profile_values = {t for c in r.coaches for t in (c.specialisms or ())} | {
-        lang for c in r.coaches for lang in (c.languages or ())}
+        lang for c in r.coaches for lang in (c.languages or ())
+    }
     assert not profile_values & words
 
 
@@ -863,7 +1019,11 @@ def test_summary_lists_the_busiest_coaches_and_counts_the_rest() -> None:
 
 def test_exclusions_hold_with_coaches() -> None:
     base = roster([mentee("A")], [mentor("M1", **GOOD), mentor("M2", **PLAIN)], [coach("C1")])
-    r = Roster(mentees=base.mentees, mentors=base.mentors, coaches=base.coaches,
-               exclusions=(Exclusion(mentee_id="A", mentor_id="M1"),))
+    r = Roster(
+        mentees=base.mentees,
+        mentors=base.mentors,
+        coaches=base.coaches,
+        exclusions=(Exclusion(mentee_id="A", mentor_id="M1"),),
+    )
     result = solve(build_problem(r))
     assert result.table[["mentor_id", "coach_id"]].values.tolist() == [["M2", "C1"]]

@@ -14,8 +14,10 @@ def test_defaults_round_trip_through_toml() -> None:
 
 def test_non_default_values_round_trip() -> None:
     cfg = MatchConfig.model_validate(
-        {"rules": {"max_age_gap": 25, "same_region": True, "high_risk_levels": ["High", "medium"]},
-         "priority": {"high": 100, "medium": 10, "low": 1}}
+        {
+            "rules": {"max_age_gap": 25, "same_region": True, "high_risk_levels": ["High", "medium"]},
+            "priority": {"high": 100, "medium": 10, "low": 1},
+        }
     )
     assert cfg.rules.high_risk_levels == ("high", "medium")
     assert MatchConfig.from_toml(cfg.to_toml()) == cfg

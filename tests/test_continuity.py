@@ -32,13 +32,19 @@ def config(mode: str = "keep", exempt: tuple[str, ...] = ()) -> MatchConfig:
 
 
 @st.composite
-def rosters_with_current(draw, max_mentees: int = 5, max_mentors: int = 3, locks: bool = True,
-                         unit: bool = False) -> Roster:
+def rosters_with_current(
+    draw, max_mentees: int = 5, max_mentors: int = 3, locks: bool = True, unit: bool = False
+) -> Roster:
     """Tiny rosters with a status per mentor and a current pair for some mentees (some locked)."""
     roster = draw(rosters(max_mentees=max_mentees, max_mentors=max_mentors))
-    statuses = draw(st.lists(st.sampled_from(("active", "active", "active", "paused", "leaving")),
-                             min_size=len(roster.mentors), max_size=len(roster.mentors)))
-    mentors = tuple(p.model_copy(update={"status": s}) for p, s in zip(roster.mentors, statuses))
+    statuses = draw(
+        st.lists(
+            st.sampled_from(("active", "active", "active", "paused", "leaving")),
+            min_size=len(roster.mentors),
+            max_size=len(roster.mentors),
+        )
+    )
+    mentors = tuple(p.model_copy(update={"status": s}) for p, s in zip(roster.mentors, statuses, strict=True))
     mentees = roster.mentees
     if unit:
         mentees = tuple(p.model_copy(update={"workload": 1}) for p in mentees)
@@ -101,7 +107,7 @@ def _feasible_with_coaches(roster: Roster, cfg: MatchConfig):
         used = sorted(set(j for j in mentor_of if j >= 0))
         for chosen in itertools.product(range(k), repeat=len(used)):
             coach_of = [-1] * m
-            for j, c in zip(used, chosen):
+            for j, c in zip(used, chosen, strict=True):
                 coach_of[j] = c
             try:
                 verify_matching(roster, cfg, mentor_of, coach_of=coach_of)
@@ -116,8 +122,7 @@ def _coaches_kept(roster: Roster, coach_of) -> int:
     return sum(before.get(mentor.id) == coach_of[j] for j, mentor in enumerate(roster.mentors) if coach_of[j] >= 0)
 
 
-def assert_lexicographic_optimum(roster: Roster, cfg: MatchConfig, mentor_of, tol: float = 1e-5,
-                                 coach_of=None) -> None:
+def assert_lexicographic_optimum(roster: Roster, cfg: MatchConfig, mentor_of, tol: float = 1e-5, coach_of=None) -> None:
     """``mentor_of`` is feasible and, tier by tier, as good as every feasible matching equal on the tiers above
     (with coaches: then the most mentors keeping their current coach)."""
     verify_matching(roster, cfg, mentor_of, coach_of=coach_of)
@@ -127,8 +132,10 @@ def assert_lexicographic_optimum(roster: Roster, cfg: MatchConfig, mentor_of, to
         tiers = TIERS[cfg.continuity.mode]
     else:
         mine["C"] = _coaches_kept(roster, coach_of)
-        candidates = [(m, {**_tiers(roster, cfg, m), "C": _coaches_kept(roster, c)})
-                      for m, c in _feasible_with_coaches(roster, cfg)]
+        candidates = [
+            (m, {**_tiers(roster, cfg, m), "C": _coaches_kept(roster, c)})
+            for m, c in _feasible_with_coaches(roster, cfg)
+        ]
         tiers = (*TIERS[cfg.continuity.mode], "C")
     for tier in tiers:
         best = max(values[tier] for _, values in candidates)
@@ -174,17 +181,25 @@ def test_every_mode_is_the_lexicographic_optimum_by_brute_force(mode: str, data)
 def rosters_with_coaches_and_current(draw) -> Roster:
     """Tiny rosters with coaches, mentor statuses, and current pairs naming a current coach per mentor."""
     roster = draw(rosters_with_coaches(max_mentees=4, max_mentors=3, max_coaches=2))
-    statuses = draw(st.lists(st.sampled_from(("active", "active", "paused", "leaving")),
-                             min_size=len(roster.mentors), max_size=len(roster.mentors)))
-    mentors = tuple(p.model_copy(update={"status": s}) for p, s in zip(roster.mentors, statuses))
+    statuses = draw(
+        st.lists(
+            st.sampled_from(("active", "active", "paused", "leaving")),
+            min_size=len(roster.mentors),
+            max_size=len(roster.mentors),
+        )
+    )
+    mentors = tuple(p.model_copy(update={"status": s}) for p, s in zip(roster.mentors, statuses, strict=True))
     coach_of = [draw(st.one_of(st.none(), st.sampled_from([c.id for c in roster.coaches]))) for _ in mentors]
     pairs = []
     for i, mentee in enumerate(roster.mentees):
         j = draw(st.one_of(st.none(), st.integers(0, len(mentors) - 1)))
         if j is not None:
             locked = draw(st.booleans()) and draw(st.booleans())
-            pairs.append(CurrentPair(mentee_id=mentee.id, mentor_id=mentors[j].id, coach_id=coach_of[j],
-                                     locked=locked, line=i + 2))
+            pairs.append(
+                CurrentPair(
+                    mentee_id=mentee.id, mentor_id=mentors[j].id, coach_id=coach_of[j], locked=locked, line=i + 2
+                )
+            )
     return replace(roster, mentors=mentors, current=tuple(pairs))
 
 
@@ -203,15 +218,16 @@ def test_with_coaches_every_mode_is_the_lexicographic_optimum_then_keeps_coaches
         assert "cannot be kept: no matching keeps them all" in str(err)
         locked = {(p.mentee_id, p.mentor_id) for p in roster.current if p.locked}
         index = {p.id: i for i, p in enumerate(roster.mentees)}
-        for mentor_of, _ in _feasible_with_coaches(replace(roster, current=tuple(
-                p.model_copy(update={"locked": False}) for p in roster.current)), cfg):
+        for mentor_of, _ in _feasible_with_coaches(
+            replace(roster, current=tuple(p.model_copy(update={"locked": False}) for p in roster.current)), cfg
+        ):
             assert not all(mentor_of[index[a]] >= 0 and roster.mentors[mentor_of[index[a]]].id == b for a, b in locked)
         return
     assume(result.status.value == "optimal")
     index = {c.id: k for k, c in enumerate(roster.coaches)}
     mentor_index = {p.id: j for j, p in enumerate(roster.mentors)}
     coach_of = [-1] * len(roster.mentors)
-    for mentor, coach in zip(result.table["mentor_id"], result.table["coach_id"]):
+    for mentor, coach in zip(result.table["mentor_id"], result.table["coach_id"], strict=True):
         if isinstance(mentor, str):
             coach_of[mentor_index[mentor]] = index[coach]
     assert_lexicographic_optimum(roster, cfg, _answer(result, roster), coach_of=coach_of)
@@ -281,8 +297,14 @@ MENTORS = (
 )
 
 
-def _folder(tmp_path: Path, *, mentees: str = MENTEES, mentors: str = MENTORS, current: str | None = None,
-            exclusions: str | None = None) -> Path:
+def _folder(
+    tmp_path: Path,
+    *,
+    mentees: str = MENTEES,
+    mentors: str = MENTORS,
+    current: str | None = None,
+    exclusions: str | None = None,
+) -> Path:
     folder = tmp_path / "roster"
     folder.mkdir(exist_ok=True)
     (folder / "mentees.csv").write_text(mentees)
@@ -359,8 +381,9 @@ def test_an_exempted_rule_keeps_a_pair_a_fresh_solve_would_not_allow(tmp_path: P
 
 
 def test_a_locked_pair_that_breaks_a_rule_is_an_input_error(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, current="mentee_id,mentor_id,locked\na,x,yes\nb,x,no\n",
-                     exclusions="mentee_id,mentor_id\na,x\n")
+    folder = _folder(
+        tmp_path, current="mentee_id,mentor_id,locked\na,x,yes\nb,x,no\n", exclusions="mentee_id,mentor_id\na,x\n"
+    )
     with pytest.raises(RosterError, match=r"current.csv, line 2, column 'locked'.*breaks the exclusion rule"):
         build_problem(read_roster(folder))
 
@@ -375,28 +398,36 @@ def test_the_previous_matches_file_is_accepted_as_it_is_and_keeps_its_locks(tmp_
     assert header.endswith(",reason,reason_detail,previous_mentor_id,change,change_reason")
     roster = read_roster(folder, current=out)
     assert {(p.mentee_id, p.mentor_id, p.locked) for p in roster.current} == {
-        (r.mentee_id, r.mentor_id, r.change == "locked") for r in first.table.itertuples()
-        if isinstance(r.mentor_id, str)}
+        (r.mentee_id, r.mentor_id, r.change == "locked")
+        for r in first.table.itertuples()
+        if isinstance(r.mentor_id, str)
+    }
     second = solve(build_problem(roster))
     assert second.table["mentor_id"].tolist() == first.table["mentor_id"].tolist()
 
 
 def test_current_file_problems_are_listed_together(tmp_path: Path) -> None:
-    current = ("mentee_id,mentor_id,coach_id,since,locked,extra\n"
-               "a,x,,2025-02-30,yes,\n"
-               "a,y,,,,\n"
-               "q,x,,,,\n"
-               "b,nobody,,,maybe,\n"
-               "c,,,,,\n")
+    current = (
+        "mentee_id,mentor_id,coach_id,since,locked,extra\n"
+        "a,x,,2025-02-30,yes,\n"
+        "a,y,,,,\n"
+        "q,x,,,,\n"
+        "b,nobody,,,maybe,\n"
+        "c,,,,,\n"
+    )
     folder = _folder(tmp_path, current=current)
     with pytest.raises(RosterError) as info:
         read_roster(folder)
     text = str(info.value)
-    for expected in ("line 1, column 'extra'", "line 2, column 'since', value '2025-02-30'",
-                     "line 3, column 'mentee_id', value 'a': mentee listed twice",
-                     "line 4, column 'mentee_id', value 'q': no mentee with this id",
-                     "remove the row when the mentorship has ended",
-                     "line 5, column 'locked', value 'maybe'", "line 5, column 'mentor_id', value 'nobody'"):
+    for expected in (
+        "line 1, column 'extra'",
+        "line 2, column 'since', value '2025-02-30'",
+        "line 3, column 'mentee_id', value 'a': mentee listed twice",
+        "line 4, column 'mentee_id', value 'q': no mentee with this id",
+        "remove the row when the mentorship has ended",
+        "line 5, column 'locked', value 'maybe'",
+        "line 5, column 'mentor_id', value 'nobody'",
+    ):
         assert expected in text
     assert "line 6" not in text  # an empty mentor_id is no current pair
 
@@ -430,8 +461,10 @@ def test_continuity_config_errors() -> None:
 
 
 def test_status_is_validated(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, mentors=MENTORS.replace("x,45,male,en,islamist,1,5,mon eve,active",
-                                                       "x,45,male,en,islamist,1,5,mon eve,pasued"))
+    folder = _folder(
+        tmp_path,
+        mentors=MENTORS.replace("x,45,male,en,islamist,1,5,mon eve,active", "x,45,male,en,islamist,1,5,mon eve,pasued"),
+    )
     with pytest.raises(RosterError, match="value 'pasued': unknown status .did you mean 'paused'"):
         read_roster(folder)
 
@@ -457,7 +490,8 @@ def test_cli_solve_next_month_writes_the_changes_and_the_price(tmp_path: Path) -
     header = out.read_text().splitlines()[0].split(",")
     assert header[-3:] == ["previous_mentor_id", "change", "change_reason"]
     assert "continuity (mode keep): 21 current pairs, 16 valid; kept 11, locked 3, moved 2, ended 5, new" in (
-        result.output)
+        result.output
+    )
     assert "mentor_leaving 3" in result.output and "price of continuity" in result.output
     rows = list(__import__("csv").DictReader(out.open()))
     assert all(r["change_reason"] for r in rows if r["change"] in ("moved", "ended"))
@@ -470,8 +504,7 @@ def test_cli_continuity_needs_current_pairs_and_bad_locks_write_nothing(tmp_path
     small = NEXT_MONTH.parent / "small"
     result = _cli("solve", small, "--continuity", "prefer", "-o", tmp_path / "m.csv")
     assert result.exit_code == 2 and "--continuity needs current pairs" in result.output
-    folder = _folder(tmp_path, current="mentee_id,mentor_id,locked\na,x,yes\n",
-                     exclusions="mentee_id,mentor_id\na,x\n")
+    folder = _folder(tmp_path, current="mentee_id,mentor_id,locked\na,x,yes\n", exclusions="mentee_id,mentor_id\na,x\n")
     out = tmp_path / "existing.csv"
     out.write_text("keep me\n")
     result = _cli("solve", folder, "-o", out)
@@ -503,8 +536,23 @@ def test_feeding_last_months_file_back_keeps_every_pair_as_a_real_process(tmp_pa
 
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
     for out, extra in ((first, ()), (second, ("--current", first))):
-        proc = subprocess.run([sys.executable, "-m", "mentormatch", "solve", str(NEXT_MONTH), "-o", str(out), "-q",
-                               "--no-price", *map(str, extra)], capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mentormatch",
+                "solve",
+                str(NEXT_MONTH),
+                "-o",
+                str(out),
+                "-q",
+                "--no-price",
+                *map(str, extra),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr
         assert "Traceback" not in proc.stderr
     rows = [line.split(",")[:2] for line in first.read_text().splitlines()[1:]]
@@ -540,9 +588,11 @@ def test_the_verifier_reads_status_locks_and_exemptions_from_the_profiles(tmp_pa
     roster = read_roster(folder)
     exempt = config("keep", ("availability",))
     verify_matching(roster, exempt, [0, -1, 2])  # a's running pair breaks only the exempted availability rule
-    for mentor_of, words in (([0, -1, -1], "locked pair c - z was not kept"),
-                             ([-1, 0, 2], "the mentor is paused and takes no new mentee"),
-                             ([-1, 1, 2], "the mentor is leaving")):
+    for mentor_of, words in (
+        ([0, -1, -1], "locked pair c - z was not kept"),
+        ([-1, 0, 2], "the mentor is paused and takes no new mentee"),
+        ([-1, 1, 2], "the mentor is leaving"),
+    ):
         with pytest.raises(MatchingBug, match=words):
             verify_matching(roster, exempt, mentor_of)
     with pytest.raises(MatchingBug, match="breaks the availability rule"):
@@ -566,7 +616,7 @@ def test_current_coaches_are_read_checked_and_counted(tmp_path: Path) -> None:
         read_roster(folder)
     (folder / "current.csv").write_text("mentee_id,mentor_id,coach_id\na,x,k2\nb,y,k1\n")
     result = solve(build_problem(read_roster(folder)))
-    coach_of = dict(zip(result.table["mentor_id"], result.table["coach_id"]))
+    coach_of = dict(zip(result.table["mentor_id"], result.table["coach_id"], strict=True))
     assert coach_of["x"] == "k2" and coach_of["y"] == "k1"  # the current coaches are kept where the rules allow
     assert result.changes.coach_changes == {"kept": 2, "changed": 0, "new": 1, "ended": 0}
     assert "coaches of mentors: kept 2, changed 0, new 1, ended 0" in result.summary()
@@ -576,9 +626,11 @@ def test_shortages_and_relaxations_know_paused_and_leaving_mentors(tmp_path: Pat
     from mentormatch import diagnose, relaxations
 
     mentees = "id,age,gender,languages,extremism_type,risk_level\nd,30,male,en,far_right,high\n"
-    mentors = ("id,age,gender,languages,expertise,capacity,experience_years,status\n"
-               "p,40,male,en,far_right,1,5,paused\nl,50,male,en,far_right,1,5,leaving\n"
-               "o,45,male,en,islamist,1,5,active\n")
+    mentors = (
+        "id,age,gender,languages,expertise,capacity,experience_years,status\n"
+        "p,40,male,en,far_right,1,5,paused\nl,50,male,en,far_right,1,5,leaving\n"
+        "o,45,male,en,islamist,1,5,active\n"
+    )
     problem = build_problem(read_roster(_folder(tmp_path, mentees=mentees, mentors=mentors)))
     found = diagnose(problem)
     assert found.no_allowed_mentor["fixed_by"].tolist() == ["status;high_risk"]

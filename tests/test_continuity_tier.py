@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from mentormatch.problem import CoachTier, Instance, Solution, Status
 from mentormatch.solvers import (
     SolverBug,
+    _scaling,
     check_solution,
     coaches,
     cpsat,
@@ -28,7 +29,6 @@ from mentormatch.solvers import (
     relaxation,
     run_solver,
 )
-from mentormatch.solvers import _scaling
 from mentormatch.solvers._common import keep_pairs
 from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, INT64_HEADROOM, MAX_INT_WEIGHT, fit_scaling
 
@@ -48,14 +48,24 @@ def tier_values(inst: Instance, mentor_of: np.ndarray) -> dict[str, int]:
     """Λ, K, Σ priority and Σ weights (exact: integer weights) of an answer."""
     rows = np.flatnonzero(mentor_of >= 0)
     cols = mentor_of[rows]
-    return {"locked": inst.locked_kept(mentor_of), "kept": inst.kept(mentor_of),
-            "priority": int(inst.priority[rows].sum()), "weight": int(inst.weights[rows, cols].astype(np.int64).sum())}
+    return {
+        "locked": inst.locked_kept(mentor_of),
+        "kept": inst.kept(mentor_of),
+        "priority": int(inst.priority[rows].sum()),
+        "weight": int(inst.weights[rows, cols].astype(np.int64).sum()),
+    }
 
 
 def order(inst: Instance) -> list[str]:
     """The tiers from the highest: Λ, then keep_tier's order."""
-    return ["locked", *{"first": ("kept", "priority", "weight"), "second": ("priority", "kept", "weight"),
-                        "last": ("priority", "weight", "kept")}[inst.keep_tier]]
+    return [
+        "locked",
+        *{
+            "first": ("kept", "priority", "weight"),
+            "second": ("priority", "kept", "weight"),
+            "last": ("priority", "weight", "kept"),
+        }[inst.keep_tier],
+    ]
 
 
 def key(inst: Instance, mentor_of: np.ndarray) -> tuple[int, ...]:
@@ -88,12 +98,13 @@ def coachable(tier: CoachTier, mentor_of: np.ndarray) -> bool:
     used = sorted({int(j) for j in mentor_of if j >= 0})
     types = {j: {int(tier.mentee_type[i]) for i in np.flatnonzero(mentor_of == j)} for j in used}
     count = {j: int((mentor_of == j).sum()) for j in used}
-    per_mentor = [[c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])]
-                  for j in used]
+    per_mentor = [
+        [c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])] for j in used
+    ]
     for coaches_of in itertools.product(*per_mentor):
         mentors_of = Counter(coaches_of)
         mentees_of: Counter = Counter()
-        for j, c in zip(used, coaches_of):
+        for j, c in zip(used, coaches_of, strict=True):
             mentees_of[c] += count[j]
         if all(mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(k)):
             return True
@@ -149,8 +160,9 @@ def test_unit_load_solvers_match_brute_force(name: str, inst: Instance) -> None:
 
 @pytest.mark.parametrize("name", ["auto", "cpsat"])
 @examples(30)
-@given(inst=st.one_of(instances_with_keep(max_load=2, maximize=None),
-                      instances_with_keep(max_load=2, per_pair_load=True)))
+@given(
+    inst=st.one_of(instances_with_keep(max_load=2, maximize=None), instances_with_keep(max_load=2, per_pair_load=True))
+)
 def test_solvers_with_loads_of_one_and_two_match_brute_force(name: str, inst: Instance) -> None:
     solution = run_solver(inst, name)
     assert_optimal(inst, solution)
@@ -194,10 +206,22 @@ def test_coach_tier_solve_matches_brute_force(case: tuple[Instance, CoachTier], 
 
 def test_coach_tier_keeps_a_current_pair_the_weights_would_move() -> None:
     # Mentee 0 is current with mentor 1 (weight 1) but prefers mentor 0 (weight 5); K first keeps it there.
-    inst = Instance(weights=np.array([[5, 1], [2, 4]]), allowed=np.ones((2, 2), bool), priority=np.array([1, 1]),
-                    load=np.array([1, 1]), capacity=np.array([1, 1]), keep=np.array([1, -1]), keep_tier="first")
-    tier = CoachTier(mentee_type=np.array([0, 0]), cover=np.ones((1, 1), bool), eligible=np.ones((2, 1), bool),
-                     max_mentors=np.array([2]), max_mentees=np.array([2]))
+    inst = Instance(
+        weights=np.array([[5, 1], [2, 4]]),
+        allowed=np.ones((2, 2), bool),
+        priority=np.array([1, 1]),
+        load=np.array([1, 1]),
+        capacity=np.array([1, 1]),
+        keep=np.array([1, -1]),
+        keep_tier="first",
+    )
+    tier = CoachTier(
+        mentee_type=np.array([0, 0]),
+        cover=np.ones((1, 1), bool),
+        eligible=np.ones((2, 1), bool),
+        max_mentors=np.array([2]),
+        max_mentees=np.array([2]),
+    )
     solution = coaches.solve(inst, tier)
     assert solution.mentor_of.tolist() == [1, 0] and solution.kept == 1 and solution.status is Status.OPTIMAL
 
@@ -207,26 +231,38 @@ def test_each_tier_order_on_a_hand_case(keep_tier: str) -> None:
     # Mentor 0 has one place. Mentee 0 (priority 1) is current there; mentee 1 (priority 2) wants it too, and
     # mentor 1 is worse for both. K first keeps mentee 0; Σ priority first moves mentee 0; "last" lets weights
     # choose between two answers of equal priority.
-    inst = Instance(weights=np.array([[10, 1], [9, 3]]), allowed=np.array([[True, True], [True, False]]),
-                    priority=np.array([1, 2]), load=np.array([1, 1]), capacity=np.array([1, 1]),
-                    keep=np.array([0, -1]), keep_tier=keep_tier)
+    inst = Instance(
+        weights=np.array([[10, 1], [9, 3]]),
+        allowed=np.array([[True, True], [True, False]]),
+        priority=np.array([1, 2]),
+        load=np.array([1, 1]),
+        capacity=np.array([1, 1]),
+        keep=np.array([0, -1]),
+        keep_tier=keep_tier,
+    )
     solution = run_solver(inst, "flow")
     expected = {"first": [0, -1], "second": [1, 0], "last": [1, 0]}[keep_tier]
     assert solution.mentor_of.tolist() == expected
     assert solution.kept == (1 if keep_tier == "first" else 0)
     # equal priorities, both matched either way: "first" and "second" keep the current pair (Σ weights 6),
     # "last" takes the better weights (15)
-    even = replace(inst, weights=np.array([[5, 6], [9, 1]]), priority=np.array([1, 1]),
-                   allowed=np.ones((2, 2), bool))
+    even = replace(inst, weights=np.array([[5, 6], [9, 1]]), priority=np.array([1, 1]), allowed=np.ones((2, 2), bool))
     solution = run_solver(even, "flow")
     assert solution.mentor_of.tolist() == ([0, 1] if keep_tier != "last" else [1, 0])
 
 
 def test_locked_pairs_come_before_everything() -> None:
     # Mentor 0 has one place: mentee 1 (priority 3) is locked there, mentee 0 current there with K first.
-    inst = Instance(weights=np.array([[5, 0], [0, 0]]), allowed=np.array([[True, False], [True, False]]),
-                    priority=np.array([3, 1]), load=np.array([1, 1]), capacity=np.array([1, 1]),
-                    keep=np.array([0, 0]), locked=np.array([False, True]), keep_tier="first")
+    inst = Instance(
+        weights=np.array([[5, 0], [0, 0]]),
+        allowed=np.array([[True, False], [True, False]]),
+        priority=np.array([3, 1]),
+        load=np.array([1, 1]),
+        capacity=np.array([1, 1]),
+        keep=np.array([0, 0]),
+        locked=np.array([False, True]),
+        keep_tier="first",
+    )
     for name in ("flow", "hungarian", "cpsat", "auto"):
         assert run_solver(inst, name).mentor_of.tolist() == [-1, 0], name
     assert pricing.solve(inst, k=1).mentor_of.tolist() == [-1, 0]
@@ -262,9 +298,17 @@ def test_keep_none_and_no_current_pair_give_the_same_answer(inst: Instance) -> N
 
 
 def test_maximising_carries_the_tier() -> None:
-    inst = Instance(weights=np.array([[1, 2]]), allowed=np.ones((1, 2), bool), priority=np.array([1]),
-                    load=np.array([1]), capacity=np.array([1, 1]), maximize=False, keep=np.array([1]),
-                    locked=np.array([True]), keep_tier="last")
+    inst = Instance(
+        weights=np.array([[1, 2]]),
+        allowed=np.ones((1, 2), bool),
+        priority=np.array([1]),
+        load=np.array([1]),
+        capacity=np.array([1, 1]),
+        maximize=False,
+        keep=np.array([1]),
+        locked=np.array([True]),
+        keep_tier="last",
+    )
     work = inst.maximising()
     assert work.keep is inst.keep and work.locked is inst.locked and work.keep_tier == "last"
     # minimising Σ weights, but the locked current pair (weight 2) is kept
@@ -276,24 +320,36 @@ def test_maximising_carries_the_tier() -> None:
 
 
 def tiny(**fields) -> Instance:
-    base = dict(weights=np.array([[1.0, 2.0], [3.0, 4.0]]), allowed=np.ones((2, 2), bool), priority=np.array([1, 1]),
-                load=np.array([1, 1]), capacity=np.array([1, 1]))
+    base = dict(
+        weights=np.array([[1.0, 2.0], [3.0, 4.0]]),
+        allowed=np.ones((2, 2), bool),
+        priority=np.array([1, 1]),
+        load=np.array([1, 1]),
+        capacity=np.array([1, 1]),
+    )
     return Instance(**{**base, **fields})
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"keep": np.array([0])}, r"keep: expected shape \(2,\), got \(1,\)"),
-    ({"keep": np.array([0.0, 1.0])}, r"keep: expected an integer dtype, got float64"),
-    ({"keep": np.array([0, 2])}, r"keep: every entry must be a mentor column 0..1 or -1 \(none\); entry 1 is 2"),
-    ({"keep": np.array([-2, 0])}, r"entry 0 is -2"),
-    ({"locked": np.array([True, False])}, r"locked: given without keep"),
-    ({"keep": np.array([0, -1]), "locked": np.array([False, True])},
-     r"locked: entry 1 is True but keep\[1\] is -1"),
-    ({"keep": np.array([0, 1]), "locked": np.array([1, 0])}, r"locked: expected dtype bool, got int64"),
-    ({"keep": np.array([0, 1]), "locked": np.array([True])}, r"locked: expected shape \(2,\)"),
-    ({"keep": np.array([0, 1]), "keep_tier": "middle"},
-     r"keep_tier: expected one of 'first', 'second', 'last', got 'middle'"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"keep": np.array([0])}, r"keep: expected shape \(2,\), got \(1,\)"),
+        ({"keep": np.array([0.0, 1.0])}, r"keep: expected an integer dtype, got float64"),
+        ({"keep": np.array([0, 2])}, r"keep: every entry must be a mentor column 0..1 or -1 \(none\); entry 1 is 2"),
+        ({"keep": np.array([-2, 0])}, r"entry 0 is -2"),
+        ({"locked": np.array([True, False])}, r"locked: given without keep"),
+        (
+            {"keep": np.array([0, -1]), "locked": np.array([False, True])},
+            r"locked: entry 1 is True but keep\[1\] is -1",
+        ),
+        ({"keep": np.array([0, 1]), "locked": np.array([1, 0])}, r"locked: expected dtype bool, got int64"),
+        ({"keep": np.array([0, 1]), "locked": np.array([True])}, r"locked: expected shape \(2,\)"),
+        (
+            {"keep": np.array([0, 1]), "keep_tier": "middle"},
+            r"keep_tier: expected one of 'first', 'second', 'last', got 'middle'",
+        ),
+    ],
+)
 def test_invalid_continuity_fields_are_named(fields: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         run_solver(tiny(**fields))
@@ -349,11 +405,12 @@ def test_decoded_bounds_hold_among_the_answers_they_speak_of(inst: Instance, dat
         assert key(inst, found) == max(key(inst, a) for a in pool)
 
 
-def all_pairs_instance(n: int, m: int, keep_count: int, keep_tier: str, seed: int, *, priority_high: int = 3,
-                       locked_count: int = 0) -> Instance:
+def all_pairs_instance(
+    n: int, m: int, keep_count: int, keep_tier: str, seed: int, *, priority_high: int = 3, locked_count: int = 0
+) -> Instance:
     """Float32 weights in [0, 1], every pair allowed, ``keep_count`` current pairs (``locked_count`` locked)."""
     rng = np.random.default_rng(seed)
-    weights = (0.6 * rng.random((n, m), dtype=np.float32) + 0.4 * rng.random(m, dtype=np.float32)[None, :])
+    weights = 0.6 * rng.random((n, m), dtype=np.float32) + 0.4 * rng.random(m, dtype=np.float32)[None, :]
     keep = np.full(n, -1, np.int64)
     current = rng.choice(n, keep_count, replace=False)
     keep[current] = rng.integers(0, m, keep_count)
@@ -361,9 +418,16 @@ def all_pairs_instance(n: int, m: int, keep_count: int, keep_tier: str, seed: in
     if locked_count:
         locked = np.zeros(n, bool)
         locked[current[:locked_count]] = True
-    return Instance(weights=weights.astype(np.float32), allowed=np.ones((n, m), bool),
-                    priority=rng.integers(1, priority_high + 1, n), load=np.ones(n, np.int64),
-                    capacity=rng.integers(1, 6, m), keep=keep, locked=locked, keep_tier=keep_tier)
+    return Instance(
+        weights=weights.astype(np.float32),
+        allowed=np.ones((n, m), bool),
+        priority=rng.integers(1, priority_high + 1, n),
+        load=np.ones(n, np.int64),
+        capacity=rng.integers(1, 6, m),
+        keep=keep,
+        locked=locked,
+        keep_tier=keep_tier,
+    )
 
 
 def test_a_tier_that_fits_keeps_the_full_resolution() -> None:
@@ -377,8 +441,11 @@ def test_locks_that_fit_cost_a_few_bits_only() -> None:
     # Every locked pair fits at its mentor: Λ's multiplier is (ℓ + 1) · G + 1, not the product of every range.
     inst = all_pairs_instance(3000, 800, 2000, "second", 2, locked_count=300)
     inst = replace(inst, capacity=np.full(800, 6, np.int64))
-    short, strict, unlocked = fit_scaling(inst), fit_scaling(inst, strict_locks=True), fit_scaling(
-        replace(inst, locked=None))
+    short, strict, unlocked = (
+        fit_scaling(inst),
+        fit_scaling(inst, strict_locks=True),
+        fit_scaling(replace(inst, locked=None)),
+    )
     non_locked_gain = unlocked.max_gain
     assert short.locked_multiplier == 2 * (short.max_gain - short.locked_multiplier) + 1
     assert short.locked_multiplier < 4 * non_locked_gain
@@ -391,9 +458,16 @@ def test_locks_that_fit_cost_a_few_bits_only() -> None:
 
 def test_locks_that_do_not_fit_take_the_full_product() -> None:
     # two locked pairs at a mentor with one place: the tier must really dominate
-    inst = Instance(weights=np.array([[1, 0], [0, 9], [5, 5]]), allowed=np.ones((3, 2), bool),
-                    priority=np.array([1, 1, 3]), load=np.ones(3, np.int64), capacity=np.array([1, 1]),
-                    keep=np.array([0, 0, -1]), locked=np.array([True, True, False]), keep_tier="second")
+    inst = Instance(
+        weights=np.array([[1, 0], [0, 9], [5, 5]]),
+        allowed=np.ones((3, 2), bool),
+        priority=np.array([1, 1, 3]),
+        load=np.ones(3, np.int64),
+        capacity=np.array([1, 1]),
+        keep=np.array([0, 0, -1]),
+        locked=np.array([True, True, False]),
+        keep_tier="second",
+    )
     scaling = fit_scaling(inst)
     assert scaling.locked_multiplier > scaling.combined_high - scaling.locked_high * scaling.locked_multiplier
     for name in ("flow", "cpsat", "hungarian"):
@@ -434,9 +508,15 @@ def test_cpsat_takes_a_coarser_scale_when_the_tier_needs_it(keep_tier: str) -> N
     rng = np.random.default_rng(8)
     for _ in range(6):
         n, m = 6, 3
-        inst = Instance(weights=rng.integers(0, 10, (n, m)).astype(np.float64), allowed=rng.random((n, m)) < 0.8,
-                        priority=rng.integers(2**30, 2**30 + 3, n), load=rng.integers(1, 3, n),
-                        capacity=rng.integers(1, 4, m), keep=rng.integers(-1, m, n), keep_tier=keep_tier)
+        inst = Instance(
+            weights=rng.integers(0, 10, (n, m)).astype(np.float64),
+            allowed=rng.random((n, m)) < 0.8,
+            priority=rng.integers(2**30, 2**30 + 3, n),
+            load=rng.integers(1, 3, n),
+            capacity=rng.integers(1, 4, m),
+            keep=rng.integers(-1, m, n),
+            keep_tier=keep_tier,
+        )
         assert fit_scaling(inst).combined_high >= FLOAT_EXACT
         assert fit_scaling(inst, limit=FLOAT_EXACT).combined_high < FLOAT_EXACT
         for name in ("cpsat", "auto"):
@@ -446,8 +526,11 @@ def test_cpsat_takes_a_coarser_scale_when_the_tier_needs_it(keep_tier: str) -> N
 def test_integer_weights_with_a_tier_that_does_not_fit_are_refused() -> None:
     inst = all_pairs_instance(60, 8, 40, "first", 1, priority_high=2**28)
     inst = replace(inst, weights=np.rint(inst.weights * 10**6).astype(np.int64))
-    with pytest.raises(ValueError, match=r"combined objective \(locked and kept current pairs, priority × .* "
-                                         r"beyond what int64 holds exactly"):
+    with pytest.raises(
+        ValueError,
+        match=r"combined objective \(locked and kept current pairs, priority × .* "
+        r"beyond what int64 holds exactly",
+    ):
         run_solver(inst, "flow")
     assert fit_scaling(replace(inst, priority=np.ones(60, np.int64))).exact  # fits: exact as given
 
@@ -499,9 +582,15 @@ def test_current_pairs_are_in_every_priced_network() -> None:
 def test_relaxation_windows_slice_the_current_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(4)
     n, m = 120, 30
-    inst = Instance(weights=rng.integers(0, 50, (n, m)), allowed=rng.random((n, m)) < 0.5,
-                    priority=rng.integers(1, 4, n), load=rng.integers(1, 3, n), capacity=rng.integers(1, 5, m),
-                    keep=rng.integers(-1, m, n), keep_tier="second")
+    inst = Instance(
+        weights=rng.integers(0, 50, (n, m)),
+        allowed=rng.random((n, m)) < 0.5,
+        priority=rng.integers(1, 4, n),
+        load=rng.integers(1, 3, n),
+        capacity=rng.integers(1, 5, m),
+        keep=rng.integers(-1, m, n),
+        keep_tier="second",
+    )
     inst = replace(inst, locked=(rng.random(n) < 0.2) & (inst.keep >= 0))
     seen: list[tuple[Instance, np.ndarray, np.ndarray]] = []
     original = relaxation._solve_window
@@ -518,7 +607,7 @@ def test_relaxation_windows_slice_the_current_pairs(monkeypatch: pytest.MonkeyPa
     solution = relaxation.solve(inst, improve_pairs=150)
     check_solution(inst, solution)
     assert seen and len(seen) == len(subs)
-    for (rows, cols), sub in zip(seen, subs):
+    for (rows, cols), sub in zip(seen, subs, strict=True):
         current = inst.keep[rows]
         inside = np.isin(current, cols)
         assert np.array_equal(sub.keep >= 0, inside)
@@ -529,8 +618,15 @@ def test_relaxation_windows_slice_the_current_pairs(monkeypatch: pytest.MonkeyPa
 
 def test_greedy_start_places_current_pairs_first_when_they_rank_first() -> None:
     # by weight, mentee 0 would take mentor 0 and push mentee 1 (current there) to mentor 1
-    inst = Instance(weights=np.array([[9, 1], [5, 4]]), allowed=np.ones((2, 2), bool), priority=np.array([2, 1]),
-                    load=np.array([2, 2]), capacity=np.array([2, 2]), keep=np.array([-1, 0]), keep_tier="first")
+    inst = Instance(
+        weights=np.array([[9, 1], [5, 4]]),
+        allowed=np.ones((2, 2), bool),
+        priority=np.array([2, 1]),
+        load=np.array([2, 2]),
+        capacity=np.array([2, 2]),
+        keep=np.array([-1, 0]),
+        keep_tier="first",
+    )
     assert relaxation.greedy(inst).tolist() == [1, 0]
     assert relaxation.greedy(replace(inst, keep=None)).tolist() == [0, 1]
     assert relaxation.greedy(replace(inst, keep_tier="last")).tolist() == [0, 1]

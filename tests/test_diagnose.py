@@ -32,8 +32,11 @@ def examples(n: int) -> settings:
 
 def unit(roster: Roster) -> Roster:
     """The roster with every workload 1."""
-    return Roster(mentees=tuple(p.model_copy(update={"workload": 1}) for p in roster.mentees),
-                  mentors=roster.mentors, exclusions=roster.exclusions)
+    return Roster(
+        mentees=tuple(p.model_copy(update={"workload": 1}) for p in roster.mentees),
+        mentors=roster.mentors,
+        exclusions=roster.exclusions,
+    )
 
 
 def most_matched(allowed: np.ndarray, capacity: np.ndarray, load: np.ndarray | None = None) -> int:
@@ -46,11 +49,24 @@ def most_matched(allowed: np.ndarray, capacity: np.ndarray, load: np.ndarray | N
 
 
 configs = st.builds(
-    lambda lang, overlap, gender, region, gap, min_score: MatchConfig.model_validate({"rules": {
-        "shared_language": lang, "min_availability_overlap": overlap, "gender_preference": gender,
-        "same_region": region, "max_age_gap": gap, "min_score": min_score}}),
-    st.booleans(), st.sampled_from([0, 2, 6]), st.booleans(), st.booleans(),
-    st.one_of(st.none(), st.integers(5, 30)), st.sampled_from([0.0, 40.0, 55.0]),
+    lambda lang, overlap, gender, region, gap, min_score: MatchConfig.model_validate(
+        {
+            "rules": {
+                "shared_language": lang,
+                "min_availability_overlap": overlap,
+                "gender_preference": gender,
+                "same_region": region,
+                "max_age_gap": gap,
+                "min_score": min_score,
+            }
+        }
+    ),
+    st.booleans(),
+    st.sampled_from([0, 2, 6]),
+    st.booleans(),
+    st.booleans(),
+    st.one_of(st.none(), st.integers(5, 30)),
+    st.sampled_from([0.0, 40.0, 55.0]),
 )
 
 
@@ -109,7 +125,7 @@ def test_max_matching_grows_a_start_and_falls_back_to_the_full_flow(seed: int, m
     rng = np.random.default_rng(seed)
     n, m = 400, 60
     popular = rng.random(m) < 0.2
-    cand = (rng.random((n, m)) < np.where(popular, 0.6, 0.03)[None, :])
+    cand = rng.random((n, m)) < np.where(popular, 0.6, 0.03)[None, :]
     capacity = rng.integers(1, 6, size=m)
     best = most_matched(cand, capacity)
     assert (dg._max_matching(cand, capacity) >= 0).sum() == best
@@ -127,18 +143,47 @@ def _hand_roster(**mentee_updates) -> Roster:
     """Two high-risk islamist mentees whom nobody may take (the one islamist mentor has 1 year), three others."""
     mentees = (
         Mentee(id="A1", age=30, gender="male", languages=("english",), extremism_type="islamist", risk_level="high"),
-        Mentee(id="A2", age=31, gender="male", languages=("english",), extremism_type="islamist", risk_level="high",
-               region="north"),
+        Mentee(
+            id="A2",
+            age=31,
+            gender="male",
+            languages=("english",),
+            extremism_type="islamist",
+            risk_level="high",
+            region="north",
+        ),
         Mentee(id="A3", age=32, gender="female", languages=("english",), extremism_type="islamist"),
         Mentee(id="B1", age=40, gender="male", languages=("arabic",), extremism_type="far_right", risk_level="low"),
-        Mentee(id="B2", age=41, gender="male", languages=("arabic", "english"), extremism_type="far_right",
-               region="north", workload=2),
+        Mentee(
+            id="B2",
+            age=41,
+            gender="male",
+            languages=("arabic", "english"),
+            extremism_type="far_right",
+            region="north",
+            workload=2,
+        ),
     )
     mentors = (
-        Mentor(id="T1", age=50, gender="male", languages=("english",), expertise=frozenset({"far_right"}),
-               experience_years=5, capacity=2, region="north"),
-        Mentor(id="T2", age=45, gender="female", languages=("english", "arabic"), expertise=frozenset({"islamist"}),
-               experience_years=1, capacity=1),
+        Mentor(
+            id="T1",
+            age=50,
+            gender="male",
+            languages=("english",),
+            expertise=frozenset({"far_right"}),
+            experience_years=5,
+            capacity=2,
+            region="north",
+        ),
+        Mentor(
+            id="T2",
+            age=45,
+            gender="female",
+            languages=("english", "arabic"),
+            expertise=frozenset({"islamist"}),
+            experience_years=1,
+            capacity=1,
+        ),
         Mentor(id="T3", age=60, gender="male", languages=("arabic",), capacity=0),
     )
     return Roster(mentees=mentees, mentors=mentors)
@@ -149,15 +194,24 @@ def _direct(problem, rows: list[int]) -> dict:
     serving = {j for i in rows for j in range(problem.shape[1]) if problem.allowed[i, j]}
     demand = sum(int(problem.workload[i]) for i in rows)
     supply = sum(int(problem.capacity[j]) for j in serving)
-    return {"mentees": len(rows), "demand": demand, "mentors": len(serving), "supply": supply,
-            "shortfall": max(0, demand - supply),
-            "no_allowed_mentor": sum(not problem.allowed[i].any() for i in rows)}
+    return {
+        "mentees": len(rows),
+        "demand": demand,
+        "mentors": len(serving),
+        "supply": supply,
+        "shortfall": max(0, demand - supply),
+        "no_allowed_mentor": sum(not problem.allowed[i].any() for i in rows),
+    }
 
 
 def _check_against_direct(problem, d) -> None:
     mentees = problem.roster.mentees
-    keys = {"extremism_type": lambda p: p.extremism_type, "language": lambda p: p.languages[0],
-            "risk_level": lambda p: p.risk_level, "region": lambda p: p.region}
+    keys = {
+        "extremism_type": lambda p: p.extremism_type,
+        "language": lambda p: p.languages[0],
+        "risk_level": lambda p: p.risk_level,
+        "region": lambda p: p.region,
+    }
     table = d.shortages
     assert list(table.columns) == list(SHORTAGE_COLUMNS)
     seen = 0
@@ -187,8 +241,10 @@ def test_shortage_numbers_equal_direct_counts_on_a_hand_built_roster() -> None:
     assert exact == 2 <= d.max_matched
     islamist = d.shortages.set_index(["kind", "group"]).loc[("extremism_type", "islamist")]
     assert (islamist["no_allowed_mentor"], islamist["max_matched"], islamist["unmatched"]) == (2, 1, 2)
-    assert ("2 high-risk islamist mentees have no mentor with islamist expertise and ≥ 2 years: recruit or train "
-            "one, or lower the rule") in islamist["remedy"]
+    assert (
+        "2 high-risk islamist mentees have no mentor with islamist expertise and ≥ 2 years: recruit or train "
+        "one, or lower the rule"
+    ) in islamist["remedy"]
     table = d.no_allowed_mentor
     assert list(table["mentee_id"]) == ["A1", "A2"] and list(table["risk_level"]) == ["high", "high"]
     assert list(table.columns) == ["mentee_id", "risk_level", *RULES, "fixed_by"]
@@ -197,8 +253,9 @@ def test_shortage_numbers_equal_direct_counts_on_a_hand_built_roster() -> None:
         assert list(table[rule]) == counts[rule].tolist()
     assert list(table["fixed_by"]) == ["high_risk", "high_risk"]
     lines = d.lines()
-    assert lines[0] == ("at most 3 of 5 mentees can be matched under the hard rules (workloads above 1 counted as 1: "
-                        "an upper bound)")
+    assert lines[0] == (
+        "at most 3 of 5 mentees can be matched under the hard rules (workloads above 1 counted as 1: an upper bound)"
+    )
     assert lines[1] == "2 mentees have no allowed mentor"
     at = lines.index("extremism type islamist:")
     assert lines[at + 1].startswith("  - 2 high-risk islamist mentees")
@@ -219,9 +276,9 @@ def test_language_and_region_remedies_name_the_group() -> None:
 
 
 def test_capacity_shortage_words_and_severity_order() -> None:
-    mentees = tuple(Mentee(id=f"M{i}", age=30, gender="male", languages=("english",), extremism_type="islamist")
-                    for i in range(6)) + (
-        Mentee(id="S1", age=30, gender="male", languages=("somali", "english"), extremism_type="far_left"),)
+    mentees = tuple(
+        Mentee(id=f"M{i}", age=30, gender="male", languages=("english",), extremism_type="islamist") for i in range(6)
+    ) + (Mentee(id="S1", age=30, gender="male", languages=("somali", "english"), extremism_type="far_left"),)
     mentors = (Mentor(id="T1", age=40, gender="male", languages=("english",), capacity=3),)
     problem = build_problem(Roster(mentees=mentees, mentors=mentors))
     d = diagnose(problem)
@@ -229,8 +286,10 @@ def test_capacity_shortage_words_and_severity_order() -> None:
     short = d.short
     assert list(short["unmatched"]) == sorted(short["unmatched"], reverse=True)
     assert short.iloc[0]["kind"] == "all"
-    assert d.lines()[1] == ("at most 3 of 7 mentees can be matched at once: 1 allowed mentor offers 3 capacity units "
-                            "for a demand of 7: recruit mentors or raise capacities")
+    assert d.lines()[1] == (
+        "at most 3 of 7 mentees can be matched at once: 1 allowed mentor offers 3 capacity units "
+        "for a demand of 7: recruit mentors or raise capacities"
+    )
     islamist = d.shortages.set_index(["kind", "group"]).loc[("extremism_type", "islamist")]
     assert (islamist["shortfall"], islamist["max_matched"]) == (3, 3)
     assert islamist["remedy"].endswith("recruit or train mentors for islamist, or raise their capacities")
@@ -239,8 +298,9 @@ def test_capacity_shortage_words_and_severity_order() -> None:
 
 
 def test_no_shortage_is_one_line() -> None:
-    mentees = tuple(Mentee(id=f"M{i}", age=30, gender="male", languages=("english",), extremism_type="islamist")
-                    for i in range(3))
+    mentees = tuple(
+        Mentee(id=f"M{i}", age=30, gender="male", languages=("english",), extremism_type="islamist") for i in range(3)
+    )
     mentors = (Mentor(id="T1", age=40, gender="male", languages=("english",), capacity=3),)
     d = diagnose(build_problem(Roster(mentees=mentees, mentors=mentors)))
     assert d.lines() == ["no shortage: all 3 mentees can be matched at once under the hard rules"]
@@ -254,7 +314,9 @@ def test_limit_counts_the_rest() -> None:
     assert short[:4] == full[:4]
     assert short[-1] == f"... and {len(d.short) - 2} more shortages (see the shortages table)"
     shown = d.short.head(2)
-    parts = sum(len(r.split("; ")) + (r_kind != "all") for r, r_kind in zip(shown["remedy"], shown["kind"]))
+    parts = sum(
+        len(r.split("; ")) + (r_kind != "all") for r, r_kind in zip(shown["remedy"], shown["kind"], strict=True)
+    )
     assert len(short) == 2 + parts + 1  # headline, no-allowed count, each group's head and remedies, the rest
 
 
@@ -335,14 +397,33 @@ def test_coach_bound_bounds_the_coach_solve(roster: Roster) -> None:
 
 def test_lines_carry_no_profile_values_of_persons() -> None:
     mentees = (
-        Mentee(id="PERSON-ONE", age=77, gender="zqgender", gender_preference="zqgender", languages=("english",),
-               background=frozenset({"zqtag"}), needs=frozenset({"zqneed"}), extremism_type="islamist",
-               risk_level="high", availability=(1 << 20) - 1),
+        Mentee(
+            id="PERSON-ONE",
+            age=77,
+            gender="zqgender",
+            gender_preference="zqgender",
+            languages=("english",),
+            background=frozenset({"zqtag"}),
+            needs=frozenset({"zqneed"}),
+            extremism_type="islamist",
+            risk_level="high",
+            availability=(1 << 20) - 1,
+        ),
         Mentee(id="PERSON-TWO", age=19, gender="male", languages=("zqlang",), extremism_type="far_left"),
         Mentee(id="PERSON-THREE", age=19, gender="male", languages=("english",), extremism_type="far_left"),
     )
-    mentors = (Mentor(id="MENTOR-ONE", age=63, gender="female", languages=("english",), skills=frozenset({"zqskill"}),
-                      availability=(1 << 100), expertise=frozenset({"far_left"}), capacity=1),)
+    mentors = (
+        Mentor(
+            id="MENTOR-ONE",
+            age=63,
+            gender="female",
+            languages=("english",),
+            skills=frozenset({"zqskill"}),
+            availability=(1 << 100),
+            expertise=frozenset({"far_left"}),
+            capacity=1,
+        ),
+    )
     exclusions = (Exclusion(mentee_id="PERSON-THREE", mentor_id="MENTOR-ONE", reason="zqreason"),)
     problem = build_problem(Roster(mentees=mentees, mentors=mentors, exclusions=exclusions))
     d = diagnose(problem)
@@ -362,8 +443,11 @@ def _oracle(roster: Roster, config: MatchConfig, families: tuple[str, ...], requ
     from the relaxed config (capacities lifted if ``capacity`` is relaxed) and an exact solve."""
     if "capacity" in families:
         lifted = sum(p.workload for p in roster.mentees)
-        roster = Roster(mentees=roster.mentees, exclusions=roster.exclusions,
-                        mentors=tuple(p.model_copy(update={"capacity": lifted}) for p in roster.mentors))
+        roster = Roster(
+            mentees=roster.mentees,
+            exclusions=roster.exclusions,
+            mentors=tuple(p.model_copy(update={"capacity": lifted}) for p in roster.mentors),
+        )
     problem = build_problem(roster, relaxed_config(config, families))
     rows = np.asarray(required)
     return most_matched(problem.allowed[rows], problem.capacity, problem.workload[rows]) == len(rows)
@@ -420,11 +504,20 @@ def _two_language_roster() -> Roster:
     mornings = sum(1 << (24 * d + h) for d in range(5) for h in range(9, 12))
     mentees = (
         Mentee(id="M1", age=30, gender="male", languages=("english",), extremism_type="other", risk_level="medium"),
-        Mentee(id="M2", age=30, gender="male", languages=("somali",), extremism_type="other", risk_level="low",
-               availability=mornings),
+        Mentee(
+            id="M2",
+            age=30,
+            gender="male",
+            languages=("somali",),
+            extremism_type="other",
+            risk_level="low",
+            availability=mornings,
+        ),
     )
-    mentors = (Mentor(id="T1", age=40, gender="male", languages=("english",), availability=evenings, capacity=2),
-               Mentor(id="T2", age=40, gender="male", languages=("english",), availability=evenings, capacity=0))
+    mentors = (
+        Mentor(id="T1", age=40, gender="male", languages=("english",), availability=evenings, capacity=2),
+        Mentor(id="T2", age=40, gender="male", languages=("english",), availability=evenings, capacity=0),
+    )
     return Roster(mentees=mentees, mentors=mentors)
 
 
@@ -443,8 +536,9 @@ def test_relax_language_and_availability() -> None:
 
 def test_a_matching_keeps_the_matched_mentees() -> None:
     roster = _two_language_roster()
-    roster = Roster(mentees=roster.mentees, mentors=(roster.mentors[0].model_copy(update={"capacity": 1}),),
-                    exclusions=())
+    roster = Roster(
+        mentees=roster.mentees, mentors=(roster.mentors[0].model_copy(update={"capacity": 1}),), exclusions=()
+    )
     config = MatchConfig.model_validate({"rules": {"shared_language": False, "min_availability_overlap": 0}})
     problem = build_problem(roster, config)
     result = solve(problem)
@@ -453,19 +547,23 @@ def test_a_matching_keeps_the_matched_mentees() -> None:
     assert alone.families == () and alone.mentee_ids == ("M2",)
     kept = relaxations(problem, ["M2"], matching=result)
     assert kept.mentee_ids == ("M1", "M2") and kept.families == ("capacity",) and kept.capacity_relaxed
-    assert kept.words() == ("relax capacity to match M2 without unmatching any of the 1 matched mentee "
-                            "(no smaller set does)")
+    assert kept.words() == (
+        "relax capacity to match M2 without unmatching any of the 1 matched mentee (no smaller set does)"
+    )
 
 
 def test_exclusions_are_never_relaxed() -> None:
     roster = _two_language_roster()
-    exclusions = (Exclusion(mentee_id="M1", mentor_id="T1", reason="conflict"),
-                  Exclusion(mentee_id="M1", mentor_id="T2", reason="conflict"))
+    exclusions = (
+        Exclusion(mentee_id="M1", mentor_id="T1", reason="conflict"),
+        Exclusion(mentee_id="M1", mentor_id="T2", reason="conflict"),
+    )
     problem = build_problem(Roster(mentees=roster.mentees, mentors=roster.mentors, exclusions=exclusions))
     r = relaxations(problem)
     assert not r.matchable and r.families == () and r.blocked == ("M1",)
-    assert r.words() == ("no relaxation can match all 2 mentees: M1 has no mentor outside the exclusions "
-                         "(exclusions are never relaxed)")
+    assert r.words() == (
+        "no relaxation can match all 2 mentees: M1 has no mentor outside the exclusions (exclusions are never relaxed)"
+    )
     assert "conflict" not in r.words()
     # one excluded mentor, one that breaks the language rule: relax language, never the exclusion
     exclusions = (Exclusion(mentee_id="M2", mentor_id="T1"),)
@@ -483,8 +581,16 @@ def test_unknown_ids_are_named() -> None:
 
 
 def test_inactive_families_are_not_offered() -> None:
-    config = MatchConfig.model_validate({"rules": {"shared_language": False, "min_availability_overlap": 0,
-                                                   "gender_preference": False, "high_risk_levels": []}})
+    config = MatchConfig.model_validate(
+        {
+            "rules": {
+                "shared_language": False,
+                "min_availability_overlap": 0,
+                "gender_preference": False,
+                "high_risk_levels": [],
+            }
+        }
+    )
     assert dg._offered(config) == ("capacity",)
     assert dg._offered(MatchConfig()) == ("language", "availability", "gender_preference", "high_risk", "capacity")
     full = MatchConfig.model_validate({"rules": {"same_region": True, "max_age_gap": 10, "min_score": 50}})

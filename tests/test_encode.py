@@ -29,7 +29,7 @@ configs = st.builds(
                 "min_availability_overlap": overlap,
                 "shared_language": lang,
             },
-            "weights": dict(zip(CRITERIA, w)),
+            "weights": dict(zip(CRITERIA, w, strict=True)),
         }
     ),
     st.booleans(),
@@ -141,7 +141,9 @@ def test_each_default_hard_rule_excludes_its_pair(mentee: Mentee, mentor: Mentor
 
 def test_exclusion_forbids_the_pair_only() -> None:
     roster = Roster(
-        mentees=(_mentee(),), mentors=(_mentor(), _mentor(id="C")), exclusions=(Exclusion(mentee_id="A", mentor_id="B"),)
+        mentees=(_mentee(),),
+        mentors=(_mentor(), _mentor(id="C")),
+        exclusions=(Exclusion(mentee_id="A", mentor_id="B"),),
     )
     assert build_problem(roster).allowed.tolist() == [[False, True]]
 
@@ -219,7 +221,7 @@ def test_table_method_equals_the_reference_formulas(roster: Roster, config: Matc
 
 
 # rounding can lift the sum of the largest terms above 1: then the scores must be clipped as _total does
-CLIPPED = MatchConfig.model_validate({"weights": dict(zip(CRITERIA, [0.5, 1.0, 0.7] * 3))})
+CLIPPED = MatchConfig.model_validate({"weights": dict(zip(CRITERIA, [0.5, 1.0, 0.7] * 3, strict=True))})
 
 
 @pytest.mark.parametrize("knobs", ["defaults", "no merges", "lookup terms"])
@@ -235,7 +237,9 @@ def _assert_table_method_equals_reference(roster: Roster) -> None:
     for config in (
         MatchConfig(),
         MatchConfig.model_validate({"rules": {"min_availability_overlap": 9, "same_region": True, "min_score": 40}}),
-        MatchConfig.model_validate({"weights": {"language": 0, "availability": 0, "age": 5}, "rules": {"max_age_gap": 25}}),
+        MatchConfig.model_validate(
+            {"weights": {"language": 0, "availability": 0, "age": 5}, "rules": {"max_age_gap": 25}}
+        ),
         CLIPPED,
     ):
         expected = _matrices(roster, config, "reference")

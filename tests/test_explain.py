@@ -59,18 +59,20 @@ def empty_matching(problem: Problem):
 
 weight_values = st.one_of(st.just(0.0), st.sampled_from([0.5, 1.0, 2.0, 3.0]), st.floats(0, 10, allow_nan=False))
 weight_sets = st.lists(weight_values, min_size=len(CRITERIA), max_size=len(CRITERIA)).filter(
-    lambda w: any(x > 0 for x in w))
+    lambda w: any(x > 0 for x in w)
+)
 
 
 @examples(60)
 @given(roster=rosters(max_mentees=4, max_mentors=3), weights=weight_sets, data=st.data())
 def test_criterion_shares_add_up_to_the_score(roster: Roster, weights: list[float], data) -> None:
-    config = MatchConfig(weights=Weights(**dict(zip(CRITERIA, weights))))
+    config = MatchConfig(weights=Weights(**dict(zip(CRITERIA, weights, strict=True))))
     problem = build_problem(roster, config)
     i = data.draw(st.integers(0, problem.shape[0] - 1))
     j = data.draw(st.integers(0, problem.shape[1] - 1))
-    why = explain(problem, roster.mentees[i].id, mentor_id=roster.mentors[j].id, matching=empty_matching(problem),
-                  costs=False)
+    why = explain(
+        problem, roster.mentees[i].id, mentor_id=roster.mentors[j].id, matching=empty_matching(problem), costs=False
+    )
     criteria = why.criteria
     assert list(criteria["criterion"]) == list(CRITERIA)
     assert why.score == round(float(problem.score[i, j]) * 100, 1)
@@ -117,10 +119,11 @@ def test_rule_verdicts_agree_with_the_verifier_and_the_mask(roster: Roster, rule
     mentee, mentors = roster.mentees[i], roster.mentors
     excluded = {(e.mentee_id, e.mentor_id) for e in roster.exclusions}
     broken = [set(broken_rules(mentee, p, config, (mentee.id, p.id) in excluded)) for p in mentors]
-    why = explain(problem, mentee.id, mentor_id=mentors[j].id, matching=empty_matching(problem), runners_up=m,
-                  costs=False)
+    why = explain(
+        problem, mentee.id, mentor_id=mentors[j].id, matching=empty_matching(problem), runners_up=m, costs=False
+    )
 
-    verdict = dict(zip(why.rules["rule"], why.rules["passed"]))
+    verdict = dict(zip(why.rules["rule"], why.rules["passed"], strict=True))
     failed = {rule for rule, ok in verdict.items() if not ok}
     assert failed - {"capacity"} == broken[j]
     assert verdict["capacity"] == (mentors[j].capacity >= mentee.workload)
@@ -139,8 +142,9 @@ def test_rule_verdicts_agree_with_the_verifier_and_the_mask(roster: Roster, rule
         assert row.possible == (not expected)
     # per-rule counts over all mentors
     counts = Counter(rule for b in broken for rule in b)
-    assert dict(zip(why.rule_counts["rule"], why.rule_counts["mentors_excluded"])) == {
-        rule: counts[rule] for rule in why.rule_counts["rule"]}
+    assert dict(zip(why.rule_counts["rule"], why.rule_counts["mentors_excluded"], strict=True)) == {
+        rule: counts[rule] for rule in why.rule_counts["rule"]
+    }
 
 
 def coach_may_supervise(roster: Roster, i: int, j: int) -> bool:
@@ -151,7 +155,8 @@ def coach_may_supervise(roster: Roster, i: int, j: int) -> bool:
         and mentor.coach_id in (None, c.id)
         and (c.languages is None or bool(c.languages & set(mentor.languages)))
         and (c.specialisms is None or mentee.extremism_type in c.specialisms)
-        and c.max_mentors > 0 and (c.max_mentees is None or c.max_mentees > 0)
+        and c.max_mentors > 0
+        and (c.max_mentees is None or c.max_mentees > 0)
         for c in roster.coaches
     )
 
@@ -163,9 +168,15 @@ def test_coach_verdict_agrees_with_the_coaches_profiles(roster: Roster, data) ->
     n, m = problem.shape
     i = data.draw(st.integers(0, n - 1))
     j = data.draw(st.integers(0, m - 1))
-    why = explain(problem, roster.mentees[i].id, mentor_id=roster.mentors[j].id, matching=empty_matching(problem),
-                  runners_up=m, costs=False)
-    verdict = dict(zip(why.rules["rule"], why.rules["passed"]))
+    why = explain(
+        problem,
+        roster.mentees[i].id,
+        mentor_id=roster.mentors[j].id,
+        matching=empty_matching(problem),
+        runners_up=m,
+        costs=False,
+    )
+    verdict = dict(zip(why.rules["rule"], why.rules["passed"], strict=True))
     assert list(verdict)[-2:] == ["capacity", "coach"]
     assert verdict["coach"] == coach_may_supervise(roster, i, j)
     for row in why.runners_up.itertuples(index=False):
@@ -183,14 +194,17 @@ def supervisable(problem: Problem, choice: tuple[int, ...]) -> bool:
     used = sorted({j for j in choice if j >= 0})
     types = {j: {int(tier.mentee_type[i]) for i, jj in enumerate(choice) if jj == j} for j in used}
     count = Counter(j for j in choice if j >= 0)
-    per_mentor = [[c for c in range(tier.n_coaches) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])]
-                  for j in used]
+    per_mentor = [
+        [c for c in range(tier.n_coaches) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])]
+        for j in used
+    ]
     for coaches_of in itertools.product(*per_mentor):
         mentors_of, mentees_of = Counter(coaches_of), Counter()
-        for j, c in zip(used, coaches_of):
+        for j, c in zip(used, coaches_of, strict=True):
             mentees_of[c] += count[j]
-        if all(mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c]
-               for c in range(tier.n_coaches)):
+        if all(
+            mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(tier.n_coaches)
+        ):
             return True
     return False
 
@@ -212,8 +226,10 @@ def brute_force(problem: Problem, fixed: tuple[int, int] | None = None) -> tuple
         if problem.coaches is not None and not supervisable(problem, choice):
             continue
         rows = [i for i, j in enumerate(choice) if j >= 0]
-        value = (sum(int(problem.priority[i]) for i in rows),
-                 math.fsum(float(problem.score[i, choice[i]]) for i in rows))
+        value = (
+            sum(int(problem.priority[i]) for i in rows),
+            math.fsum(float(problem.score[i, choice[i]]) for i in rows),
+        )
         if best is None or value > best:
             best = value
     return best
@@ -231,7 +247,8 @@ def assert_costs_match_brute_force(problem: Problem, i: int) -> Explanation:
         if not row.possible:
             assert row.blocked_by
             assert not (problem.allowed[i, k] and problem.capacity[k] >= problem.workload[i]) or (
-                "coach" in row.blocked_by)
+                "coach" in row.blocked_by
+            )
             continue
         assert problem.allowed[i, k] and problem.capacity[k] >= problem.workload[i]
         forced = brute_force(problem, (i, k))
@@ -243,8 +260,9 @@ def assert_costs_match_brute_force(problem: Problem, i: int) -> Explanation:
     return why
 
 
-RELAXED = MatchConfig(rules=Rules(shared_language=False, min_availability_overlap=0, gender_preference=False,
-                                   high_risk_levels=()))
+RELAXED = MatchConfig(
+    rules=Rules(shared_language=False, min_availability_overlap=0, gender_preference=False, high_risk_levels=())
+)
 """Only exclusions stay: pairs are mostly allowed, so that capacity and coaches decide (random profiles under the
 default rules rarely allow a pair)."""
 
@@ -268,8 +286,10 @@ def test_runner_up_costs_agree_with_brute_force(case: tuple[Roster, MatchConfig]
 
 
 @examples(40)
-@given(case=cases(rosters_with_coaches(max_mentees=4, max_mentors=3, max_coaches=2, min_mentees=2, min_mentors=2)),
-       data=st.data())
+@given(
+    case=cases(rosters_with_coaches(max_mentees=4, max_mentors=3, max_coaches=2, min_mentees=2, min_mentors=2)),
+    data=st.data(),
+)
 def test_runner_up_costs_agree_with_brute_force_with_coaches(case: tuple[Roster, MatchConfig], data) -> None:
     problem = build_problem(*case)
     assert_costs_match_brute_force(problem, data.draw(st.integers(0, problem.shape[0] - 1)))
@@ -293,8 +313,14 @@ def test_matched_pair_on_the_small_roster(small) -> None:
     assert why.score == row["score"]
     assert why.criteria["value"].tolist() == [row[c] for c in CRITERIA]
     assert why.criteria["share"].sum() == pytest.approx(why.score, abs=1e-9)
-    assert why.rules["rule"].tolist() == ["language", "availability", "gender_preference", "high_risk", "exclusion",
-                                          "capacity"]
+    assert why.rules["rule"].tolist() == [
+        "language",
+        "availability",
+        "gender_preference",
+        "high_risk",
+        "exclusion",
+        "capacity",
+    ]
     assert why.rules["passed"].all()
     assert set(why.tables()) == {"criteria", "rules", "runners_up", "rule_counts"}
 
@@ -321,8 +347,9 @@ def test_matched_pair_on_the_small_roster(small) -> None:
         boost = int(problem.priority.sum()) + 1
         priority = problem.priority.copy()
         priority[i] = boost
-        forced = assign(problem.score, capacity=problem.capacity, load=problem.workload, allowed=allowed,
-                        priority=priority)
+        forced = assign(
+            problem.score, capacity=problem.capacity, load=problem.workload, allowed=allowed, priority=priority
+        )
         assert forced.mentor_of[i] == k
         assert r.priority_change == forced.priority_sum - boost + problem.priority[i] - result.priority_sum
         assert r.score_change == pytest.approx(forced.objective - result.objective, abs=2e-5)
@@ -333,7 +360,7 @@ def test_matched_pair_with_coaches(coached) -> None:
     why = explain(problem, "ME00001", matching=result)
     row = result.table.set_index("mentee_id").loc["ME00001"]
     assert why.mentor_id == row["mentor_id"] and why.coach_id == row["coach_id"]
-    verdict = dict(zip(why.rules["rule"], why.rules["passed"]))
+    verdict = dict(zip(why.rules["rule"], why.rules["passed"], strict=True))
     assert verdict["coach"] and all(verdict.values())
     i = problem.mentee_ids.index("ME00001")
     coverable = problem.coaches.coverable()[i]
@@ -355,8 +382,9 @@ def test_unmatched_mentee_gets_the_reason_and_rule_counts(small) -> None:
         assert why.reason == table.loc[mentee_id, "reason"]
         assert why.reason_detail == table.loc[mentee_id, "reason_detail"]
         counts = rule_failures(problem.roster, problem.config, np.array([problem.mentee_ids.index(mentee_id)]))
-        assert dict(zip(why.rule_counts["rule"], why.rule_counts["mentors_excluded"])) == {
-            rule: int(counts[rule][0]) for rule in why.rule_counts["rule"]}
+        assert dict(zip(why.rule_counts["rule"], why.rule_counts["mentors_excluded"], strict=True)) == {
+            rule: int(counts[rule][0]) for rule in why.rule_counts["rule"]
+        }
         text = why.text()
         assert f"{mentee_id}: unmatched" in text and why.reason in text
     why = explain(problem, "ME00002", matching=result)
@@ -370,7 +398,10 @@ def test_unmatched_mentee_gets_the_reason_and_rule_counts(small) -> None:
     possible = why.runners_up[why.runners_up["possible"]]
     assert len(possible) and possible["exact"].all()
     # capacity went to better cases: placing this one cannot improve the (proven optimal) matching
-    assert all((int(p), float(s)) <= (0, 1e-6) for p, s in zip(possible["priority_change"], possible["score_change"]))
+    assert all(
+        (int(p), float(s)) <= (0, 1e-6)
+        for p, s in zip(possible["priority_change"], possible["score_change"], strict=True)
+    )
 
 
 def test_why_not_this_mentor(small) -> None:
@@ -385,7 +416,7 @@ def test_why_not_this_mentor(small) -> None:
     assert "choosing MR00002 instead" in why.text()
     # an excluded pair: the rule is named, the exclusion's reason text never leaves the library
     why = explain(problem, "ME00024", mentor_id="MR00010", matching=result)
-    verdict = dict(zip(why.rules["rule"], why.rules["passed"]))
+    verdict = dict(zip(why.rules["rule"], why.rules["passed"], strict=True))
     assert not verdict["exclusion"] and not why.allowed
     assert "exclusion" in why.alternative["blocked_by"].iloc[0]
     assert "co-defendant" not in why.text()
@@ -445,8 +476,9 @@ def test_progress_before_each_re_solve_and_nothing_printed(small, capsys) -> Non
     possible = why.runners_up[why.runners_up["possible"]]["mentor_id"].tolist()
     assert names[0] == "solving"
     resolves = [s for s in names if s.startswith("re-solving")]
-    assert resolves == [f"re-solving with ME00005 - {k} fixed ({n}/{len(possible)})"
-                        for n, k in enumerate(possible, start=1)]
+    assert resolves == [
+        f"re-solving with ME00005 - {k} fixed ({n}/{len(possible)})" for n, k in enumerate(possible, start=1)
+    ]
     times = [t for _, t in stages]
     assert times == sorted(times)
     assert capsys.readouterr() == ("", "")
@@ -474,8 +506,9 @@ def profile_words(problem: Problem, mentee_id: str, mentor_id: str | None) -> tu
     return {w.casefold() for w in words}, {p.age for p in people}
 
 
-@pytest.mark.parametrize("roster, mentee_id", [("small", "ME00005"), ("small", "ME00007"), ("small", "ME00001"),
-                                               ("coached", "ME00001")])
+@pytest.mark.parametrize(
+    "roster, mentee_id", [("small", "ME00005"), ("small", "ME00007"), ("small", "ME00001"), ("coached", "ME00001")]
+)
 def test_text_has_no_profile_values(roster: str, mentee_id: str, request) -> None:
     problem, result = request.getfixturevalue(roster)
     why = explain(problem, mentee_id, matching=result)

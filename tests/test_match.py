@@ -7,7 +7,6 @@ import itertools
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mentormatch import MatchConfig, MatchingBug, Roster, build_problem, solve, verify_matching
 from mentormatch.problem import Status
@@ -82,12 +81,27 @@ def test_same_input_same_solver_same_table() -> None:
 
 def test_priority_first_then_score() -> None:
     # one mentor; a high-risk mentee with a poor fit beats a low-risk mentee with a perfect fit
-    mentor = Mentor(id="B", age=35, gender="male", languages=("english",), expertise=frozenset({"islamist"}),
-                    experience_years=5, background=frozenset({"x"}))
-    high = Mentee(id="H", age=70, gender="female", languages=("arabic", "english"), extremism_type="islamist",
-                  risk_level="high")
-    low = Mentee(id="L", age=25, gender="male", languages=("english",), extremism_type="islamist",
-                 risk_level="low", background=frozenset({"x"}))
+    mentor = Mentor(
+        id="B",
+        age=35,
+        gender="male",
+        languages=("english",),
+        expertise=frozenset({"islamist"}),
+        experience_years=5,
+        background=frozenset({"x"}),
+    )
+    high = Mentee(
+        id="H", age=70, gender="female", languages=("arabic", "english"), extremism_type="islamist", risk_level="high"
+    )
+    low = Mentee(
+        id="L",
+        age=25,
+        gender="male",
+        languages=("english",),
+        extremism_type="islamist",
+        risk_level="low",
+        background=frozenset({"x"}),
+    )
     result = solve(build_problem(Roster(mentees=(low, high), mentors=(mentor,))))
     assert result.table["mentor_id"].tolist()[1] == "B"
     assert result.table["reason"].tolist()[0] == "capacity"
@@ -95,12 +109,21 @@ def test_priority_first_then_score() -> None:
 
 
 def test_two_medium_cases_outweigh_one_high_case_of_double_workload() -> None:
-    mentor = Mentor(id="B", age=35, gender="male", languages=("english",), expertise=frozenset({"other"}),
-                    experience_years=5, capacity=2)
-    high = Mentee(id="H", age=25, gender="male", languages=("english",), extremism_type="other",
-                  risk_level="high", workload=2)
-    mediums = tuple(Mentee(id=f"M{k}", age=25, gender="male", languages=("english",), extremism_type="other")
-                    for k in range(2))
+    mentor = Mentor(
+        id="B",
+        age=35,
+        gender="male",
+        languages=("english",),
+        expertise=frozenset({"other"}),
+        experience_years=5,
+        capacity=2,
+    )
+    high = Mentee(
+        id="H", age=25, gender="male", languages=("english",), extremism_type="other", risk_level="high", workload=2
+    )
+    mediums = tuple(
+        Mentee(id=f"M{k}", age=25, gender="male", languages=("english",), extremism_type="other") for k in range(2)
+    )
     result = solve(build_problem(Roster(mentees=(high, *mediums), mentors=(mentor,))))
     assert result.priority_sum == 4
     assert result.table["reason"].tolist()[0] == "capacity"
@@ -175,17 +198,26 @@ def test_unproven_answers_say_time_limit_only_where_room_was_left(monkeypatch) -
 
     import mentormatch.match as match
 
-    mentors = (Mentor(id="B", age=35, gender="male", languages=("english",), capacity=1),
-               Mentor(id="C", age=35, gender="male", languages=("english",), capacity=1))
-    mentees = tuple(Mentee(id=f"A{k}", age=25, gender="male", languages=("english",), extremism_type="other")
-                    for k in range(3))
+    mentors = (
+        Mentor(id="B", age=35, gender="male", languages=("english",), capacity=1),
+        Mentor(id="C", age=35, gender="male", languages=("english",), capacity=1),
+    )
+    mentees = tuple(
+        Mentee(id=f"A{k}", age=25, gender="male", languages=("english",), extremism_type="other") for k in range(3)
+    )
     problem = build_problem(Roster(mentees=mentees, mentors=mentors))
     real = match.run_solver
 
     def stopped_early(instance, *args, **kwargs):  # a valid but unproven answer: only A0 placed
         sol = real(instance, *args, **kwargs)
-        return dataclasses.replace(sol, mentor_of=np.array([0, -1, -1]), status=Status.FEASIBLE,
-                                   priority_sum=2, objective=float(problem.score[0, 0]), objective_bound=None)
+        return dataclasses.replace(
+            sol,
+            mentor_of=np.array([0, -1, -1]),
+            status=Status.FEASIBLE,
+            priority_sum=2,
+            objective=float(problem.score[0, 0]),
+            objective_bound=None,
+        )
 
     monkeypatch.setattr(match, "run_solver", stopped_early)
     result = solve(problem)
@@ -210,7 +242,8 @@ def test_summary_counts_by_risk_and_capacity_without_ids() -> None:
     text = result.summary()
     for needle in ("matched by risk level: high", "capacity used:", "solver: ", "status: optimal", "score (0-100)"):
         assert needle in text
-    assert result.capacity_used == int(sum(p.workload for p, m in zip(roster.mentees, result.table["mentor_id"])
-                                           if isinstance(m, str)))
+    assert result.capacity_used == int(
+        sum(p.workload for p, m in zip(roster.mentees, result.table["mentor_id"], strict=True) if isinstance(m, str))
+    )
     ids = {p.id for p in roster.mentees} | {p.id for p in roster.mentors}
     assert not any(i in text for i in ids)

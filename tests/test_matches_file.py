@@ -49,7 +49,9 @@ def test_only_id_columns_are_needed_and_absent_mentees_are_unmatched(tmp_path: P
     result = solve(problem)
     pairs = result.pairs
     path = tmp_path / "m.csv"
-    _write_rows(path, [["Mentor_ID", "mentee_id", "note"], *([r.mentor_id, r.mentee_id, "x"] for r in pairs[1:].itertuples())])
+    _write_rows(
+        path, [["Mentor_ID", "mentee_id", "note"], *([r.mentor_id, r.mentee_id, "x"] for r in pairs[1:].itertuples())]
+    )
     given = load_matching(problem, path)
     assert given.n_matched == result.n_matched - 1
     first = pairs.mentee_id[0]
@@ -93,7 +95,9 @@ def test_broken_rules_and_capacity_are_input_problems_by_line(tmp_path: Path) ->
     with pytest.raises(RosterError) as err:
         load_matching(problem, path)
     text = str(err.value)
-    assert f"line 2, column 'mentor_id', value '{mentor}': the pair {problem.mentee_ids[0]} - {mentor} breaks the" in text
+    assert (
+        f"line 2, column 'mentor_id', value '{mentor}': the pair {problem.mentee_ids[0]} - {mentor} breaks the" in text
+    )
     assert f"mentor's workload {int(problem.workload.sum())} exceeds capacity {int(problem.capacity[j])}" in text
 
 
@@ -120,7 +124,7 @@ def test_evaluate_of_the_solver_answer_equals_solve(solved) -> None:
     if problem.coaches is not None:
         coach_index = {k: c for c, k in enumerate(problem.coach_ids)}
         coach_of = np.full(problem.shape[1], -1)
-        for j, c in zip(mentor_of, result.table.coach_id):
+        for j, c in zip(mentor_of, result.table.coach_id, strict=True):
             if j >= 0:
                 coach_of[j] = coach_index[c]
     again = evaluate(problem, mentor_of, coach_of)

@@ -39,8 +39,9 @@ def make(weights, allowed=None, *, priority=None, capacity=None) -> Instance:
     )
 
 
-def random_instance(seed: int, n: int, m: int, *, kind: str = "uniform", density: float = 0.5,
-                    max_capacity: int = 4) -> Instance:
+def random_instance(
+    seed: int, n: int, m: int, *, kind: str = "uniform", density: float = 0.5, max_capacity: int = 4
+) -> Instance:
     """Priorities 1–3, capacities 0..max_capacity. ``kind``: uniform int weights 0–1000, ``correlated`` float32
     (a per-mentee level plus noise), ``float`` float64 in [-1, 1]."""
     rng = np.random.default_rng(seed)
@@ -50,8 +51,13 @@ def random_instance(seed: int, n: int, m: int, *, kind: str = "uniform", density
         weights = (0.5 * rng.random(n)[:, None] + 0.5 * rng.random((n, m))).astype(np.float32)
     else:
         weights = rng.uniform(-1, 1, (n, m))
-    return Instance(weights=weights, allowed=rng.random((n, m)) < density, priority=rng.integers(1, 4, n),
-                    load=np.ones(n, np.int64), capacity=rng.integers(0, max_capacity + 1, m))
+    return Instance(
+        weights=weights,
+        allowed=rng.random((n, m)) < density,
+        priority=rng.integers(1, 4, n),
+        load=np.ones(n, np.int64),
+        capacity=rng.integers(0, max_capacity + 1, m),
+    )
 
 
 def popular_instance(seed: int, n: int, m: int, density: float = 1.0) -> Instance:
@@ -63,8 +69,13 @@ def popular_instance(seed: int, n: int, m: int, density: float = 1.0) -> Instanc
     popularity = rng.beta(2, 5, m)
     weights = np.rint(1000 * np.clip(1 - distance / 2 + popularity[None, :] - 0.3, 0, 1)).astype(np.int64)
     capacity = 1 + rng.multinomial(n - m, np.full(m, 1 / m))
-    return Instance(weights=weights, allowed=rng.random((n, m)) < density, priority=rng.integers(1, 4, n),
-                    load=np.ones(n, np.int64), capacity=capacity.astype(np.int64))
+    return Instance(
+        weights=weights,
+        allowed=rng.random((n, m)) < density,
+        priority=rng.integers(1, 4, n),
+        load=np.ones(n, np.int64),
+        capacity=capacity.astype(np.int64),
+    )
 
 
 def combined_gain(inst: Instance, solution: Solution) -> int:
@@ -110,8 +121,9 @@ CASES = {
     "dense-mask-tight": lambda: random_instance(5, 300, 80, density=0.95, max_capacity=1),
     "wide": lambda: random_instance(6, 40, 300, kind="correlated"),
     "tall": lambda: random_instance(7, 600, 30, max_capacity=6),
-    "zero-capacity-mentors": lambda: replace(popular_instance(2, 300, 60),
-                                             capacity=np.tile(np.array([0, 3, 0, 9, 7]), 12).astype(np.int64)),
+    "zero-capacity-mentors": lambda: replace(
+        popular_instance(2, 300, 60), capacity=np.tile(np.array([0, 3, 0, 9, 7]), 12).astype(np.int64)
+    ),
     "single-mentor": lambda: random_instance(8, 50, 1, max_capacity=3),
     "single-mentee": lambda: random_instance(9, 1, 40),
 }
@@ -222,10 +234,13 @@ def test_kept_flow_is_reproven_without_a_new_solve():
     # Pairs priced in one round may be unable to improve the flow: new potentials then prove it as it is, without
     # solving again. It happens on some of these instances; every answer must still be the dense optimum.
     kept = 0
-    for inst in (random_instance(6, 300, 60, kind="correlated"), random_instance(7, 300, 60, kind="correlated"),
-                 popular_instance(3, 1000, 250)):
+    for inst in (
+        random_instance(6, 300, 60, kind="correlated"),
+        random_instance(7, 300, 60, kind="correlated"),
+        popular_instance(3, 1000, 250),
+    ):
         seen = []
-        sol = pricing.solve(inst, progress=lambda stage, elapsed: seen.append(stage))
+        sol = pricing.solve(inst, progress=lambda stage, elapsed, seen=seen: seen.append(stage))
         kept += any("the flow stays optimal" in stage for stage in seen)
         assert_same_optimum(inst, sol, flow.solve(inst))
     assert kept >= 1
@@ -233,14 +248,15 @@ def test_kept_flow_is_reproven_without_a_new_solve():
 
 def unit_model(inst: Instance) -> pricing._Model:
     """The unit-load flow's model with every mentee in play."""
-    return pricing._Model(instance=inst, scaling=fit_scaling(inst), multiplier=1, label=pricing.NAME,
-                          in_play=np.ones(inst.shape[0], bool))
+    return pricing._Model(
+        instance=inst, scaling=fit_scaling(inst), multiplier=1, label=pricing.NAME, in_play=np.ones(inst.shape[0], bool)
+    )
 
 
 def mentor_of(sparse) -> list[int]:
     flow_ = sparse.transport()
     answer = [-1] * sparse.potential.size
-    for i, j in zip(flow_.rows.tolist(), flow_.cols.tolist()):
+    for i, j in zip(flow_.rows.tolist(), flow_.cols.tolist(), strict=True):
         answer[i] = j
     return answer
 
@@ -302,8 +318,9 @@ def empty_sparse(inst: Instance, potential: np.ndarray) -> pricing._Sparse:
     """A network without arcs and arbitrary potentials: every candidate pair is priced by the scan."""
     nothing = np.zeros(0, np.int64)
     network = pricing._Network(tail=nothing, head=nothing, capacity=nothing, cost=nothing, flow=nothing)
-    return pricing._Sparse(rows=nothing.astype(np.int32), cols=nothing.astype(np.int32), network=network, gain=0,
-                           potential=potential)
+    return pricing._Sparse(
+        rows=nothing.astype(np.int32), cols=nothing.astype(np.int32), network=network, gain=0, potential=potential
+    )
 
 
 def exact_violators(inst: Instance, model: pricing._Model, potential: np.ndarray) -> set[tuple[int, int]]:
@@ -311,30 +328,38 @@ def exact_violators(inst: Instance, model: pricing._Model, potential: np.ndarray
     n, m = inst.shape
     rows, cols = np.nonzero(candidate_mask(inst))
     gains = model.gains(rows, cols)
-    return {(i, j) for i, j, g in zip(rows.tolist(), cols.tolist(), gains.tolist())
-            if g + int(potential[n + j]) - int(potential[i]) > 0}
+    return {
+        (i, j)
+        for i, j, g in zip(rows.tolist(), cols.tolist(), gains.tolist(), strict=True)
+        if g + int(potential[n + j]) - int(potential[i]) > 0
+    }
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(12, 6, max_capacity=4), st.sampled_from([1, 5, 6]), st.integers(0, 2**32 - 1),
-       st.sampled_from([10, 2**40, 2**60]))
+@given(
+    instances(12, 6, max_capacity=4),
+    st.sampled_from([1, 5, 6]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([10, 2**40, 2**60]),
+)
 def test_the_float32_filter_never_misses_a_violator(inst, multiplier, seed, spread):
     # Potentials anywhere (up to ±2**60, far beyond float32's 24 bits), loads 1–3 with multipliers that round
     # (5) or not (6): the scan's violators are exactly those priced one by one, and each violating mentee gets a
     # new pair.
     assume(scalable(inst))
     scaling = fit_scaling(inst)
-    model = pricing._Model(instance=inst, scaling=scaling, multiplier=multiplier, label="test",
-                           in_play=candidate_mask(inst).any(axis=1))
+    model = pricing._Model(
+        instance=inst, scaling=scaling, multiplier=multiplier, label="test", in_play=candidate_mask(inst).any(axis=1)
+    )
     n, m = inst.shape
     rng = np.random.default_rng(seed)
     gains = model.gains(*np.nonzero(candidate_mask(inst)))
     centre = int(np.median(gains)) if gains.size else 0
     potential = np.zeros(n + m + 1, np.int64)
     potential[:n] = centre + rng.integers(-spread, spread, n, endpoint=True)
-    potential[n:n + m] = rng.integers(-spread, spread, m, endpoint=True)
+    potential[n : n + m] = rng.integers(-spread, spread, m, endpoint=True)
     # Some pairs exactly at the edge: reduced cost 0 (not a violator) and −1 (the smallest violation).
-    for i, j in zip(*np.nonzero(candidate_mask(inst))):
+    for i, j in zip(*np.nonzero(candidate_mask(inst)), strict=True):
         if rng.random() < 0.3:
             potential[i] = int(model.gains(np.array([i]), np.array([j]))[0]) + potential[n + j] - rng.integers(0, 2)
             break
@@ -343,7 +368,7 @@ def test_the_float32_filter_never_misses_a_violator(inst, multiplier, seed, spre
     assert not found.approximate
     assert found.violators == len(expected)
     assert found.violating_rows == len({i for i, _ in expected})
-    picked = set(zip(found.rows.tolist(), found.cols.tolist()))
+    picked = set(zip(found.rows.tolist(), found.cols.tolist(), strict=True))
     assert {i for i, _ in expected} <= {i for i, j in picked if (i, j) in expected}
 
 
@@ -361,18 +386,26 @@ def test_counting_by_the_filter_reports_an_upper_bound(monkeypatch):
 
 def test_picks_take_each_rows_best_and_each_columns_best():
     inf = -np.inf
-    y = np.array([[-0.9, 0.2, -0.5, inf, 0.1],
-                  [-0.3, -0.2, -0.25, -5.0, inf],
-                  [-2.0, -3.0, 0.0, -4.0, -1.5]], np.float32)
+    y = np.array(
+        [[-0.9, 0.2, -0.5, inf, 0.1], [-0.3, -0.2, -0.25, -5.0, inf], [-2.0, -3.0, 0.0, -4.0, -1.5]], np.float32
+    )
     picks = pricing._Picks(k=1, floor=-10.0)
     # Column 0 wants two rows, column 3 one; the sample (row 0 only) sets their thresholds at −0.9 and the floor.
-    picks.set_columns(np.array([2, 0, 0, 1, 0]), y[::pricing.SAMPLE_STRIDE][:, [0, 3]])
+    picks.set_columns(np.array([2, 0, 0, 1, 0]), y[:: pricing.SAMPLE_STRIDE][:, [0, 3]])
     picks.add(0, y, mask=None)
     picks.force(np.array([2 * 5 + 4]))
     rows, cols = picks.result(3, 5)
     # Row side: each row's largest, (0, 1), (1, 1), (2, 2); column 0's two best rows (0, 0), (1, 0); column 3's
     # best row (2, 3); and the forced (2, 4).
-    assert list(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (2, 4)]
+    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+        (2, 2),
+        (2, 3),
+        (2, 4),
+    ]
 
 
 def test_a_crowded_row_is_cut_before_ranking():
@@ -416,7 +449,7 @@ def test_pruning_keeps_every_arc_with_flow(monkeypatch):
     model = unit_model(inst)
     found = pricing._Scanner(model).initial(2)
     sparse = pricing._solve_sparse(model, found.rows, found.cols)
-    carries = sparse.network.flow[:sparse.rows.size] > 0
+    carries = sparse.network.flow[: sparse.rows.size] > 0
     keep = pricing._keep_after_pruning(sparse, -1.0)
     assert np.array_equal(keep, carries)  # with a negative limit only the arcs with flow stay
     # Pruning everything without flow whenever allowed still ends at the dense optimum.
@@ -429,8 +462,11 @@ def test_pruning_keeps_every_arc_with_flow(monkeypatch):
 
 def test_refuses_workloads_above_one():
     inst = replace(make(np.ones((3, 2))), load=np.array([2, 1, 3]))
-    with pytest.raises(SolverUnsuitable, match=r"solver 'flow-priced' is exact only when every workload is 1 "
-                                               r"\(2 mentees have a workload above 1\)"):
+    with pytest.raises(
+        SolverUnsuitable,
+        match=r"solver 'flow-priced' is exact only when every workload is 1 "
+        r"\(2 mentees have a workload above 1\)",
+    ):
         pricing.solve(inst)
 
 
@@ -451,7 +487,7 @@ def random_graph(seed: int, nodes: int, arcs: int) -> tuple[np.ndarray, np.ndarr
     keep = tail != head
     key = np.unique(tail[keep] * nodes + head[keep])
     tail, head = key // nodes, key % nodes
-    p = rng.integers(-10**9, 10**9, nodes)
+    p = rng.integers(-(10**9), 10**9, nodes)
     cost = rng.integers(0, 10**6, tail.size) + p[tail] - p[head]
     cost[cost == 0] = 1  # scipy's csgraph would drop a zero-cost arc
     return tail.astype(np.int64), head.astype(np.int64), cost.astype(np.int64)
@@ -483,8 +519,13 @@ def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) 
 
     rng = np.random.default_rng(3)
     n, m = 60, 15
-    inst = Instance(weights=rng.integers(0, 1000, (n, m)), allowed=rng.random((n, m)) < 0.6,
-                    priority=rng.integers(1, 4, n), load=np.ones(n, np.int64), capacity=rng.integers(0, 5, m))
+    inst = Instance(
+        weights=rng.integers(0, 1000, (n, m)),
+        allowed=rng.random((n, m)) < 0.6,
+        priority=rng.integers(1, 4, n),
+        load=np.ones(n, np.int64),
+        capacity=rng.integers(0, 5, m),
+    )
     dense = solvers.run_solver(inst, "flow")
     monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 10)
     priced = solvers.run_solver(inst, "auto")
@@ -498,8 +539,11 @@ def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) 
 def with_loads(inst: Instance, seed: int, loads=(1, 2, 3)) -> Instance:
     """``inst`` with workloads drawn from ``loads`` and capacities raised so that most pairs still fit."""
     rng = np.random.default_rng(seed)
-    return replace(inst, load=rng.choice(np.asarray(loads, np.int64), inst.shape[0]),
-                   capacity=(inst.capacity * 2 + rng.integers(0, 2, inst.shape[1])).astype(np.int64))
+    return replace(
+        inst,
+        load=rng.choice(np.asarray(loads, np.int64), inst.shape[0]),
+        capacity=(inst.capacity * 2 + rng.integers(0, 2, inst.shape[1])).astype(np.int64),
+    )
 
 
 RELAXATION_CASES = {
@@ -510,8 +554,9 @@ RELAXATION_CASES = {
     "popular-masked-loads-1-2": lambda: with_loads(popular_instance(5, 400, 100, density=0.4), 4, (1, 2)),
     "sparse-mask": lambda: with_loads(random_instance(14, 300, 80, density=0.05), 5),
     "tight": lambda: with_loads(random_instance(15, 300, 80, density=0.95, max_capacity=1), 6),
-    "zero-capacity-and-unfitting": lambda: replace(with_loads(popular_instance(6, 300, 60), 7),
-                                                   capacity=np.tile(np.array([0, 2, 1, 9, 7]), 12).astype(np.int64)),
+    "zero-capacity-and-unfitting": lambda: replace(
+        with_loads(popular_instance(6, 300, 60), 7), capacity=np.tile(np.array([0, 2, 1, 9, 7]), 12).astype(np.int64)
+    ),
 }
 
 
@@ -523,8 +568,10 @@ def no_size_limit(monkeypatch):
 
 def relaxations(inst: Instance, **kwargs):
     scaling = fit_scaling(inst)
-    return (relaxation.relax(inst, scaling, priced=False, **kwargs),
-            relaxation.relax(inst, scaling, priced=True, **kwargs))
+    return (
+        relaxation.relax(inst, scaling, priced=False, **kwargs),
+        relaxation.relax(inst, scaling, priced=True, **kwargs),
+    )
 
 
 def assert_same_transport(dense, priced) -> None:
@@ -640,8 +687,13 @@ def test_priority_relaxation_is_a_floored_bound(inst):
 def test_priority_relaxation_proves_what_the_split_cannot():
     # Mentor capacity 3, loads 2 and 2, priorities 1 and 1: fractionally 1.5 priority fits, so the split of the
     # combined bound (which trades the half point for weight) says 2 while the floored priority-only bound says 1.
-    inst = Instance(weights=np.array([[0.0], [1.0]]), allowed=np.ones((2, 1), bool), priority=np.array([1, 1]),
-                    load=np.array([2, 2]), capacity=np.array([3]))
+    inst = Instance(
+        weights=np.array([[0.0], [1.0]]),
+        allowed=np.ones((2, 1), bool),
+        priority=np.array([1, 1]),
+        load=np.array([2, 2]),
+        capacity=np.array([3]),
+    )
     scaling = fit_scaling(inst)
     assert scaling.split_bound(relaxation.relax(inst, scaling).bound, 1)[0] == 2
     assert relaxation.priority_relaxation(inst) == 1

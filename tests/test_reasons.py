@@ -19,18 +19,50 @@ from mentormatch.result import REASONS, MatchResult
 from mentormatch.schema import Coach, Exclusion, Mentee, Mentor
 
 
-def mentee(id: str, *, languages: tuple[str, ...] = ("english",), kind: str = "other", risk: str = "medium",
-           workload: int = 1, gender: str = "male", preference: str = "any", availability: str | None = None) -> Mentee:
-    return Mentee(id=id, age=30, gender=gender, gender_preference=preference, languages=languages,
-                  extremism_type=kind, risk_level=risk, workload=workload,
-                  availability=None if availability is None else parse_availability(availability))
+def mentee(
+    id: str,
+    *,
+    languages: tuple[str, ...] = ("english",),
+    kind: str = "other",
+    risk: str = "medium",
+    workload: int = 1,
+    gender: str = "male",
+    preference: str = "any",
+    availability: str | None = None,
+) -> Mentee:
+    return Mentee(
+        id=id,
+        age=30,
+        gender=gender,
+        gender_preference=preference,
+        languages=languages,
+        extremism_type=kind,
+        risk_level=risk,
+        workload=workload,
+        availability=None if availability is None else parse_availability(availability),
+    )
 
 
-def mentor(id: str, *, languages: tuple[str, ...] = ("english",), capacity: int = 1, gender: str = "male",
-           availability: str | None = None, expertise: frozenset[str] = frozenset(), experience: float = 0.0) -> Mentor:
-    return Mentor(id=id, age=40, gender=gender, languages=languages, capacity=capacity, expertise=expertise,
-                  experience_years=experience,
-                  availability=None if availability is None else parse_availability(availability))
+def mentor(
+    id: str,
+    *,
+    languages: tuple[str, ...] = ("english",),
+    capacity: int = 1,
+    gender: str = "male",
+    availability: str | None = None,
+    expertise: frozenset[str] = frozenset(),
+    experience: float = 0.0,
+) -> Mentor:
+    return Mentor(
+        id=id,
+        age=40,
+        gender=gender,
+        languages=languages,
+        capacity=capacity,
+        expertise=expertise,
+        experience_years=experience,
+        availability=None if availability is None else parse_availability(availability),
+    )
 
 
 def unmatched_row(result: MatchResult, mentee_id: str):
@@ -66,23 +98,30 @@ def capacity() -> Case:
 
 
 def workload() -> Case:
-    problem = build_problem(Roster(mentees=(mentee("W", workload=3),),
-                                   mentors=(mentor("M1", capacity=2), mentor("M2", capacity=1))))
+    problem = build_problem(
+        Roster(mentees=(mentee("W", workload=3),), mentors=(mentor("M1", capacity=2), mentor("M2", capacity=1)))
+    )
     return problem, solve(problem), "W"
 
 
 def coach() -> Case:
     # the only coach supervises far-right cases, the mentee's is islamist
-    roster = Roster(mentees=(mentee("A", kind="islamist"),), mentors=(mentor("M", capacity=2),),
-                    coaches=(Coach(id="C", max_mentors=2, specialisms=frozenset({"far_right"})),))
+    roster = Roster(
+        mentees=(mentee("A", kind="islamist"),),
+        mentors=(mentor("M", capacity=2),),
+        coaches=(Coach(id="C", max_mentors=2, specialisms=frozenset({"far_right"})),),
+    )
     problem = build_problem(roster)
     return problem, solve(problem), "A"
 
 
 def coach_limits() -> Case:
     # two mentors with room for one case each, one coach who may supervise one mentor
-    roster = Roster(mentees=(mentee("A"), mentee("B")), mentors=(mentor("M1"), mentor("M2")),
-                    coaches=(Coach(id="C", max_mentors=1),))
+    roster = Roster(
+        mentees=(mentee("A"), mentee("B")),
+        mentors=(mentor("M1"), mentor("M2")),
+        coaches=(Coach(id="C", max_mentors=1),),
+    )
     problem = build_problem(roster)
     result = solve(problem)
     (left,) = result.unmatched["mentee_id"]
@@ -93,9 +132,16 @@ def time_limit() -> Case:
     # a search stopped early: B could still go to M2, which has room
     problem = build_problem(Roster(mentees=(mentee("A"), mentee("B")), mentors=(mentor("M1"), mentor("M2"))))
     mentor_of = np.array([0, -1])
-    stopped = Solution(mentor_of=mentor_of, status=Status.FEASIBLE, priority_sum=int(problem.priority[0]),
-                       objective=float(problem.score[0, 0]), priority_bound=int(problem.priority.sum()),
-                       objective_bound=None, solver="cpsat", seconds=0.0)
+    stopped = Solution(
+        mentor_of=mentor_of,
+        status=Status.FEASIBLE,
+        priority_sum=int(problem.priority[0]),
+        objective=float(problem.score[0, 0]),
+        priority_bound=int(problem.priority.sum()),
+        objective_bound=None,
+        solver="cpsat",
+        seconds=0.0,
+    )
     return problem, evaluate(problem, mentor_of, solution=stopped), "B"
 
 
@@ -136,14 +182,21 @@ def test_no_allowed_mentor_counts_mentors_per_rule() -> None:
     counts = rule_failures(problem.roster, problem.config, np.array([0]))
     expected = {"language": 2, "availability": 1, "gender_preference": 1, "exclusion": 1}
     assert {rule: int(c[0]) for rule, c in counts.items() if c[0]} == expected
-    assert detail == ("none of 5 mentors passes every hard rule (mentors excluded per rule: language 2, "
-                      "availability 1, gender_preference 1, exclusion 1)")
+    assert detail == (
+        "none of 5 mentors passes every hard rule (mentors excluded per rule: language 2, "
+        "availability 1, gender_preference 1, exclusion 1)"
+    )
     why = explain(problem, "A", matching=result, runners_up=5)
     assert {r.rule: r.mentors_excluded for r in why.rule_counts.itertuples() if r.mentors_excluded} == expected
     assert not why.runners_up["possible"].any()
-    blocked = dict(zip(why.runners_up["mentor_id"], why.runners_up["blocked_by"]))
-    assert blocked == {"M1": "language", "M2": "language", "M3": "gender_preference", "M4": "exclusion",
-                       "M5": "availability"}
+    blocked = dict(zip(why.runners_up["mentor_id"], why.runners_up["blocked_by"], strict=True))
+    assert blocked == {
+        "M1": "language",
+        "M2": "language",
+        "M3": "gender_preference",
+        "M4": "exclusion",
+        "M5": "availability",
+    }
     assert "language 2, availability 1, gender_preference 1, exclusion 1" in why.text()
 
 
@@ -166,7 +219,7 @@ def test_workload_beyond_every_allowed_mentor() -> None:
     why = explain(problem, "W", matching=result)
     assert why.runners_up["blocked_by"].tolist() == ["workload", "workload"]
     why = explain(problem, "W", mentor_id="M1", matching=result)
-    assert why.allowed and dict(zip(why.rules["rule"], why.rules["passed"]))["capacity"] is False
+    assert why.allowed and dict(zip(why.rules["rule"], why.rules["passed"], strict=True))["capacity"] is False
 
 
 @pytest.mark.parametrize("case, cause", [(coach, "specialism or language 1"), (coach_limits, "coach limits 1")])
@@ -174,15 +227,18 @@ def test_coach_reason_names_the_cause(case, cause: str) -> None:
     problem, result, mentee_id = case()
     row = unmatched_row(result, mentee_id)
     assert row["reason"] == "coach"
-    assert re.fullmatch(r"\d+ allowed mentors, but none could be given a coach who may supervise this case "
-                        r"\(mentors ruled out by .*\)", row["reason_detail"])
+    assert re.fullmatch(
+        r"\d+ allowed mentors, but none could be given a coach who may supervise this case "
+        r"\(mentors ruled out by .*\)",
+        row["reason_detail"],
+    )
     assert cause in row["reason_detail"]
 
 
 def test_coach_reason_explained() -> None:
     problem, result, _ = coach()
     why = explain(problem, "A", mentor_id="M", matching=result)
-    verdict = dict(zip(why.rules["rule"], why.rules["passed"]))
+    verdict = dict(zip(why.rules["rule"], why.rules["passed"], strict=True))
     assert why.allowed and verdict["capacity"] and not verdict["coach"]
     assert why.alternative["blocked_by"].tolist() == ["coach"]
 
@@ -204,7 +260,8 @@ def test_not_placed_is_costed_against_a_fresh_solve() -> None:
     problem, result, _ = not_placed()
     assert result.solver == "given"
     assert unmatched_row(result, "B")["reason_detail"] == (
-        "2 allowed mentors, some with room; the given matching leaves this case out")
+        "2 allowed mentors, some with room; the given matching leaves this case out"
+    )
     why = explain(problem, "B", matching=result)
     assert "fresh solve" in why.method
     runners = why.runners_up.set_index("mentor_id")

@@ -32,14 +32,30 @@ except ImportError:  # the diagnosis module is written in parallel; until it lan
 def fake_diagnosis(problem, *, remedy: str = "recruit or train one", group: str = "islamist") -> SimpleNamespace:
     """An object of the shape of ``mentormatch.diagnose.Diagnosis``."""
     n = problem.shape[0]
-    shortages = pd.DataFrame({
-        "kind": ["extremism_type"], "group": [group], "mentees": [3], "demand": [3], "mentors": [1], "supply": [1],
-        "shortfall": [2], "no_allowed_mentor": [1], "remedy": [remedy],
-    })
-    none_allowed = pd.DataFrame({"mentee_id": list(problem.mentee_ids[:1]), "risk_level": ["personal-risk-value"],
-                                 "language": [2], "fixed_by": ["language"]})
-    return SimpleNamespace(shortages=shortages, no_allowed_mentor=none_allowed, max_matched=n, n_mentees=n,
-                           lines=lambda: [f"{remedy}"])
+    shortages = pd.DataFrame(
+        {
+            "kind": ["extremism_type"],
+            "group": [group],
+            "mentees": [3],
+            "demand": [3],
+            "mentors": [1],
+            "supply": [1],
+            "shortfall": [2],
+            "no_allowed_mentor": [1],
+            "remedy": [remedy],
+        }
+    )
+    none_allowed = pd.DataFrame(
+        {
+            "mentee_id": list(problem.mentee_ids[:1]),
+            "risk_level": ["personal-risk-value"],
+            "language": [2],
+            "fixed_by": ["language"],
+        }
+    )
+    return SimpleNamespace(
+        shortages=shortages, no_allowed_mentor=none_allowed, max_matched=n, n_mentees=n, lines=lambda: [f"{remedy}"]
+    )
 
 
 def render(problem, result, **kwargs) -> str:
@@ -202,7 +218,7 @@ def test_small_with_plots(small, small_html):
     # scores: the histogram counts every matched pair
     assert sum(int(v) for v in page.column("scores", 1, "pairs")) == result.n_matched
     # unmatched: counts per reason match the result, and every unmatched mentee is listed
-    reasons = dict(zip(page.column("unmatched", 0, "reason"), page.column("unmatched", 0, "mentees")))
+    reasons = dict(zip(page.column("unmatched", 0, "reason"), page.column("unmatched", 0, "mentees"), strict=True))
     assert {k: int(v) for k, v in reasons.items()} == result.unmatched["reason"].value_counts().to_dict()
     assert page.column("unmatched", 1, "mentee_id") == result.unmatched["mentee_id"].tolist()
     assert page.column("criteria", 0, "criterion") == list(CRITERIA)
@@ -267,12 +283,19 @@ def test_ids_with_markup_are_escaped(make_roster):
     mentee_ids = ['<script>alert("m&1")</script>', "a&amp;b 'q'", '<img src=x onerror="alert(1)">']
     mentor_ids = ["t'\"<b>&", "t2"]
     folder = make_roster(mentees=None, mentors=None)
-    write_csv(folder / "mentees.csv", [["id", "age", "gender", "languages", "extremism_type"],
-                                       [mentee_ids[0], 30, "male", "en", "islamist"],
-                                       [mentee_ids[1], 25, "female", "ar", "far_right"],
-                                       [mentee_ids[2], 28, "male", "fr", "islamist"]])
-    write_csv(folder / "mentors.csv", [["id", "age", "gender", "languages"],
-                                       [mentor_ids[0], 40, "male", "en"], [mentor_ids[1], 50, "female", "ar"]])
+    write_csv(
+        folder / "mentees.csv",
+        [
+            ["id", "age", "gender", "languages", "extremism_type"],
+            [mentee_ids[0], 30, "male", "en", "islamist"],
+            [mentee_ids[1], 25, "female", "ar", "far_right"],
+            [mentee_ids[2], 28, "male", "fr", "islamist"],
+        ],
+    )
+    write_csv(
+        folder / "mentors.csv",
+        [["id", "age", "gender", "languages"], [mentor_ids[0], 40, "male", "en"], [mentor_ids[1], 50, "female", "ar"]],
+    )
     problem = build_problem(read_roster(folder))
     assert problem.mentee_ids == tuple(mentee_ids)
     result = solve(problem)
@@ -320,13 +343,17 @@ def test_diagnosis_values_and_columns_are_escaped(small):
 
 
 def test_no_profile_values(make_roster):
-    mentees = ("id,age,gender,languages,extremism_type,background,needs\n"
-               "m1,31,male,en,islamist,sailing,housing\n"
-               "m2,26,female,en,far_right,sailing,housing\n"
-               "m3,45,male,en,islamist,sailing,housing\n")
-    mentors = ("id,age,gender,languages,background,skills,expertise\n"
-               "t1,87,agender,en;quenya,falconry,origami,islamist;far_right\n"
-               "t2,79,agender,en;quenya,falconry,origami,far_right\n")
+    mentees = (
+        "id,age,gender,languages,extremism_type,background,needs\n"
+        "m1,31,male,en,islamist,sailing,housing\n"
+        "m2,26,female,en,far_right,sailing,housing\n"
+        "m3,45,male,en,islamist,sailing,housing\n"
+    )
+    mentors = (
+        "id,age,gender,languages,background,skills,expertise\n"
+        "t1,87,agender,en;quenya,falconry,origami,islamist;far_right\n"
+        "t2,79,agender,en;quenya,falconry,origami,far_right\n"
+    )
     exclusions = "mentee_id,mentor_id,reason\nm3,t1,secretcodefendant\n"
     problem = build_problem(read_roster(make_roster(mentees=mentees, mentors=mentors, exclusions=exclusions)))
     result = solve(problem)
@@ -371,7 +398,8 @@ def test_capacity_table_counts_mentees_and_workload(with_coaches):
     use = report_module._capacity_table(problem, result)
     counts = result.pairs["mentor_id"].value_counts()
     assert use.set_index("mentor_id")["mentees"].to_dict() == {
-        mentor: int(counts.get(mentor, 0)) for mentor in problem.mentor_ids}
+        mentor: int(counts.get(mentor, 0)) for mentor in problem.mentor_ids
+    }
     assert int(use["workload"].sum()) == result.capacity_used
     assert (use["workload"] <= use["capacity"]).all()
 
@@ -381,7 +409,7 @@ def test_same_input_same_page_apart_from_the_time(small, small_html):
     assert render(*small, plots=True) == small_html
     first, second = (render(*small, plots=True, generated=None).splitlines() for _ in range(2))
     assert len(first) == len(second)
-    differ = [k for k, (a, b) in enumerate(zip(first, second)) if a != b]
+    differ = [k for k, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
     assert all(first[k].startswith('<p class="generated">') for k in differ)
 
 
@@ -392,8 +420,13 @@ def test_result_of_another_problem_is_refused(small, with_coaches):
 
 def test_write_report(small, tmp_path):
     target = tmp_path / "report.html"
-    write_report(*small, target, plots=False, generated=GENERATED,
-                 **({} if _real_diagnose else {"diagnosis": fake_diagnosis(small[0])}))
+    write_report(
+        *small,
+        target,
+        plots=False,
+        generated=GENERATED,
+        **({} if _real_diagnose else {"diagnosis": fake_diagnosis(small[0])}),
+    )
     assert target.read_text(encoding="utf-8") == render(*small, plots=False)
 
 

@@ -118,8 +118,13 @@ def test_every_column_normalised(make_roster) -> None:
         coach_id="c1",
     )
     assert roster.coaches == (
-        Coach(id="c1", max_mentors=2, max_mentees=5, specialisms=frozenset({"separatist", "other"}),
-              languages=frozenset({"ar", "en"})),
+        Coach(
+            id="c1",
+            max_mentors=2,
+            max_mentees=5,
+            specialisms=frozenset({"separatist", "other"}),
+            languages=frozenset({"ar", "en"}),
+        ),
         Coach(id="c2", max_mentors=0),
     )
     assert roster.exclusions == (Exclusion(mentee_id="007", mentor_id="NA", reason="Knew Each Other"),)
@@ -388,8 +393,16 @@ def test_missing_required_value(make_roster, row: str, column: str, value: str) 
 
 
 @pytest.mark.parametrize(
-    ("cell", "shown"), [("=1+1", "'='"), ("+44", "'\\+'"), ("-x", "'-'"), ("@sum", "'@'"), ("\tm1", "a tab"),
-                        ("\rm1", "a carriage return"), ("  =x", "'='")]
+    ("cell", "shown"),
+    [
+        ("=1+1", "'='"),
+        ("+44", "'\\+'"),
+        ("-x", "'-'"),
+        ("@sum", "'@'"),
+        ("\tm1", "a tab"),
+        ("\rm1", "a carriage return"),
+        ("  =x", "'='"),
+    ],
 )
 def test_formula_like_id(make_roster, cell: str, shown: str) -> None:
     quoted = '"' + cell + '"'
@@ -401,8 +414,11 @@ def test_formula_like_id(make_roster, cell: str, shown: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "file", "column"),
     [
-        ({"mentors": "id,age,gender,languages,coach_id\nt1,40,male,en,=c1\n", "coaches": "id,max_mentors\nc1,1\n"},
-         "mentors.csv", "coach_id"),
+        (
+            {"mentors": "id,age,gender,languages,coach_id\nt1,40,male,en,=c1\n", "coaches": "id,max_mentors\nc1,1\n"},
+            "mentors.csv",
+            "coach_id",
+        ),
         ({"coaches": "id,max_mentors\n@c1,1\n"}, "coaches.csv", "id"),
         ({"exclusions": "mentee_id,mentor_id\n-m1,t1\n"}, "exclusions.csv", "mentee_id"),
         ({"exclusions": "mentee_id,mentor_id\nm1,+t1\n"}, "exclusions.csv", "mentor_id"),
@@ -438,12 +454,30 @@ def test_integer_must_be_plain_digits(make_roster, cell: str) -> None:
         ("mentees", MH, "m1,{v},male,en,other", "age", "13", "age is out of range: expected a whole number from 14 to"),
         ("mentees", MH, "m1,{v},male,en,other", "age", "101", "from 14 to 100"),
         ("mentors", TH, "t1,{v},male,en", "age", "17", "age is out of range: expected a whole number from 18 to 100"),
-        ("mentees", "id,age,gender,languages,extremism_type,workload\n", "m1,30,male,en,other,{v}", "workload", "0",
-         "workload is out of range: expected a whole number of at least 1"),
-        ("mentors", "id,age,gender,languages,capacity\n", "t1,40,male,en,{v}", "capacity", "-1",
-         "capacity is out of range: expected a whole number of at least 0"),
-        ("mentors", "id,age,gender,languages,capacity\n", "t1,40,male,en,{v}", "capacity", "9" * 5000,
-         "capacity is too large: expected at most 1000000000"),
+        (
+            "mentees",
+            "id,age,gender,languages,extremism_type,workload\n",
+            "m1,30,male,en,other,{v}",
+            "workload",
+            "0",
+            "workload is out of range: expected a whole number of at least 1",
+        ),
+        (
+            "mentors",
+            "id,age,gender,languages,capacity\n",
+            "t1,40,male,en,{v}",
+            "capacity",
+            "-1",
+            "capacity is out of range: expected a whole number of at least 0",
+        ),
+        (
+            "mentors",
+            "id,age,gender,languages,capacity\n",
+            "t1,40,male,en,{v}",
+            "capacity",
+            "9" * 5000,
+            "capacity is too large: expected at most 1000000000",
+        ),
         ("mentees", MH, "m1,{v},male,en,other", "age", "-" + "9" * 30, "age is out of range"),
         ("coaches", "id,max_mentors\n", "c1,{v}", "max_mentors", "-2", "max_mentors is out of range"),
         ("coaches", "id,max_mentors,max_mentees\n", "c1,1,{v}", "max_mentees", "-1", "max_mentees is out of range"),
@@ -488,8 +522,14 @@ def test_unknown_extremism_type(make_roster) -> None:
 
 @pytest.mark.parametrize(
     ("alias", "canonical"),
-    [("Right-Wing", "far_right"), ("left wing", "far_left"), ("JIHADIST", "islamist"),
-     ("ethno-nationalist", "separatist"), ("Hate Crime", "hate_crime"), ("single-issue", "single_issue")],
+    [
+        ("Right-Wing", "far_right"),
+        ("left wing", "far_left"),
+        ("JIHADIST", "islamist"),
+        ("ethno-nationalist", "separatist"),
+        ("Hate Crime", "hate_crime"),
+        ("single-issue", "single_issue"),
+    ],
 )
 def test_extremism_aliases(make_roster, alias: str, canonical: str) -> None:
     folder = make_roster(mentees=MH + f"m1,30,male,en,{alias}\n")
@@ -785,7 +825,7 @@ def rosters(draw: st.DrawFn) -> Roster:
             needs=draw(tags),
             workload=draw(st.integers(1, 10)),
         )
-        for i, gender in zip(mentee_ids, mentee_genders)
+        for i, gender in zip(mentee_ids, mentee_genders, strict=True)
     )
     mentors = tuple(
         Mentor(
@@ -802,7 +842,7 @@ def rosters(draw: st.DrawFn) -> Roster:
             skills=draw(tags),
             coach_id=draw(st.one_of(st.none(), st.sampled_from([c for c in coach_ids if c != i] or [None]))),
         )
-        for i, gender in zip(mentor_ids, mentor_genders)
+        for i, gender in zip(mentor_ids, mentor_genders, strict=True)
     )
     coaches = tuple(
         Coach(

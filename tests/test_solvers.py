@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import itertools
 import math
+import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from .strategies import instances, tiny_instances, unit_load_instances
 
 from mentormatch.problem import Instance, Solution, Status
 from mentormatch.solvers import (
@@ -26,6 +25,8 @@ from mentormatch.solvers import (
     run_solver,
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
+
+from .strategies import instances, tiny_instances, unit_load_instances
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -124,8 +125,11 @@ def test_error_classes():
 @pytest.mark.parametrize("name", ["flow", "hungarian"])
 def test_unit_load_solvers_refuse_larger_loads(name):
     inst = make(np.ones((3, 2)), load=[2, 1, 3], capacity=[3, 3])
-    with pytest.raises(SolverUnsuitable, match=rf"solver '{name}' is exact only when every workload is 1 "
-                                               r"\(2 mentees have a workload above 1\); use solver 'cpsat' or 'auto'"):
+    with pytest.raises(
+        SolverUnsuitable,
+        match=rf"solver '{name}' is exact only when every workload is 1 "
+        r"\(2 mentees have a workload above 1\); use solver 'cpsat' or 'auto'",
+    ):
         run_solver(inst, name)
 
 
@@ -214,7 +218,7 @@ def test_negative_weight_pair_taken_when_priority_needs_it(name):
 
 @pytest.mark.parametrize("name", SOLVER_NAMES)
 def test_priority_first_even_against_the_largest_weights(name):
-    inst = make([[-10**6], [10**6]], priority=[2, 1])
+    inst = make([[-(10**6)], [10**6]], priority=[2, 1])
     sol = run_solver(inst, name)
     assert sol.mentor_of.tolist() == [0, -1]
 
@@ -231,8 +235,11 @@ def test_two_medium_cases_outweigh_one_high_case(name):
 def test_progress_is_reported_and_nothing_printed(capsys):
     seen = []
     for name in SOLVER_NAMES:
-        run_solver(random_instance(1, 20, 5, loads=(1, 2)) if name in ("cpsat", "auto") else random_instance(1, 20, 5),
-                   name, progress=lambda stage, elapsed: seen.append((stage, elapsed)))
+        run_solver(
+            random_instance(1, 20, 5, loads=(1, 2)) if name in ("cpsat", "auto") else random_instance(1, 20, 5),
+            name,
+            progress=lambda stage, elapsed: seen.append((stage, elapsed)),
+        )
     assert seen and all(isinstance(s, str) and isinstance(e, float) and e >= 0 for s, e in seen)
     assert {s.split(":")[0] for s, _ in seen} >= {"flow", "hungarian", "cpsat", "relaxation"}
     assert capsys.readouterr() == ("", "")
@@ -242,8 +249,16 @@ def test_run_solver_checks_every_answer(monkeypatch):
     inst = make([[1.0, 2.0]], [[True, False]], capacity=[1, 1])
 
     def broken(instance, **kwargs):
-        return Solution(mentor_of=np.array([1]), status=Status.OPTIMAL, priority_sum=1, objective=2.0,
-                        priority_bound=1, objective_bound=2.0, solver="flow", seconds=0.0)
+        return Solution(
+            mentor_of=np.array([1]),
+            status=Status.OPTIMAL,
+            priority_sum=1,
+            objective=2.0,
+            priority_bound=1,
+            objective_bound=2.0,
+            solver="flow",
+            seconds=0.0,
+        )
 
     monkeypatch.setattr(flow, "solve", broken)
     with pytest.raises(SolverBug, match="not allowed"):
@@ -252,13 +267,21 @@ def test_run_solver_checks_every_answer(monkeypatch):
 
 # --- check_solution: one test per rule ---------------------------------------------------------------------------
 
-CHECK_INSTANCE = make([[1.0, 2.0], [3.0, 4.0]], [[True, False], [True, True]], priority=[1, 2], load=[1, 2],
-                      capacity=[2, 2])
+CHECK_INSTANCE = make(
+    [[1.0, 2.0], [3.0, 4.0]], [[True, False], [True, True]], priority=[1, 2], load=[1, 2], capacity=[2, 2]
+)
 
 
 def answer(mentor_of, **fields) -> Solution:
-    values = dict(status=Status.FEASIBLE, priority_sum=3, objective=5.0, priority_bound=None, objective_bound=None,
-                  solver="test", seconds=0.0)
+    values = dict(
+        status=Status.FEASIBLE,
+        priority_sum=3,
+        objective=5.0,
+        priority_bound=None,
+        objective_bound=None,
+        solver="test",
+        seconds=0.0,
+    )
     values.update(fields)
     return Solution(mentor_of=np.asarray(mentor_of), **values)
 
@@ -406,7 +429,7 @@ def test_overflow_guards():
         run_solver(huge, "flow")
     # Between 2**53 and 2**62: flow is exact in int64; CP-SAT's float64 bound and scipy's float64 costs are not.
     large = make(np.full((10, 2), 10**6), priority=np.full(10, 2**30), capacity=[3, 3])
-    assert FLOAT_EXACT <= fit_scaling(large).combined_high
+    assert fit_scaling(large).combined_high >= FLOAT_EXACT
     assert run_solver(large, "flow").priority_sum == 6 * 2**30
     with pytest.raises(ValueError, match=r"CP-SAT's float64 objective bound"):
         run_solver(large, "cpsat")
@@ -439,8 +462,7 @@ def test_same_input_same_answer(name):
     first = run_solver(inst, name, time_limit=None if name in ("flow", "hungarian") else 30, seed=3)
     second = run_solver(inst, name, time_limit=None if name in ("flow", "hungarian") else 30, seed=3)
     assert np.array_equal(first.mentor_of, second.mentor_of)
-    assert (first.status, first.priority_sum, first.objective) == (second.status, second.priority_sum,
-                                                                   second.objective)
+    assert (first.status, first.priority_sum, first.objective) == (second.status, second.priority_sum, second.objective)
 
 
 def test_cpsat_reproducible_when_stopped_by_a_deterministic_limit():

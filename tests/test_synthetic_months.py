@@ -325,8 +325,9 @@ def test_bundled_next_month_is_what_its_call_makes(tmp_path):
     assert sorted(p.name for p in (BUNDLED / "next-month").iterdir()) == written
     for file in written:
         assert (BUNDLED / "next-month" / file).read_bytes() == (tmp_path / file).read_bytes(), file
-    assert ("--seed 7 --current-share 0.7 -o data/synthetic/next-month"
-            in (BUNDLED / "README.md").read_text(encoding="utf-8"))
+    assert "--seed 7 --current-share 0.7 -o data/synthetic/next-month" in (BUNDLED / "README.md").read_text(
+        encoding="utf-8"
+    )
     back = read_roster(BUNDLED / "next-month")
     assert back.current is not None, "read_roster does not read current.csv yet"
     assert tuple(c.model_copy(update={"line": None}) for c in back.current) == month.current

@@ -14,53 +14,119 @@ sweeps on synthetic rosters, one fresh process per run;
 and, for people who bring their own matrices, ``assign(weights, capacity=..., maximize=...)``.
 """
 
-from .assign import Assignment, assign
-from .bench import benchmark
-from .config import CRITERIA, MatchConfig, load_config
-from .diagnose import Diagnosis, Relaxation, diagnose, relaxations
-from .encode import build_problem, criterion_parts
-from .explain import Explanation, explain
-from .io import read_roster, write_matches, write_roster
-from .match import evaluate, load_matching, solve
-from .report import report_html, write_report
-from .problem import Problem, Status
-from .result import ChangeSummary, MatchResult
-from .schema import CurrentPair, InputProblem, Roster, RosterError
-from .synthetic import next_month, synthetic_roster
-from .verify import MatchingBug, verify_matching
+import importlib
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
+    from .assign import Assignment, assign
+    from .bench import benchmark
+    from .config import CRITERIA, MatchConfig, load_config
+    from .diagnose import Diagnosis, Relaxation, diagnose, relaxations
+    from .encode import build_problem, criterion_parts
+    from .errors import InputError, InputProblem, MatchingBug, RosterError, SolverUnsuitable
+    from .explain import Explanation, explain
+    from .io import read_roster, write_matches, write_roster
+    from .match import evaluate, load_matching, solve
+    from .problem import Problem, Status
+    from .report import report_html, write_report
+    from .result import ChangeSummary, MatchResult
+    from .schema import CurrentPair, Roster
+    from .synthetic import next_month, synthetic_roster
+    from .verify import verify_matching
+
+_HOME: dict[str, str] = {
+    "Assignment": "assign",
+    "assign": "assign",
+    "benchmark": "bench",
+    "CRITERIA": "config",
+    "MatchConfig": "config",
+    "load_config": "config",
+    "Diagnosis": "diagnose",
+    "Relaxation": "diagnose",
+    "diagnose": "diagnose",
+    "relaxations": "diagnose",
+    "build_problem": "encode",
+    "criterion_parts": "encode",
+    "InputError": "errors",
+    "InputProblem": "errors",
+    "MatchingBug": "errors",
+    "RosterError": "errors",
+    "SolverUnsuitable": "errors",
+    "Explanation": "explain",
+    "explain": "explain",
+    "read_roster": "io",
+    "write_matches": "io",
+    "write_roster": "io",
+    "evaluate": "match",
+    "load_matching": "match",
+    "solve": "match",
+    "Problem": "problem",
+    "Status": "problem",
+    "report_html": "report",
+    "write_report": "report",
+    "ChangeSummary": "result",
+    "MatchResult": "result",
+    "CurrentPair": "schema",
+    "Roster": "schema",
+    "next_month": "synthetic",
+    "synthetic_roster": "synthetic",
+    "verify_matching": "verify",
+}
+"""Where each public name lives: ``import mentormatch`` loads none of these modules (not pandas, SciPy, OR-Tools,
+the benchmark harness, Dask or matplotlib); ``mentormatch.solve`` loads ``mentormatch.match`` on first use."""
+
+try:
+    __version__ = _metadata.version("mentormatch")  # the one place it is written: pyproject.toml
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
 
 __all__ = [
-    "Assignment",
-    "CRITERIA",
-    "ChangeSummary",
-    "CurrentPair",
-    "Diagnosis",
-    "Explanation",
-    "InputProblem",
-    "MatchConfig",
-    "MatchResult",
-    "MatchingBug",
-    "Problem",
-    "Roster",
-    "Relaxation",
-    "RosterError",
-    "Status",
     "assign",
+    "Assignment",
     "benchmark",
     "build_problem",
+    "ChangeSummary",
+    "CRITERIA",
     "criterion_parts",
+    "CurrentPair",
     "diagnose",
+    "Diagnosis",
     "evaluate",
     "explain",
+    "Explanation",
+    "InputError",
+    "InputProblem",
     "load_config",
     "load_matching",
+    "MatchConfig",
+    "MatchingBug",
+    "MatchResult",
     "next_month",
+    "Problem",
     "read_roster",
+    "Relaxation",
     "relaxations",
     "report_html",
+    "Roster",
+    "RosterError",
     "solve",
+    "SolverUnsuitable",
+    "Status",
     "synthetic_roster",
     "verify_matching",
     "write_matches",

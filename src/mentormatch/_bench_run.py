@@ -27,15 +27,15 @@ import numpy as np
 from mentormatch.bench import RunSpec
 from mentormatch.config import MatchConfig
 from mentormatch.encode import build_problem
+from mentormatch.errors import InputError
 from mentormatch.io import read_roster, write_matches, write_roster
 from mentormatch.match import evaluate, find_solution
-from mentormatch.schema import RosterError
 from mentormatch.synthetic import next_month, synthetic_roster
 
 try:
     import resource
 except ImportError:  # not on Windows: no peak memory, no memory limit
-    resource = None
+    resource = None  # type: ignore[assignment]
 
 WARM_UP_SIZE = (24, 10)
 """Mentees × mentors of the warm-up roster (two coaches more when the run has coaches)."""
@@ -52,7 +52,7 @@ def main() -> int:
     except MemoryError:
         limit = "" if spec.memory_limit_gb is None else f" of {spec.memory_limit_gb:g} GB"
         record.update(status="out_of_memory", error=f"MemoryError: the run needed more memory than the limit{limit}")
-    except RosterError as err:
+    except InputError as err:
         record.update(status="error", error=_roster_words(err))
     except ValueError as err:  # a solver that cannot take the roster (SolverUnsuitable), a bad config
         record.update(status="error", error=_words(err))
@@ -67,9 +67,12 @@ def _measure(spec: RunSpec, tmp: Path, record: dict[str, Any]) -> None:
     config = MatchConfig() if spec.config is None else MatchConfig.from_toml(spec.config)
     _warm_up(spec, config, tmp)
     if spec.roster is None:
+        assert spec.mentees is not None and spec.mentors is not None and spec.coaches is not None
+        assert spec.coach_limits is not None  # a generated roster's spec has them all
         folder = tmp / "roster"
-        roster = synthetic_roster(spec.mentees, spec.mentors, spec.coaches, seed=spec.seed,
-                                  coach_limits=spec.coach_limits)
+        roster = synthetic_roster(
+            spec.mentees, spec.mentors, spec.coaches, seed=spec.seed, coach_limits=spec.coach_limits
+        )
         if spec.workloads == "unit":
             roster = replace(roster, mentees=tuple(p.model_copy(update={"workload": 1}) for p in roster.mentees))
         if spec.current_share is not None:
@@ -189,11 +192,11 @@ def _words(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def _roster_words(err: RosterError) -> str:
+def _roster_words(err: InputError) -> str:
     """A roster's problems by count and the first one's place and words, never its cell value."""
     first = err.problems[0] if err.problems else None
     count = len(err.problems)
-    text = f"RosterError: {count} problem{'s' if count != 1 else ''} in the input"
+    text = f"InputError: {count} problem{'s' if count != 1 else ''} in the input"
     if first is not None:
         where = Path(first.file).name + (f", line {first.line}" if first.line is not None else "")
         where += f", column {first.column!r}" if first.column is not None else ""

@@ -77,9 +77,11 @@ class Assignment:
     def __repr__(self) -> str:
         n = self.mentor_of.size
         gap = "None" if self.gap is None else f"{self.gap:.3g}"
-        return (f"Assignment(status={self.status.value!r}, matched={self.matched}/{n}, "
-                f"priority_sum={self.priority_sum}, objective={self.objective!r}, bound={self.bound!r}, "
-                f"gap={gap}, solver={self.solver!r}, seconds={self.seconds:.3f})")
+        return (
+            f"Assignment(status={self.status.value!r}, matched={self.matched}/{n}, "
+            f"priority_sum={self.priority_sum}, objective={self.objective!r}, bound={self.bound!r}, "
+            f"gap={gap}, solver={self.solver!r}, seconds={self.seconds:.3f})"
+        )
 
 
 def assign(
@@ -236,16 +238,20 @@ def _check_weight_values(weights: np.ndarray, allowed: np.ndarray) -> None:
         bad = ~np.isfinite(weights) & allowed
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise ValueError(f"weights[{i}, {j}] is {weights[i, j]} on an allowed pair: weights must be finite "
-                             f"where allowed (forbid a pair with `allowed` instead)")
+            raise ValueError(
+                f"weights[{i}, {j}] is {weights[i, j]} on an allowed pair: weights must be finite "
+                f"where allowed (forbid a pair with `allowed` instead)"
+            )
         return
     if max(abs(int(weights.min())), abs(int(weights.max()))) <= MAX_INT_WEIGHT:
         return
     bad = ((weights > MAX_INT_WEIGHT) | (weights < -MAX_INT_WEIGHT)) & allowed
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(f"weights[{i}, {j}] is {weights[i, j]}: integer weights must lie within ±{MAX_INT_WEIGHT} "
-                         f"to be exact; rescale them or pass floats (optimal to 1e-6 relative)")
+        raise ValueError(
+            f"weights[{i}, {j}] is {weights[i, j]}: integer weights must lie within ±{MAX_INT_WEIGHT} "
+            f"to be exact; rescale them or pass floats (optimal to 1e-6 relative)"
+        )
 
 
 def _allowed(allowed: Any, shape: tuple[int, int]) -> np.ndarray:
@@ -261,8 +267,9 @@ def _allowed(allowed: Any, shape: tuple[int, int]) -> np.ndarray:
     raise ValueError(f"allowed must be a boolean mask (or 0/1 integers), got dtype {array.dtype}")
 
 
-def _integers(name: str, value: Any, shapes: list[tuple[int, ...]], *, low: int,
-              default: tuple[int, ...]) -> np.ndarray:
+def _integers(
+    name: str, value: Any, shapes: list[tuple[int, ...]], *, low: int, default: tuple[int, ...]
+) -> np.ndarray:
     """An int64 array of one of ``shapes`` with every entry ≥ ``low`` (integral floats accepted), or ones."""
     if value is None:
         return np.ones(default, dtype=np.int64)

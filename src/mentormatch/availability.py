@@ -120,9 +120,7 @@ def parse_availability(text: str) -> int:
         else:
             hours = _HOURS.fullmatch(rest)
             if hours is None:
-                raise ValueError(
-                    f"slot {item!r}: expected am, pm, eve or whole hours H-H after the day, {_EXAMPLE}"
-                )
+                raise ValueError(f"slot {item!r}: expected am, pm, eve or whole hours H-H after the day, {_EXAMPLE}")
             start, end = int(hours.group(1)), int(hours.group(2))
             if not 0 <= start < end <= 24:
                 raise ValueError(

@@ -137,7 +137,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -185,8 +185,8 @@ INT_COLUMNS: frozenset[str] = frozenset({
     "matched_high", "matched_medium", "matched_low", "cpu_count",
 })  # fmt: skip
 FLOAT_COLUMNS: frozenset[str] = frozenset({
-    "current_share", "time_limit", "objective", "bound", "gap", "mean_score", "min_score", "seconds_read", "seconds_score",
-    "seconds_solve", "seconds_verify", "seconds_write", "seconds_total", "peak_memory_mb", "memory_gb",
+    "current_share", "time_limit", "objective", "bound", "gap", "mean_score", "min_score", "seconds_read",
+    "seconds_score", "seconds_solve", "seconds_verify", "seconds_write", "seconds_total", "peak_memory_mb", "memory_gb",
 })  # fmt: skip
 """The numeric columns; every other column is text. :func:`read_results` gives ints as ``Int64`` (nullable)."""
 
@@ -278,12 +278,16 @@ class RunSpec:
     def __post_init__(self) -> None:
         problems: list[str] = []
         if self.current_share is not None:
-            if not isinstance(self.current_share, numbers.Real) or isinstance(self.current_share, bool) or not (
-                    0.0 <= float(self.current_share) <= 1.0):
+            if (
+                not isinstance(self.current_share, numbers.Real)
+                or isinstance(self.current_share, bool)
+                or not (0.0 <= float(self.current_share) <= 1.0)
+            ):
                 problems.append(f"current_share must be a number from 0 to 1 or None, got {self.current_share!r}")
             elif self.roster is not None:
-                problems.append("current_share applies to generated rosters; a roster folder brings its own "
-                                "current.csv")
+                problems.append(
+                    "current_share applies to generated rosters; a roster folder brings its own current.csv"
+                )
             else:
                 object.__setattr__(self, "current_share", float(self.current_share))
         if self.roster is not None:
@@ -372,17 +376,18 @@ class RunSpec:
 def _is_int(value: object, low: int, high: int | None = None) -> bool:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         return False
+    value = int(value)
     return value >= low and (high is None or value <= high)
 
 
 def _is_positive(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return False
-    return math.isfinite(value) and value > 0
+    return math.isfinite(float(value)) and float(value) > 0
 
 
 def _canonical_config(config: MatchConfig | str | None) -> str | None:
-    """The config's canonical TOML, or None when it is the default one. Raises RosterError on bad TOML."""
+    """The config's canonical TOML, or None when it is the default one. Raises InputError on bad TOML."""
     if config is None:
         return None
     if isinstance(config, str):
@@ -516,7 +521,7 @@ def expand_grid(
     ------
     ValueError
         Bad sizes, seeds, solvers or time limits, or sizes together with a roster folder.
-    mentormatch.RosterError
+    mentormatch.InputError
         ``config`` is TOML that does not load.
 
     Examples
@@ -552,8 +557,14 @@ def expand_grid(
         for seed in seed_values:
             for solver in solver_names:
                 for limit in limits:
-                    yield RunSpec(**roster_fields, seed=seed, solver=solver, time_limit=limit, config=config_text,
-                                  memory_limit_gb=memory_limit_gb)
+                    yield RunSpec(
+                        **roster_fields,
+                        seed=seed,
+                        solver=solver,
+                        time_limit=limit,
+                        config=config_text,
+                        memory_limit_gb=memory_limit_gb,
+                    )
 
     shares = tuple(current_shares)
     if not shares:
@@ -564,8 +575,16 @@ def expand_grid(
     for n, m, k in parsed:
         for share in shares:
             for count in coach_counts if k is None else (k,):
-                specs.extend(runs(mentees=n, mentors=m, coaches=count, coach_limits=coach_limits, workloads=workloads,
-                                  current_share=share))
+                specs.extend(
+                    runs(
+                        mentees=n,
+                        mentors=m,
+                        coaches=count,
+                        coach_limits=coach_limits,
+                        workloads=workloads,
+                        current_share=share,
+                    )
+                )
     return list(dict.fromkeys(specs))
 
 
@@ -582,6 +601,7 @@ def _seeds(seeds: int, seed_list: Iterable[int] | None) -> tuple[int, ...]:
         return values
     if not _is_int(seeds, 1, MAX_SEED + 1):
         raise ValueError(f"seeds must be a whole number ≥ 1 (runs seeds 0 .. seeds − 1), got {seeds!r}")
+    assert seeds is not None  # _is_int above
     return tuple(range(int(seeds)))
 
 
@@ -592,6 +612,7 @@ def _size(size: Sequence[int | None]) -> Size:
     n, m, k = (*values, None) if len(values) == 2 else values
     if not (_is_int(n, 1) and _is_int(m, 1) and (k is None or _is_int(k, 0))):
         raise ValueError(f"size {values!r}: mentees and mentors must be whole numbers ≥ 1, coaches ≥ 0")
+    assert n is not None and m is not None  # _is_int above
     return (int(n), int(m), None if k is None else int(k))
 
 
@@ -713,7 +734,7 @@ def _run(spec: RunSpec, wall_limit: float | None, children: _Children | None = N
     record = _base_record(spec)
     info = machine()
     record.update({name: info[name] for name in MACHINE_COLUMNS})
-    record["started"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record["started"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if children is not None and children.stopped:
         raise KeyboardInterrupt
     start = time.perf_counter()
@@ -732,8 +753,11 @@ def _run(spec: RunSpec, wall_limit: float | None, children: _Children | None = N
         process.kill()
         process.communicate()
         waited = True
-        record.update(status="timeout", seconds_total=time.perf_counter() - start,
-                      error=f"killed after the wall limit of {limit:g} s (time limit {spec.time_limit:g} s)")
+        record.update(
+            status="timeout",
+            seconds_total=time.perf_counter() - start,
+            error=f"killed after the wall limit of {limit:g} s (time limit {spec.time_limit:g} s)",
+        )
         return record
     finally:
         if not waited:  # interrupted while waiting: the worker goes too
@@ -908,7 +932,7 @@ memory_limit_gb
         if results is not None:
             results.write_sidecar(sidecar)
         _run_local(todo, jobs, wall_limit, started, finished)
-    elif todo:
+    elif todo and scheduler is not None:
         _run_dask(todo, scheduler, wall_limit, finished, sidecar, results)
     return _frame([rows[key] for key in keys if key in rows])
 
@@ -975,8 +999,12 @@ def _run_dask(
                 try:
                     record = future.result()
                 except KilledWorker:
-                    record = {**_base_record(spec), "status": "error", "version": ours,
-                              "error": "the Dask worker running this run died (often out of memory)"}
+                    record = {
+                        **_base_record(spec),
+                        "status": "error",
+                        "version": ours,
+                        "error": "the Dask worker running this run died (often out of memory)",
+                    }
                 finished(spec, record)
                 left.discard(future)
         finally:
@@ -1023,13 +1051,13 @@ class _ResultsFile:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
 
     def write_sidecar(self, info: dict[str, Any]) -> None:
-        info = {"written": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **info}
+        info = {"written": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **info}
         write_text_atomic(Path(f"{self.path}.machine.json"), json.dumps(info, indent=2, sort_keys=False) + "\n")
 
 
@@ -1048,8 +1076,9 @@ def _parse(path: Path, data: bytes) -> list[list[str]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a mentormatch bench results file (not UTF-8 text); "
-                         "choose another output file") from None
+        raise ValueError(
+            f"{path} is not a mentormatch bench results file (not UTF-8 text); choose another output file"
+        ) from None
     reader = csv.reader(_stdio.StringIO(text))
     header = next(reader, [])
     if tuple(header) != BENCH_COLUMNS:
@@ -1060,8 +1089,10 @@ def _parse(path: Path, data: bytes) -> list[list[str]]:
     rows = []
     for row in reader:
         if len(row) != len(BENCH_COLUMNS):
-            raise ValueError(f"{path}, line {reader.line_num}: {len(row)} cells, expected {len(BENCH_COLUMNS)}; "
-                             "the file was changed by hand: repair that line or choose another output file")
+            raise ValueError(
+                f"{path}, line {reader.line_num}: {len(row)} cells, expected {len(BENCH_COLUMNS)}; "
+                "the file was changed by hand: repair that line or choose another output file"
+            )
         rows.append(row)
     return rows
 

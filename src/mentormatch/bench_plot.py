@@ -41,8 +41,18 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("mentees", "mentors", "solver", "status", "
 """Columns every results table needs; the others are optional here (missing values when absent)."""
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "size", "solver", "time_limit", "runs", "optimal", "feasible", "failed",
-    "seconds_total", "seconds_solve", "peak_memory_mb", "gap", "objective",
+    "size",
+    "solver",
+    "time_limit",
+    "runs",
+    "optimal",
+    "feasible",
+    "failed",
+    "seconds_total",
+    "seconds_solve",
+    "peak_memory_mb",
+    "gap",
+    "objective",
 )
 """The columns of :func:`summary_table`; the last five are medians over the runs that returned an answer."""
 
@@ -57,8 +67,10 @@ _DISPLAY: dict[str, tuple[str, str]] = {
     "gap": ("gap %", "{:.3g}"),
     "objective": ("objective", "{:.2f}"),
 }
-_NOTE = ("medians over the runs that returned an answer (optimal or feasible); "
-         "failed = no_solution, timeout, out_of_memory or error")
+_NOTE = (
+    "medians over the runs that returned an answer (optimal or feasible); "
+    "failed = no_solution, timeout, out_of_memory or error"
+)
 _MISSING = "–"
 _DPI = 100
 
@@ -219,9 +231,9 @@ def plot_results(results: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Chart a sweep into one PNG with two panels.
 
     Left: total seconds per run against problem size (mentees × mentors pairs), log-log, one line per solver (and
-    workloads and time limit, when the sweep has several) through the median of the runs that returned an answer, with min–max
-    error bars. Right: the gap (symlog scale, in percent) against total seconds, one point per run; runs without a
-    gap are left out and counted under the axis. Failed runs (:data:`FAILED`) are drawn as crosses.
+    workloads and time limit, when the sweep has several) through the median of the runs that returned an answer,
+    with min–max error bars. Right: the gap (symlog scale, in percent) against total seconds, one point per run; runs
+    without a gap are left out and counted under the axis. Failed runs (:data:`FAILED`) are drawn as crosses.
 
     The chart is rendered in full before anything is written, then written atomically: an existing file at
     ``path`` is replaced whole or left untouched.
@@ -248,8 +260,10 @@ def plot_results(results: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     figure, line = _matplotlib()
     several_limits = runs["time_limit"].nunique(dropna=False) > 1
     several_loads = runs["workloads"].nunique() > 1  # a line per variant: unit workloads are another problem
-    runs["series"] = [s + (f", {w} workloads" if several_loads and w else "") + (f", {_limit(t)}" if several_limits else "")
-                      for s, w, t in zip(runs["solver"], runs["workloads"], runs["time_limit"])]
+    runs["series"] = [
+        s + (f", {w} workloads" if several_loads and w else "") + (f", {_limit(t)}" if several_limits else "")
+        for s, w, t in zip(runs["solver"], runs["workloads"], runs["time_limit"], strict=True)
+    ]
     series = sorted(runs["series"].unique())
     colours = {name: f"C{k % 10}" for k, name in enumerate(series)}
 
@@ -259,8 +273,9 @@ def plot_results(results: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     _gap_panel(right, runs, colours)
     handles = [line([], [], color=colours[name], marker="o", label=name) for name in series]
     if runs["failed"].any():
-        handles.append(line([], [], color="0.3", marker="x", linestyle="none",
-                            label="failed run (" + ", ".join(FAILED) + ")"))
+        handles.append(
+            line([], [], color="0.3", marker="x", linestyle="none", label="failed run (" + ", ".join(FAILED) + ")")
+        )
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
@@ -306,8 +321,15 @@ def _gap_panel(ax: Any, runs: pd.DataFrame, colours: dict[str, str]) -> None:
         for failed, marker in ((False, "o"), (True, "x")):
             part = own[own["failed"] == failed]
             if len(part):
-                ax.plot(part["seconds_total"], part["gap"], linestyle="none", marker=marker, markersize=5,
-                        color=colour, alpha=0.8)
+                ax.plot(
+                    part["seconds_total"],
+                    part["gap"],
+                    linestyle="none",
+                    marker=marker,
+                    markersize=5,
+                    color=colour,
+                    alpha=0.8,
+                )
     label = "total seconds per run"
     if left_out:
         label += f"\n{left_out} of {len(runs)} runs without a gap not shown"
@@ -355,17 +377,20 @@ def _plain(value: float) -> str:
 def _check_columns(frame: pd.DataFrame, where: str) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
-        raise ValueError(f"{where} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                         f"(needed: {', '.join(REQUIRED_COLUMNS)})")
+        raise ValueError(
+            f"{where} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(needed: {', '.join(REQUIRED_COLUMNS)})"
+        )
 
 
 def _check_statuses(frame: pd.DataFrame, where: str) -> None:
     status = frame["status"].astype(str)
     unknown = ~status.isin(STATUSES)
     if unknown.any():
-        rows = [f"row {k + 1}: {value!r}" for k, value in zip(np.flatnonzero(unknown), status[unknown])]
-        raise ValueError(f"{where}: unknown status in " + "; ".join(_first(rows))
-                         + f" (expected one of {', '.join(STATUSES)})")
+        rows = [f"row {k + 1}: {value!r}" for k, value in zip(np.flatnonzero(unknown), status[unknown], strict=True)]
+        raise ValueError(
+            f"{where}: unknown status in " + "; ".join(_first(rows)) + f" (expected one of {', '.join(STATUSES)})"
+        )
 
 
 def _numbers(cells: pd.Series, *, integer: bool, problems: list[str]) -> pd.Series:
@@ -405,9 +430,12 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     runs["coaches"] = runs["coaches"].fillna(0)
     runs["pairs"] = runs["mentees"] * runs["mentors"]
     runs["failed"] = runs["status"].isin(FAILED)
-    runs["size"] = [_size_label(*row) for row in
-                    runs[["mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "config",
-                          "current_share"]].to_numpy()]
+    runs["size"] = [
+        _size_label(*row)
+        for row in runs[
+            ["mentees", "mentors", "coaches", "coach_limits", "workloads", "roster", "config", "current_share"]
+        ].to_numpy()
+    ]
     return runs.reset_index(drop=True)
 
 
@@ -429,10 +457,19 @@ def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.where(values.notna(), "").astype(str)
 
 
-def _size_label(mentees: float, mentors: float, coaches: float, limits: str, workloads: str, roster: str,
-                config: str, current_share: float = np.nan) -> str:
+def _size_label(
+    mentees: float,
+    mentors: float,
+    coaches: float,
+    limits: str,
+    workloads: str,
+    roster: str,
+    config: str,
+    current_share: float = np.nan,
+) -> str:
     """``300×100``, ``300×100×20 hard``, ``300×100 unit``, ``300×100 current 0.7``, ``250×80 prison-a``,
     ``300×100 config 1a2b3c4d5e6f``."""
+
     def count(value: float) -> str:
         return "?" if np.isnan(value) else f"{value:.0f}"
 
@@ -458,9 +495,10 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     """The summary with values formatted as text and short headers, the gap in percent."""
     shown = table.copy()
     shown["gap"] = shown["gap"] * 100
-    for column, (header, form) in _DISPLAY.items():
-        shown[column] = [_MISSING if pd.isna(v) else _seconds(v) if form == "seconds" else form.format(v)
-                         for v in shown[column]]
+    for column, (_header, form) in _DISPLAY.items():
+        shown[column] = [
+            _MISSING if pd.isna(v) else _seconds(v) if form == "seconds" else form.format(v) for v in shown[column]
+        ]
     return shown.rename(columns={column: header for column, (header, _) in _DISPLAY.items()})
 
 

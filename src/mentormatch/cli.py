@@ -12,7 +12,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,7 +27,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_NO_MATCH = 0, 1, 2, 3
 
 
-class SolverName(str, enum.Enum):
+class SolverName(enum.StrEnum):
     auto = "auto"
     hungarian = "hungarian"
     flow = "flow"
@@ -35,49 +35,53 @@ class SolverName(str, enum.Enum):
 
 
 RosterArg = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Argument(help="Roster folder with mentees.csv, mentors.csv and optionally coaches.csv, exclusions.csv."),
 ]
-MenteesOpt = Annotated[Optional[Path], typer.Option("--mentees", help="mentees.csv (wins over the folder's).")]
-MentorsOpt = Annotated[Optional[Path], typer.Option("--mentors", help="mentors.csv (wins over the folder's).")]
-CoachesOpt = Annotated[Optional[Path], typer.Option("--coaches", help="coaches.csv (wins over the folder's).")]
-ExclusionsOpt = Annotated[
-    Optional[Path], typer.Option("--exclusions", help="exclusions.csv (wins over the folder's).")
-]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML config (see `mentormatch config`).")]
-IgnoreOpt = Annotated[
-    bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")
-]
+MenteesOpt = Annotated[Path | None, typer.Option("--mentees", help="mentees.csv (wins over the folder's).")]
+MentorsOpt = Annotated[Path | None, typer.Option("--mentors", help="mentors.csv (wins over the folder's).")]
+CoachesOpt = Annotated[Path | None, typer.Option("--coaches", help="coaches.csv (wins over the folder's).")]
+ExclusionsOpt = Annotated[Path | None, typer.Option("--exclusions", help="exclusions.csv (wins over the folder's).")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML config (see `mentormatch config`).")]
+IgnoreOpt = Annotated[bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")]
 SolverOpt = Annotated[SolverName, typer.Option(help="Solving method; auto picks an exact one.")]
 TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.001, help="Seconds for search methods (CP-SAT).")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed of search methods.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
 CurrentOpt = Annotated[
-    Optional[Path],
-    typer.Option("--current", help="The running mentorships: current.csv, or last run's matches file as it is "
-                 "(wins over the folder's current.csv)."),
+    Path | None,
+    typer.Option(
+        "--current",
+        help="The running mentorships: current.csv, or last run's matches file as it is "
+        "(wins over the folder's current.csv).",
+    ),
 ]
 
 
-class ContinuityMode(str, enum.Enum):
+class ContinuityMode(enum.StrEnum):
     keep = "keep"
     prefer = "prefer"
     none = "none"
 
 
 ContinuityOpt = Annotated[
-    Optional[ContinuityMode],
-    typer.Option("--continuity", help="With current pairs: keep (default: keep every valid running pair first), "
-                 "prefer (priority first, then keep), none (a fresh matching; current pairs only break ties). "
-                 "Overrides [continuity] mode of the config."),
+    ContinuityMode | None,
+    typer.Option(
+        "--continuity",
+        help="With current pairs: keep (default: keep every valid running pair first), "
+        "prefer (priority first, then keep), none (a fresh matching; current pairs only break ties). "
+        "Overrides [continuity] mode of the config.",
+    ),
 ]
 PriceOpt = Annotated[
     bool,
-    typer.Option("--price/--no-price", help="With current pairs: also solve a fresh matching to show the price of "
-                 "continuity (one more solve)."),
+    typer.Option(
+        "--price/--no-price",
+        help="With current pairs: also solve a fresh matching to show the price of continuity (one more solve).",
+    ),
 ]
 MatchesOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--matches", help="Explain this matches file instead of the matching `solve` gives."),
 ]
 
@@ -89,9 +93,9 @@ def _fail(lines: str | list[str], code: int) -> typer.Exit:
 
 
 def _input_error(err: Exception) -> typer.Exit:
-    from .schema import RosterError
+    from .errors import InputError
 
-    if isinstance(err, RosterError):
+    if isinstance(err, InputError):
         count = len(err.problems)
         head = f"error: {count} problem{'s' if count != 1 else ''} in the input:"
         return _fail([head, *("  " + line for line in str(err).splitlines())], EXIT_INPUT)
@@ -102,8 +106,8 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown,
     """Read roster and config together so that every input problem is reported at once; ``continuity`` (a
     :class:`ContinuityMode`) overrides the config's mode and needs current pairs."""
     from .config import load_config
+    from .errors import InputError
     from .io import read_roster
-    from .schema import RosterError
 
     if roster is None and (mentees is None or mentors is None):
         raise _fail("error: give a roster folder, or both --mentees and --mentors", EXIT_INPUT)
@@ -111,7 +115,7 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown,
     cfg = rost = None
     try:
         cfg = load_config(config)
-    except RosterError as err:
+    except InputError as err:
         problems.extend(err.problems)
     try:
         rost = read_roster(
@@ -123,14 +127,16 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown,
             current=current,
             ignore_unknown_columns=ignore_unknown,
         )
-    except RosterError as err:
+    except InputError as err:
         problems.extend(err.problems)
     if problems:
-        raise _input_error(RosterError(problems))
+        raise _input_error(InputError(problems))
     if continuity is not None:
         if rost.current is None:
-            raise _fail("error: --continuity needs current pairs: put current.csv in the roster folder or pass "
-                        "--current FILE", EXIT_INPUT)
+            raise _fail(
+                "error: --continuity needs current pairs: put current.csv in the roster folder or pass --current FILE",
+                EXIT_INPUT,
+            )
         cfg = cfg.model_copy(update={"continuity": cfg.continuity.model_copy(update={"mode": continuity.value})})
     return rost, cfg
 
@@ -179,8 +185,9 @@ def solve(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
-                       current, continuity)
+    problem = _problem(
+        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
+    )
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
     diagnosis = diagnose(problem)
@@ -209,8 +216,9 @@ def solve(
         raise _fail("no mentee can be matched under the hard rules (every row of the file gives its reason)", 3)
 
 
-def _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start, current=None,
-             continuity=None):
+def _problem(
+    roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start, current=None, continuity=None
+):
     """Read the roster and config (every input problem at once) and build the problem."""
     rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current, continuity)
     if show:
@@ -222,25 +230,23 @@ def _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unkno
 def _build(rost, cfg, show=None):
     """``build_problem`` with a locked pair that breaks a rule (an input problem) mapped to exit 2."""
     from .encode import build_problem
-    from .schema import RosterError
+    from .errors import InputError
 
     try:
         return build_problem(rost, cfg, progress=show)
-    except RosterError as err:
+    except InputError as err:
         raise _input_error(err) from None
 
 
 def _solve(problem, solver: SolverName, time_limit: float, seed: int, show, price: bool = False):
     """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time."""
+    from .errors import InputError, MatchingBug, SolverBug, SolverUnsuitable
     from .match import solve as solve_problem
     from .problem import Status
-    from .schema import RosterError
-    from .solvers import SolverBug, SolverUnsuitable
-    from .verify import MatchingBug
 
     try:
         result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show, price=price)
-    except (RosterError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
+    except (InputError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
         raise _input_error(err) from None
     except (MatchingBug, SolverBug) as err:
         raise _fail(f"internal error: {err}", EXIT_INTERNAL) from None
@@ -250,17 +256,18 @@ def _solve(problem, solver: SolverName, time_limit: float, seed: int, show, pric
     return result
 
 
-def _matching(problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show,
-              price: bool = False):
+def _matching(
+    problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show, price: bool = False
+):
     """The matching to explain or report: the file's, or the one `solve` gives."""
     if matches is None:
         return _solve(problem, solver, time_limit, seed, show, price=price)
+    from .errors import InputError
     from .match import load_matching
-    from .schema import RosterError
 
     try:
         return load_matching(problem, matches)
-    except RosterError as err:
+    except InputError as err:
         raise _input_error(err) from None
 
 
@@ -272,9 +279,9 @@ def _reason_counts(result) -> str:
 @app.command()
 def explain(
     roster: RosterArg = None,
-    mentee: Annotated[str, typer.Option("--mentee", help="The mentee to explain (id).")] = ...,
+    mentee: Annotated[str, typer.Option("--mentee", help="The mentee to explain (id).")] = ...,  # type: ignore[assignment]  # required
     mentor: Annotated[
-        Optional[str], typer.Option("--mentor", help="Explain this mentor for the mentee instead of the chosen one.")
+        str | None, typer.Option("--mentor", help="Explain this mentor for the mentee instead of the chosen one.")
     ] = None,
     matches: MatchesOpt = None,
     mentees: MenteesOpt = None,
@@ -299,13 +306,21 @@ def explain(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
-                       current, continuity)
+    problem = _problem(
+        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
+    )
     matching = _matching(problem, matches, solver, time_limit, seed, show)
     try:
         explanation = explain_mentee(
-            problem, mentee, mentor_id=mentor, matching=matching, solver=solver.value, time_limit=time_limit,
-            seed=seed, costs=costs, progress=show,
+            problem,
+            mentee,
+            mentor_id=mentor,
+            matching=matching,
+            solver=solver.value,
+            time_limit=time_limit,
+            seed=seed,
+            costs=costs,
+            progress=show,
         )
     except ValueError as err:
         raise _input_error(err) from None
@@ -331,7 +346,7 @@ def report(
     time_limit: TimeLimitOpt = 60.0,
     seed: SeedOpt = 0,
     plots: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--plots/--no-plots", help="Charts (needs the plot extra); default: when matplotlib is there."),
     ] = None,
     current: CurrentOpt = None,
@@ -345,8 +360,9 @@ def report(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start,
-                       current, continuity)
+    problem = _problem(
+        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
+    )
     matching = _matching(problem, matches, solver, time_limit, seed, show, price=price)
     try:
         write_report(problem, matching, output, plots=plots)
@@ -375,25 +391,26 @@ def validate(
 
     from .diagnose import diagnose
 
-    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, current,
-                      continuity)
+    rost, cfg = _load(
+        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, current, continuity
+    )
     problem = _build(rost, cfg)
     n, m = problem.shape
     demand = int(problem.workload.sum())
     supply = int(problem.capacity.sum())
     typer.echo(
-        f"roster is valid: {n} mentees, {m} mentors, {len(rost.coaches)} coaches, "
-        f"{len(rost.exclusions)} exclusions"
+        f"roster is valid: {n} mentees, {m} mentors, {len(rost.coaches)} coaches, {len(rost.exclusions)} exclusions"
     )
     typer.echo(f"allowed pairs: {int(problem.allowed.sum())} of {n * m}")
     status = np.asarray([p.status for p in rost.mentors], dtype=object)
     open_supply = int(problem.capacity[status == "active"].sum())
     if open_supply != supply:
-        typer.echo(f"capacity: {supply} units, {open_supply} of them of active mentors, for a demand of {demand} "
-                   f"units")
-        typer.echo("mentors by status: " + ", ".join(
-            f"{name} {int((status == name).sum())}" for name in ("active", "paused", "leaving"))
-            + " (paused mentors keep their current mentees; paused and leaving ones take no one new)")
+        typer.echo(f"capacity: {supply} units, {open_supply} of them of active mentors, for a demand of {demand} units")
+        typer.echo(
+            "mentors by status: "
+            + ", ".join(f"{name} {int((status == name).sum())}" for name in ("active", "paused", "leaving"))
+            + " (paused mentors keep their current mentees; paused and leaving ones take no one new)"
+        )
     else:
         typer.echo(f"capacity: {supply} units for a demand of {demand} units")
     if problem.current is not None:
@@ -402,14 +419,18 @@ def validate(
         cur = problem.current
         invalid = Counter(reason for reason in cur.invalid if reason is not None)
         words = ", ".join(f"{k} {v}" for k, v in sorted(invalid.items()))
-        typer.echo(f"current pairs: {int((cur.mentor >= 0).sum())}, valid {int(cur.valid.sum())}, locked "
-                   f"{int(cur.locked.sum())}, kept under an exempted rule {int(cur.exempted.sum())}"
-                   + (f"; not valid: {words}" if words else "")
-                   + f"; continuity mode {cur.mode}")
+        typer.echo(
+            f"current pairs: {int((cur.mentor >= 0).sum())}, valid {int(cur.valid.sum())}, locked "
+            f"{int(cur.locked.sum())}, kept under an exempted rule {int(cur.exempted.sum())}"
+            + (f"; not valid: {words}" if words else "")
+            + f"; continuity mode {cur.mode}"
+        )
         over = int(cur.over_capacity.sum())
         if over:
-            typer.echo(f"{over} mentor{'s have' if over != 1 else ' has'} less capacity than their valid current "
-                       f"pairs need: the most that fit are kept")
+            typer.echo(
+                f"{over} mentor{'s have' if over != 1 else ' has'} less capacity than their valid current "
+                f"pairs need: the most that fit are kept"
+            )
     levels = np.asarray([p.risk_level for p in rost.mentees], dtype=object)
     typer.echo(
         "mentees by risk level: "
@@ -426,7 +447,7 @@ def config_command() -> None:
     typer.echo(MatchConfig().to_toml(), nl=False)
 
 
-class CoachLimits(str, enum.Enum):
+class CoachLimits(enum.StrEnum):
     """``synthetic_roster``'s ``coach_limits`` (mentormatch.synthetic.COACH_LIMITS)."""
 
     default = "default"
@@ -450,11 +471,15 @@ def synth(
         ),
     ] = CoachLimits.default,
     current_share: Annotated[
-        Optional[float],
-        typer.Option("--current-share", min=0.0, max=1.0,
-                     help="Also write current.csv: a seeded next month in which about this share of mentees has a "
-                     "running mentorship (solved last month), with mentors leaving or paused, capacities lowered, "
-                     "pairs made invalid and a few locks (see mentormatch.synthetic.next_month)."),
+        float | None,
+        typer.Option(
+            "--current-share",
+            min=0.0,
+            max=1.0,
+            help="Also write current.csv: a seeded next month in which about this share of mentees has a "
+            "running mentorship (solved last month), with mentors leaving or paused, capacities lowered, "
+            "pairs made invalid and a few locks (see mentormatch.synthetic.next_month).",
+        ),
     ] = None,
 ) -> None:
     """Write a seeded synthetic roster (pseudonymous ids, always valid)."""
@@ -485,8 +510,9 @@ def _shares(text: str | None) -> list[float | None]:
         try:
             shares.append(float(item))
         except ValueError:
-            raise _fail(f"error: --current-share takes comma-separated shares from 0 to 1 or 'none', got {item!r}",
-                        EXIT_INPUT) from None
+            raise _fail(
+                f"error: --current-share takes comma-separated shares from 0 to 1 or 'none', got {item!r}", EXIT_INPUT
+            ) from None
     return shares or [None]
 
 
@@ -506,11 +532,13 @@ def bench(
     ] = "300x100",
     coaches: Annotated[str, typer.Option(help="Coach counts, comma-separated (0 = no coach tier).")] = "0",
     seeds: Annotated[int, typer.Option(min=1, help="Run seeds 0..K-1.")] = 1,
-    seed_list: Annotated[Optional[str], typer.Option("--seed-list", help="The seeds to run, e.g. 3,7,11.")] = None,
+    seed_list: Annotated[str | None, typer.Option("--seed-list", help="The seeds to run, e.g. 3,7,11.")] = None,
     solvers: Annotated[str, typer.Option(help="Solvers, comma-separated: auto, flow, hungarian, cpsat.")] = "auto",
-    time_limit: Annotated[str, typer.Option("--time-limit", help="Solver time limits in seconds, comma-separated.")] = "60",
+    time_limit: Annotated[
+        str, typer.Option("--time-limit", help="Solver time limits in seconds, comma-separated.")
+    ] = "60",
     roster: Annotated[
-        Optional[Path], typer.Option("--roster", help="Benchmark this roster folder instead of generated rosters.")
+        Path | None, typer.Option("--roster", help="Benchmark this roster folder instead of generated rosters.")
     ] = None,
     config: ConfigOpt = None,
     coach_limits: Annotated[
@@ -520,27 +548,34 @@ def bench(
         bool, typer.Option("--unit-workloads", help="Set every generated mentee's workload to 1 (the flow path).")
     ] = False,
     current_share: Annotated[
-        Optional[str],
-        typer.Option("--current-share", help="Also run each generated roster as a next month with current pairs: "
-                     "shares of mentees with a running mentorship, comma-separated; 'none' = without, e.g. "
-                     "none,0.7 (the config's [continuity] mode applies)."),
+        str | None,
+        typer.Option(
+            "--current-share",
+            help="Also run each generated roster as a next month with current pairs: "
+            "shares of mentees with a running mentorship, comma-separated; 'none' = without, e.g. "
+            "none,0.7 (the config's [continuity] mode applies).",
+        ),
     ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Results CSV: rows are appended; runs already in it are skipped.")
     ] = Path("bench.csv"),
-    jobs: Annotated[int, typer.Option(min=1, help="Runs at a time on this machine (timings on a busy machine lie).")] = 1,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Runs at a time on this machine (timings on a busy machine lie).")
+    ] = 1,
     scheduler: Annotated[
-        Optional[str], typer.Option(help="Address of a Dask distributed scheduler to send the runs to.")
+        str | None, typer.Option(help="Address of a Dask distributed scheduler to send the runs to.")
     ] = None,
     wall_limit: Annotated[
-        Optional[float], typer.Option("--wall-limit", min=0.001, help="Kill a run after this many seconds (timeout).")
+        float | None, typer.Option("--wall-limit", min=0.001, help="Kill a run after this many seconds (timeout).")
     ] = None,
     memory_limit: Annotated[
-        Optional[float], typer.Option("--memory-limit", min=0.01, help="GB of memory a run may use (out_of_memory).")
+        float | None, typer.Option("--memory-limit", min=0.01, help="GB of memory a run may use (out_of_memory).")
     ] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Draw time against size and gap against time (PNG).")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Draw time against size and gap against time (PNG).")
+    ] = None,
     summary: Annotated[
-        Optional[Path], typer.Option("--summary", help="Print the median table of this results CSV and run nothing.")
+        Path | None, typer.Option("--summary", help="Print the median table of this results CSV and run nothing.")
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -548,7 +583,7 @@ def bench(
     from .bench import benchmark
     from .bench_plot import plot_results, read_results, summary_text
     from .config import load_config
-    from .schema import RosterError
+    from .errors import InputError
 
     if summary is not None:
         try:
@@ -561,7 +596,7 @@ def bench(
     else:
         try:
             cfg = load_config(config) if config is not None else None
-        except RosterError as err:
+        except InputError as err:
             raise _input_error(err) from None
         bar = None
 
@@ -570,8 +605,9 @@ def bench(
             if quiet:
                 return
             if bar is None:
-                bar = typer.progressbar(length=total, label="runs", show_pos=True, item_show_func=lambda item: item,
-                                        file=sys.stderr)
+                bar = typer.progressbar(
+                    length=total, label="runs", show_pos=True, item_show_func=lambda item: item, file=sys.stderr
+                )
                 bar.__enter__()
             bar.current_item = current  # typer's bar shows it through item_show_func
             bar.update(done - bar.pos)
@@ -597,7 +633,9 @@ def bench(
                 memory_limit_gb=memory_limit,
             )
         except KeyboardInterrupt:
-            raise _fail(f"interrupted: the runs so far are in {output}; rerun the same command to resume", 130) from None
+            raise _fail(
+                f"interrupted: the runs so far are in {output}; rerun the same command to resume", 130
+            ) from None
         except (ImportError, ValueError, OSError) as err:
             raise _fail(f"error: {err}", EXIT_INPUT) from None
         finally:

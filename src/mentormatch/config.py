@@ -15,11 +15,23 @@ from typing import Annotated
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
-from .schema import RISK_LEVELS, InputProblem, RosterError
+from .errors import InputError, InputProblem
+from .rules import EXEMPTABLE_RULES, NEVER_EXEMPT
+from .schema import RISK_LEVELS
 
-__all__ = ["CRITERIA", "Weights", "Rules", "Priority", "Continuity", "CONTINUITY_MODES", "EXEMPTABLE_RULES",
-           "MatchConfig", "load_config"]
+__all__ = [
+    "CRITERIA",
+    "Weights",
+    "Rules",
+    "Priority",
+    "Continuity",
+    "CONTINUITY_MODES",
+    "EXEMPTABLE_RULES",
+    "MatchConfig",
+    "load_config",
+]
 
 CRITERIA: tuple[str, ...] = (
     "language",
@@ -117,9 +129,6 @@ class Priority(BaseModel):
 CONTINUITY_MODES: tuple[str, ...] = ("keep", "prefer", "none")
 """Where K, the number of valid current pairs kept, sits in the objective (PRODUCT.md section 7): ``keep`` first,
 ``prefer`` after Σ priority, ``none`` last (a fresh matching; current pairs only break ties)."""
-EXEMPTABLE_RULES: tuple[str, ...] = ("availability", "region", "age_gap", "min_score")
-"""The hard rules that ``[continuity] exempt_rules`` may waive for current pairs; exclusions, gender preference,
-shared language and the high-risk rule are never waived."""
 
 
 class Continuity(BaseModel):
@@ -153,10 +162,10 @@ class Continuity(BaseModel):
             rules = tuple(str(v).strip().casefold() for v in value)
             for rule in rules:
                 if rule not in EXEMPTABLE_RULES:
-                    never = " (never waived)" if rule in ("exclusion", "gender_preference", "language",
-                                                          "high_risk") else ""
-                    raise ValueError(f"rule {rule!r} cannot be exempted{never}; exemptable: "
-                                     f"{', '.join(EXEMPTABLE_RULES)}")
+                    never = " (never waived)" if rule in NEVER_EXEMPT else ""
+                    raise ValueError(
+                        f"rule {rule!r} cannot be exempted{never}; exemptable: {', '.join(EXEMPTABLE_RULES)}"
+                    )
             return tuple(dict.fromkeys(rules))
         return value
 
@@ -181,18 +190,18 @@ class MatchConfig(BaseModel):
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<config>") -> MatchConfig:
-        """Parse TOML text; raise :class:`~mentormatch.schema.RosterError` naming ``source`` on any problem."""
+        """Parse TOML text; raise :class:`~mentormatch.errors.InputError` naming ``source`` on any problem."""
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
-            raise RosterError([InputProblem(source, None, None, None, f"not valid TOML: {err}")]) from None
+            raise InputError([InputProblem(source, None, None, None, f"not valid TOML: {err}")]) from None
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            raise RosterError([_problem(source, e) for e in err.errors()]) from None
+            raise InputError([_problem(source, e) for e in err.errors()]) from None
 
 
-def _problem(source: str, error: dict) -> InputProblem:
+def _problem(source: str, error: ErrorDetails) -> InputProblem:
     key = ".".join(str(part) for part in error["loc"]) or None
     message = error["msg"]
     if error["type"] == "extra_forbidden":
@@ -205,7 +214,7 @@ def _problem(source: str, error: dict) -> InputProblem:
 def load_config(path: str | Path | None) -> MatchConfig:
     """Read a TOML config file; ``None`` gives the defaults.
 
-    Raises :class:`~mentormatch.schema.RosterError` (bad input, exit 2) naming the file and key.
+    Raises :class:`~mentormatch.errors.InputError` (bad input, exit 2) naming the file and key.
     """
     if path is None:
         return MatchConfig()
@@ -213,12 +222,12 @@ def load_config(path: str | Path | None) -> MatchConfig:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise RosterError([InputProblem(source, None, None, None, "file not found")]) from None
+        raise InputError([InputProblem(source, None, None, None, "file not found")]) from None
     except OSError as err:
-        raise RosterError([InputProblem(source, None, None, None, f"cannot read file: {err.strerror}")]) from None
+        raise InputError([InputProblem(source, None, None, None, f"cannot read file: {err.strerror}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         msg = f"not UTF-8 text (bad byte at offset {err.start})"
-        raise RosterError([InputProblem(source, None, None, None, msg)]) from None
+        raise InputError([InputProblem(source, None, None, None, msg)]) from None
     return MatchConfig.from_toml(text, source=source)

@@ -25,10 +25,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import MatchConfig
-from .schema import InputProblem, Roster, RosterError
+from .errors import InputError, InputProblem
+from .schema import Roster
 
-__all__ = ["CurrentPairs", "TIER_OF_MODE", "CHANGES", "CHANGE_REASONS", "current_pairs", "restrict", "changes",
-           "coach_changes", "always_kept", "reason_words", "closed_by_status"]
+__all__ = [
+    "CurrentPairs",
+    "TIER_OF_MODE",
+    "CHANGES",
+    "CHANGE_REASONS",
+    "current_pairs",
+    "restrict",
+    "changes",
+    "coach_changes",
+    "always_kept",
+    "reason_words",
+    "closed_by_status",
+]
 
 TIER_OF_MODE = {"keep": "first", "prefer": "second", "none": "last"}
 """Where each continuity mode puts K, the number of valid current pairs kept, among the objective's tiers."""
@@ -46,7 +58,7 @@ CHANGE_REASONS: dict[str, str] = {
     "mentor_leaving": "the mentor is leaving",
     "rule:<rule>": "the pair no longer passes that hard rule",
     "capacity_reduced": "the mentor's capacity fell below the workload of their valid current pairs, and this one "
-                        "did not fit",
+    "did not fit",
     "coach": "the coach rules left no way to keep the pair",
     "priority": "keeping it would have matched less priority",
     "better_fit": "a fresh matching places the mentee otherwise",
@@ -112,8 +124,10 @@ class CurrentPairs:
         return replace(self, mode=mode)
 
     def __repr__(self) -> str:
-        return (f"CurrentPairs(mode={self.mode!r}, pairs={int((self.mentor >= 0).sum())}, "
-                f"valid={int(self.valid.sum())}, locked={int(self.locked.sum())})")
+        return (
+            f"CurrentPairs(mode={self.mode!r}, pairs={int((self.mentor >= 0).sum())}, "
+            f"valid={int(self.valid.sum())}, locked={int(self.locked.sum())})"
+        )
 
 
 def current_pairs(roster: Roster, config: MatchConfig, allowed: np.ndarray) -> CurrentPairs | None:
@@ -123,13 +137,13 @@ def current_pairs(roster: Roster, config: MatchConfig, allowed: np.ndarray) -> C
 
     Raises
     ------
-    RosterError
+    InputError
         A locked pair that breaks a hard rule not exempted, names a leaving mentor, or exceeds its mentor's
         capacity together with the mentor's other locked pairs; every one at once, located by its line.
     """
     if roster.current is None:
         return None
-    from .encode import RULES
+    from .rules import RULES
     from .verify import broken_rules
 
     mentees, mentors = roster.mentees, roster.mentors
@@ -154,8 +168,11 @@ def current_pairs(roster: Roster, config: MatchConfig, allowed: np.ndarray) -> C
         line_of[i] = pair.line
         if pair.coach_id is not None and pair.coach_id in coach_index:
             coach[j] = coach_index[pair.coach_id]
-        broken = [] if allowed[i, j] else broken_rules(
-            mentees[i], mentors[j], config, (pair.mentee_id, pair.mentor_id) in excluded)
+        broken = (
+            []
+            if allowed[i, j]
+            else broken_rules(mentees[i], mentors[j], config, (pair.mentee_id, pair.mentor_id) in excluded)
+        )
         binding = [rule for rule in RULES if rule in broken and rule not in exempt]
         if mentors[j].status == "leaving":
             invalid[i] = "mentor_leaving"
@@ -167,31 +184,59 @@ def current_pairs(roster: Roster, config: MatchConfig, allowed: np.ndarray) -> C
         if pair.locked:
             locked[i] = True
             if invalid[i] == "mentor_leaving":
-                problems.append(InputProblem(file, pair.line, "locked", "yes",
-                                             f"the pair {pair.mentee_id} - {pair.mentor_id} is locked but mentor "
-                                             f"{pair.mentor_id} is leaving; unlock it or change the mentor's status"))
+                problems.append(
+                    InputProblem(
+                        file,
+                        pair.line,
+                        "locked",
+                        "yes",
+                        f"the pair {pair.mentee_id} - {pair.mentor_id} is locked but mentor "
+                        f"{pair.mentor_id} is leaving; unlock it or change the mentor's status",
+                    )
+                )
             elif invalid[i] is not None:
                 rules = ", ".join(binding)
-                problems.append(InputProblem(file, pair.line, "locked", "yes",
-                                             f"the locked pair {pair.mentee_id} - {pair.mentor_id} breaks the {rules} "
-                                             f"rule{'s' if len(binding) > 1 else ''}; unlock it, or exempt the rule "
-                                             f"in [continuity] exempt_rules where it may be exempted"))
+                problems.append(
+                    InputProblem(
+                        file,
+                        pair.line,
+                        "locked",
+                        "yes",
+                        f"the locked pair {pair.mentee_id} - {pair.mentor_id} breaks the {rules} "
+                        f"rule{'s' if len(binding) > 1 else ''}; unlock it, or exempt the rule "
+                        f"in [continuity] exempt_rules where it may be exempted",
+                    )
+                )
     workload = np.fromiter((p.workload for p in mentees), np.int64, n)
     capacity = np.fromiter((p.capacity for p in mentors), np.int64, m)
     locked_load = np.bincount(mentor[locked], weights=workload[locked], minlength=m).astype(np.int64)
-    for j in np.flatnonzero(locked_load > capacity):
+    for j in np.flatnonzero(locked_load > capacity).tolist():
         rows = np.flatnonzero(locked & (mentor == j))
         last = max(rows, key=lambda i: line_of[int(i)] or 0)
-        problems.append(InputProblem(file, line_of[int(last)], "locked", "yes",
-                                     f"mentor {mentors[j].id}'s locked pairs need {int(locked_load[j])} capacity "
-                                     f"units but the capacity is {int(capacity[j])}; unlock one or raise the "
-                                     f"capacity"))
+        problems.append(
+            InputProblem(
+                file,
+                line_of[int(last)],
+                "locked",
+                "yes",
+                f"mentor {mentors[j].id}'s locked pairs need {int(locked_load[j])} capacity "
+                f"units but the capacity is {int(capacity[j])}; unlock one or raise the "
+                f"capacity",
+            )
+        )
     if problems:
-        raise RosterError(problems)
+        raise InputError(problems)
     valid_load = np.bincount(mentor[valid], weights=workload[valid], minlength=m).astype(np.int64)
-    return CurrentPairs(mode=config.continuity.mode, mentor=mentor, valid=valid, locked=locked,
-                        invalid=tuple(invalid), exempted=exempted, coach=coach,
-                        over_capacity=valid_load > capacity)
+    return CurrentPairs(
+        mode=config.continuity.mode,
+        mentor=mentor,
+        valid=valid,
+        locked=locked,
+        invalid=tuple(invalid),
+        exempted=exempted,
+        coach=coach,
+        over_capacity=valid_load > capacity,
+    )
 
 
 def always_kept(current: CurrentPairs) -> np.ndarray:

@@ -30,9 +30,9 @@ that can be matched (``Diagnosis.exact`` is False); with unit workloads it is ex
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,33 +41,45 @@ from scipy.sparse.csgraph import maximum_flow
 
 from .config import MatchConfig
 from .continuity import closed_by_status
-from .encode import RULES, checked_rules, encode, rule_bits
+from .encode import encode, rule_bits
 from .problem import Instance, Problem
 from .result import MatchResult
+from .rules import FAMILY_WORDS, RELAXABLE, RULES, Shortfall, relaxable_rules, relaxed_config, remedy
 from .schema import EXTREMISM_TYPES, RISK_LEVELS
 
-__all__ = ["Diagnosis", "diagnose", "Relaxation", "relaxations", "relaxed_config", "RELAXABLE", "SHORTAGE_COLUMNS",
-           "EXACT_PAIRS"]
+__all__ = [
+    "Diagnosis",
+    "diagnose",
+    "Relaxation",
+    "relaxations",
+    "relaxed_config",
+    "RELAXABLE",
+    "SHORTAGE_COLUMNS",
+    "EXACT_PAIRS",
+]
 
 SHORTAGE_COLUMNS: tuple[str, ...] = (
-    "kind", "group", "mentees", "demand", "mentors", "supply", "shortfall", "no_allowed_mentor", "max_matched",
-    "unmatched", "remedy",
+    "kind",
+    "group",
+    "mentees",
+    "demand",
+    "mentors",
+    "supply",
+    "shortfall",
+    "no_allowed_mentor",
+    "max_matched",
+    "unmatched",
+    "remedy",
 )
 """Columns of :attr:`Diagnosis.shortages`."""
 
-RELAXABLE: tuple[str, ...] = (
-    "language", "availability", "gender_preference", "high_risk", "region", "age_gap", "min_score", "capacity",
-)
-"""Rule families :func:`relaxations` may switch off, in tie-break order. Exclusions are never among them."""
-
-_FAMILY_WORDS = {
-    "language": "language", "availability": "availability", "gender_preference": "gender preference",
-    "high_risk": "high-risk expertise", "region": "region", "age_gap": "age gap", "min_score": "minimum score",
-    "capacity": "capacity",
-}
 _KIND_WORDS = {
-    "all": "all mentees", "extremism_type": "extremism type", "language": "language", "risk_level": "risk level",
-    "region": "region", "coach": "coaches",
+    "all": "all mentees",
+    "extremism_type": "extremism type",
+    "language": "language",
+    "risk_level": "risk level",
+    "region": "region",
+    "coach": "coaches",
 }
 _START_EDGES = 8
 """Allowed mentors per mentee (at random) in the sparse graph of :func:`_max_matching`'s first flow, and mentees
@@ -102,8 +114,9 @@ def _flow_matching(rows: np.ndarray, cols: np.ndarray, r: int, m: int, capacity:
     indices = np.concatenate([np.arange(1, r + 1), cols + r + 1, np.full(m, size - 1)])
     data = np.concatenate([np.ones(r + len(rows), dtype=np.int64), np.minimum(capacity, r)])
     index_type = np.int32 if len(indices) < 2**31 else np.int64
-    graph = sp.csr_array((data.astype(np.int32), indices.astype(index_type), indptr.astype(index_type)),
-                         shape=(size, size))
+    graph = sp.csr_array(
+        (data.astype(np.int32), indices.astype(index_type), indptr.astype(index_type)), shape=(size, size)
+    )
     flow = maximum_flow(graph, 0, size - 1, method="dinic").flow.tocsr()
     block = flow[1 : r + 1][:, r + 1 : r + m + 1].tocoo()
     used = block.data > 0
@@ -111,8 +124,9 @@ def _flow_matching(rows: np.ndarray, cols: np.ndarray, r: int, m: int, capacity:
     return mentor_of
 
 
-def _sample(cand: np.ndarray, capacity: np.ndarray, column_count: np.ndarray,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample(
+    cand: np.ndarray, capacity: np.ndarray, column_count: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """A sparse graph whose maximum flow is close to the full one's (pairs sorted by row).
 
     From each mentee's side, up to :data:`_START_EDGES` allowed mentors at random: every row scans one random
@@ -123,9 +137,9 @@ def _sample(cand: np.ndarray, capacity: np.ndarray, column_count: np.ndarray,
     r, m = cand.shape
     rows, cols = [], []
     order = rng.permutation(m)
-    offset = rng.integers(0, m, size=r)
+    offset = np.asarray(rng.integers(0, m, size=r))
     need = np.full(r, _START_EDGES, dtype=np.int64)
-    live = np.arange(r)
+    live: np.ndarray = np.arange(r)
     at, width = 0, 4 * _START_EDGES
     while at < m and len(live):
         width = min(width, m - at)
@@ -165,8 +179,9 @@ def _sorted_pairs(rows: np.ndarray, cols: np.ndarray, m: int) -> tuple[np.ndarra
     return code // m, code % m
 
 
-def _search(cand: np.ndarray, capacity: np.ndarray, mentor_of: np.ndarray, has: np.ndarray,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+def _search(
+    cand: np.ndarray, capacity: np.ndarray, mentor_of: np.ndarray, has: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Look for augmenting paths of ``mentor_of`` over the full mask; None proves that there is none.
 
     A breadth-first search from every unmatched mentee at once, layer by layer: a layer's mentees reach every
@@ -234,7 +249,7 @@ def _max_matching(cand: np.ndarray, capacity: np.ndarray, start: np.ndarray | No
     r, m = cand.shape
     if r == 0 or m == 0:
         return np.full(r, -1, dtype=np.int64)
-    has = cand.any(axis=1)
+    has = np.asarray(cand.any(axis=1))
     column_count = cand.sum(axis=0, dtype=np.int64)
     bound = min(int(has.sum()), int(np.minimum(capacity, column_count).sum()))
     mentor_of = np.full(r, -1, dtype=np.int64) if start is None else np.array(start, dtype=np.int64)
@@ -289,7 +304,7 @@ class Diagnosis:
         supervision.
     no_allowed_mentor : DataFrame
         The mentees with no allowed mentor: ``mentee_id``, ``risk_level``, one column per family of
-        :data:`mentormatch.encode.RULES` (how many mentors it excludes; a mentor excluded by several is counted
+        :data:`mentormatch.rules.RULES` (how many mentors it excludes; a mentor excluded by several is counted
         under each) and ``fixed_by`` (the families whose relaxation alone would give the mentee an allowed
         mentor, ``;``-separated; ``status`` when a paused or leaving mentor passes every rule).
     max_matched : int
@@ -314,8 +329,14 @@ class Diagnosis:
         """The rows of :attr:`shortages` with a shortage, most severe first."""
         table = self.shortages
         rows = table[table["remedy"] != ""]
-        order = np.lexsort((np.arange(len(rows)), -rows["no_allowed_mentor"].to_numpy(),
-                            -rows["shortfall"].to_numpy(), -rows["unmatched"].to_numpy()))
+        order = np.lexsort(
+            (
+                np.arange(len(rows)),
+                -rows["no_allowed_mentor"].to_numpy(),
+                -rows["shortfall"].to_numpy(),
+                -rows["unmatched"].to_numpy(),
+            )
+        )
         return rows.iloc[order].reset_index(drop=True)
 
     def lines(self, limit: int = 12) -> list[str]:
@@ -346,8 +367,7 @@ class Diagnosis:
                 lines.extend(f"  - {part}" for part in parts)
         rest = len(short) - max(limit, 0)
         if rest > 0:
-            lines.append(f"... and {rest} more {'shortage' if rest == 1 else 'shortages'} "
-                         "(see the shortages table)")
+            lines.append(f"... and {rest} more {'shortage' if rest == 1 else 'shortages'} (see the shortages table)")
         return lines
 
 
@@ -356,7 +376,7 @@ def _mentees(k: int) -> str:
 
 
 def _all(k: int) -> str:
-    """"all 30 mentees", "the 1 mentee"."""
+    """ "all 30 mentees", "the 1 mentee"."""
     return "the 1 mentee" if k == 1 else f"all {k} mentees"
 
 
@@ -395,9 +415,15 @@ class _Context:
     """(types,) how many mentors have each type's expertise and the high-risk experience."""
 
 
-def _group_numbers(ctx: _Context, rows: np.ndarray | slice, allowed: np.ndarray, cand: np.ndarray,
-                   columns: np.ndarray | None = None, start: np.ndarray | None = None,
-                   maximum: bool = False) -> dict:
+def _group_numbers(
+    ctx: _Context,
+    rows: np.ndarray | slice,
+    allowed: np.ndarray,
+    cand: np.ndarray,
+    columns: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    maximum: bool = False,
+) -> dict:
     """Counts and the maximum matching of one group, over every mentor or the ``columns`` mask of mentors.
 
     ``allowed`` and ``cand`` are the group's rows of the allowed and candidate masks (scratch: with ``columns``
@@ -408,7 +434,7 @@ def _group_numbers(ctx: _Context, rows: np.ndarray | slice, allowed: np.ndarray,
     if columns is not None:
         allowed &= columns[None, :]
         cand &= columns[None, :]
-    has = allowed.any(axis=1)
+    has = np.asarray(allowed.any(axis=1))
     serves = allowed.any(axis=0)
     begin = ctx.mentor_of[rows] if start is None else start
     if columns is not None:
@@ -417,9 +443,14 @@ def _group_numbers(ctx: _Context, rows: np.ndarray | slice, allowed: np.ndarray,
     demand = int(p.workload[rows].sum())
     supply = int(p.capacity[serves].sum())
     return {
-        "mentees": len(has), "demand": demand, "mentors": int(serves.sum()), "supply": supply,
-        "shortfall": max(0, demand - supply), "no_allowed_mentor": int((~has).sum()),
-        "max_matched": int((mentor_of >= 0).sum()), "misfit": int((has & ~cand.any(axis=1)).sum()),
+        "mentees": len(has),
+        "demand": demand,
+        "mentors": int(serves.sum()),
+        "supply": supply,
+        "shortfall": max(0, demand - supply),
+        "no_allowed_mentor": int((~has).sum()),
+        "max_matched": int((mentor_of >= 0).sum()),
+        "misfit": int((has & ~cand.any(axis=1)).sum()),
         "_mentor_of": mentor_of,
     }
 
@@ -439,42 +470,6 @@ def _who(count: int, kind: str, group: str, high_type: str | None = None) -> str
     return f"{count} {risk}{noun}"
 
 
-def _rule_words(ctx: _Context, family: str, who: str, count: int, kind: str, group: str,
-                type_index: int | None = None) -> str:
-    """Why mentees with no allowed mentor (``who``, ``count`` of them) lack one, when relaxing ``family`` alone
-    would give them one, and what to do."""
-    rules = ctx.problem.config.rules
-    have = "has" if count == 1 else "have"
-    if family == "high_risk":
-        years = f"{rules.high_risk_min_experience:g}"
-        t = EXTREMISM_TYPES[type_index]
-        qualified = int(ctx.qualified[type_index])
-        if qualified == 0:
-            return (f"{who} {have} no mentor with {t} expertise and ≥ {years} years: recruit or train one, or lower "
-                    "the rule")
-        return (f"{who} {have} no otherwise suitable mentor among the {qualified} with {t} expertise and ≥ {years} "
-                "years: recruit or train one, or lower the rule")
-    if family == "language":
-        speaks = f"a mentor who speaks {group}" if kind == "language" else "mentors who speak their languages"
-        share = "shares" if count == 1 else "share"
-        return f"{who} {share} no language with an otherwise suitable mentor: recruit {speaks}"
-    if family == "availability":
-        return (f"{who} {have} no otherwise suitable mentor with ≥ {rules.min_availability_overlap} hours of common "
-                "availability a week: widen availability or lower the threshold")
-    if family == "gender_preference":
-        return (f"{who} {have} a gender preference that no otherwise suitable mentor meets: recruit mentors of the "
-                "preferred gender")
-    if family == "region":
-        where = f"in {group}" if kind == "region" else "in their region"
-        return (f"{who} {have} no otherwise suitable mentor {where}: recruit a mentor {where}, or turn off the "
-                "same-region rule")
-    if family == "age_gap":
-        return f"{who} {have} no otherwise suitable mentor within the {rules.max_age_gap}-year age gap: widen the gap"
-    if family == "min_score":
-        return f"{who} {have} no otherwise suitable mentor scoring ≥ {rules.min_score:g}: lower the minimum score"
-    raise KeyError(family)
-
-
 def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -> str:
     """The remedy when capacity, not the rules, limits a group."""
     k, best = numbers["mentees"], numbers["max_matched"]
@@ -485,8 +480,10 @@ def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -
     if numbers["shortfall"] > 0:
         head = f"{what} can be matched at once: {offer} for a demand of {numbers['demand']}"
     else:
-        head = (f"{what} can be matched at once: {offer} for a demand of {numbers['demand']}, but some mentees "
-                "depend on the same few mentors")
+        head = (
+            f"{what} can be matched at once: {offer} for a demand of {numbers['demand']}, but some mentees "
+            "depend on the same few mentors"
+        )
     if kind == "extremism_type":
         return f"{head}: recruit or train mentors for {group}, or raise their capacities"
     if kind == "language":
@@ -494,8 +491,10 @@ def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -
     if kind == "region":
         return f"{head}: recruit mentors in {group}, or raise capacities"
     if kind == "risk_level" and group in config.rules.high_risk_levels:
-        return (f"{head}: recruit or train mentors with the expertise and ≥ "
-                f"{config.rules.high_risk_min_experience:g} years, or raise their capacities")
+        return (
+            f"{head}: recruit or train mentors with the expertise and ≥ "
+            f"{config.rules.high_risk_min_experience:g} years, or raise their capacities"
+        )
     return f"{head}: recruit mentors or raise capacities"
 
 
@@ -514,8 +513,10 @@ def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dic
         if status is not None and status[nobody].any():
             hit = status[nobody]
             c = int(hit.sum())
-            parts.append(f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} no suitable mentor but paused or "
-                         "leaving ones: ask one of them to take the case, or recruit")
+            parts.append(
+                f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} no suitable mentor but paused or "
+                "leaving ones: ask one of them to take the case, or recruit"
+            )
             left &= ~hit
         for family in RELAXABLE[:-1]:
             fixed = ctx.fixed_by.get(family)
@@ -525,21 +526,27 @@ def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dic
             if family == "high_risk":  # by type, so that the words can name the expertise
                 for t in np.unique(type_of[nobody[hit]]).tolist():
                     c = int((type_of[nobody[hit]] == t).sum())
-                    parts.append(_rule_words(ctx, family, _who(c, kind, group, EXTREMISM_TYPES[t]), c, kind, group, t))
+                    who = _who(c, kind, group, EXTREMISM_TYPES[t])
+                    words = Shortfall(who, c, kind, group, EXTREMISM_TYPES[t], int(ctx.qualified[t]))
+                    parts.append(remedy(family, ctx.problem.config, words))
             else:
                 c = int(hit.sum())
-                parts.append(_rule_words(ctx, family, _who(c, kind, group), c, kind, group))
+                parts.append(remedy(family, ctx.problem.config, Shortfall(_who(c, kind, group), c, kind, group)))
             left &= ~hit
         if left.any() and ctx.problem.shape[1] == 0:
             parts.append("there are no mentors: recruit mentors")
         elif left.any():
             c = int(left.sum())
-            parts.append(f"{_who(c, kind, group)} {'breaks' if c == 1 else 'break'} several rules (or an exclusion) "
-                         "with every mentor: see the no-allowed-mentor table")
+            parts.append(
+                f"{_who(c, kind, group)} {'breaks' if c == 1 else 'break'} several rules (or an exclusion) "
+                "with every mentor: see the no-allowed-mentor table"
+            )
     if numbers["misfit"]:
         c = numbers["misfit"]
-        parts.append(f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} a workload that no allowed mentor's "
-                     "capacity holds: raise a capacity or split the case")
+        parts.append(
+            f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} a workload that no allowed mentor's "
+            "capacity holds: raise a capacity or split the case"
+        )
     capacity_lost = numbers["mentees"] - numbers["max_matched"] - numbers["no_allowed_mentor"] - numbers["misfit"]
     if capacity_lost > 0 or (numbers["shortfall"] > 0 and not parts):
         parts.append(_capacity_words(kind, group, numbers, config))
@@ -555,14 +562,17 @@ def _fewest_mentors(capacity: np.ndarray, units: int) -> int:
 def _supervisable_types(ctx: _Context) -> np.ndarray:
     """(m, types) bool: some coach eligible for mentor j, with room for a mentor and a mentee at all, covers t."""
     tier = ctx.problem.coaches
+    assert tier is not None  # asked only with coaches
     usable = (tier.max_mentors > 0) & (tier.max_mentees > 0)
     return ((tier.eligible & usable[None, :]).astype(np.uint8) @ tier.cover.astype(np.uint8)) > 0
 
 
-def _coach_type_row(ctx: _Context, group: str, idx: np.ndarray, allowed: np.ndarray, cand: np.ndarray,
-                    base: dict) -> dict:
+def _coach_type_row(
+    ctx: _Context, group: str, idx: np.ndarray, allowed: np.ndarray, cand: np.ndarray, base: dict
+) -> dict:
     """The coach row of one extremism type: its numbers over the mentors a coach covering it may supervise."""
     tier = ctx.problem.coaches
+    assert tier is not None  # asked only with coaches
     t = EXTREMISM_TYPES.index(group)
     numbers = _group_numbers(ctx, idx, allowed, cand, _supervisable_types(ctx)[:, t], start=base["_mentor_of"])
     lost = base["max_matched"] - numbers["max_matched"]
@@ -572,15 +582,21 @@ def _coach_type_row(ctx: _Context, group: str, idx: np.ndarray, allowed: np.ndar
         who = f"{newly} {group} {_mentees(newly)} {'has' if newly == 1 else 'have'} allowed mentors but none"
         covering = (tier.max_mentors > 0) & (tier.max_mentees > 0) & tier.cover[:, t]
         if not covering.any():
-            words.append(f"{who} that a coach may supervise (no coach with room covers {group}): recruit a coach "
-                         f"with specialism {group}, or add it to a coach's specialisms")
+            words.append(
+                f"{who} that a coach may supervise (no coach with room covers {group}): recruit a coach "
+                f"with specialism {group}, or add it to a coach's specialisms"
+            )
         else:
-            words.append(f"{who} that a coach covering {group} may supervise (coach languages or fixed coaches): "
-                         f"recruit a coach for {group} who shares a language with these mentors")
+            words.append(
+                f"{who} that a coach covering {group} may supervise (coach languages or fixed coaches): "
+                f"recruit a coach for {group} who shares a language with these mentors"
+            )
     if lost > max(newly, 0):
-        words.append(f"at most {numbers['max_matched']} of its {numbers['mentees']} mentees can be matched to mentors "
-                     f"a coach may supervise ({base['max_matched']} without coaches): recruit a coach with "
-                     f"specialism {group}, or raise max_mentors")
+        words.append(
+            f"at most {numbers['max_matched']} of its {numbers['mentees']} mentees can be matched to mentors "
+            f"a coach may supervise ({base['max_matched']} without coaches): recruit a coach with "
+            f"specialism {group}, or raise max_mentors"
+        )
     return {"kind": "coach", "group": group, **numbers, "unmatched": max(lost, 0), "remedy": "; ".join(words)}
 
 
@@ -589,6 +605,7 @@ def _coach_totals(ctx: _Context, best: int) -> tuple[list[dict], int]:
     its limits allow (an upper bound)."""
     p = ctx.problem
     tier = p.coaches
+    assert tier is not None  # asked only with coaches
     n = p.shape[0]
     usable = (tier.max_mentors > 0) & (tier.max_mentees > 0)
     slots = int(tier.max_mentors[usable].sum())
@@ -599,20 +616,48 @@ def _coach_totals(ctx: _Context, best: int) -> tuple[list[dict], int]:
     carried = min(best, int(np.sort(serving)[::-1][:slots].sum()))
     remedy = ""
     if carried < best:
-        remedy = (f"matching {best} {_mentees(best)} takes at least {needed} {'mentor' if needed == 1 else 'mentors'}, "
-                  f"but the coaches may supervise at most {slots} (at most {carried} {_mentees(carried)}): raise "
-                  "max_mentors or recruit a coach")
-    rows = [{"kind": "coach", "group": "mentor slots", "mentees": n, "demand": needed,
-             "mentors": int(len(serving)), "supply": slots, "shortfall": max(0, needed - slots),
-             "no_allowed_mentor": 0, "max_matched": carried, "unmatched": best - carried, "remedy": remedy}]
+        remedy = (
+            f"matching {best} {_mentees(best)} takes at least {needed} {'mentor' if needed == 1 else 'mentors'}, "
+            f"but the coaches may supervise at most {slots} (at most {carried} {_mentees(carried)}): raise "
+            "max_mentors or recruit a coach"
+        )
+    rows = [
+        {
+            "kind": "coach",
+            "group": "mentor slots",
+            "mentees": n,
+            "demand": needed,
+            "mentors": int(len(serving)),
+            "supply": slots,
+            "shortfall": max(0, needed - slots),
+            "no_allowed_mentor": 0,
+            "max_matched": carried,
+            "unmatched": best - carried,
+            "remedy": remedy,
+        }
+    ]
     load = int(np.minimum(tier.max_mentees[usable], n).sum())
     remedy = ""
     if load < best:
-        remedy = (f"{best} {_mentees(best)} can be matched under the hard rules, but the coaches' case-loads allow "
-                  f"{load}: raise max_mentees or recruit a coach")
-    rows.append({"kind": "coach", "group": "case-load", "mentees": n, "demand": best, "mentors": int(len(serving)),
-                 "supply": load, "shortfall": max(0, best - load), "no_allowed_mentor": 0,
-                 "max_matched": min(best, load), "unmatched": max(0, best - load), "remedy": remedy})
+        remedy = (
+            f"{best} {_mentees(best)} can be matched under the hard rules, but the coaches' case-loads allow "
+            f"{load}: raise max_mentees or recruit a coach"
+        )
+    rows.append(
+        {
+            "kind": "coach",
+            "group": "case-load",
+            "mentees": n,
+            "demand": best,
+            "mentors": int(len(serving)),
+            "supply": load,
+            "shortfall": max(0, best - load),
+            "no_allowed_mentor": 0,
+            "max_matched": min(best, load),
+            "unmatched": max(0, best - load),
+            "remedy": remedy,
+        }
+    )
     # the whole roster on the pairs a coach may supervise: a maximum matching, grown from the plain one
     supervisable = ctx.cand & _supervisable_types(ctx)[:, tier.mentee_type].T
     held = ctx.mentor_of >= 0
@@ -665,7 +710,7 @@ def diagnose(problem: Problem) -> Diagnosis:
     n, m = problem.shape
     workload, capacity = problem.workload, problem.capacity
     cand = problem.allowed & (capacity[None, :] >= workload[:, None])
-    has_allowed = problem.allowed.any(axis=1)
+    has_allowed = np.asarray(problem.allowed.any(axis=1))
     mentor_of = _max_matching(cand, capacity)
     best = int((mentor_of >= 0).sum())
 
@@ -676,7 +721,7 @@ def diagnose(problem: Problem) -> Diagnosis:
     if not open_.all():  # "status": a paused or leaving mentor passes every rule
         fixed_by["status"] = np.zeros(n, dtype=bool)
         fixed_by["status"][nobody] = ((bits == 0) & ~open_).any(axis=1) if m else False
-    for family in _offered(config)[:-1]:
+    for family in relaxable_rules(config)[:-1]:
         keep = ~np.array(1 << RULES.index(family), dtype=bits.dtype)
         fixed = np.zeros(n, dtype=bool)
         fixed[nobody] = (((bits & keep) == 0) & open_).any(axis=1) if m else False
@@ -686,8 +731,15 @@ def diagnose(problem: Problem) -> Diagnosis:
     ctx = _Context(problem, cand, has_allowed, mentor_of, fixed_by, qualified)
 
     total = _group_numbers(ctx, slice(None), problem.allowed, cand, maximum=True)
-    rows = [{"kind": "all", "group": "all", **total, "unmatched": n - best,
-             "remedy": _remedy(ctx, "all", "all", np.arange(n), total)}]
+    rows = [
+        {
+            "kind": "all",
+            "group": "all",
+            **total,
+            "unmatched": n - best,
+            "remedy": _remedy(ctx, "all", "all", np.arange(n), total),
+        }
+    ]
     # each kind's mentees sorted by group into two reused buffers, so that a group's rows are a view
     allowed_buffer = np.empty((n, m), dtype=bool)
     cand_buffer = np.empty((n, m), dtype=bool)
@@ -702,8 +754,15 @@ def diagnose(problem: Problem) -> Diagnosis:
             view = slice(at, at + len(idx))
             at += len(idx)
             numbers = _group_numbers(ctx, idx, allowed_buffer[view], cand_buffer[view])
-            rows.append({"kind": kind, "group": group, **numbers, "unmatched": len(idx) - numbers["max_matched"],
-                         "remedy": _remedy(ctx, kind, group, idx, numbers)})
+            rows.append(
+                {
+                    "kind": kind,
+                    "group": group,
+                    **numbers,
+                    "unmatched": len(idx) - numbers["max_matched"],
+                    "remedy": _remedy(ctx, kind, group, idx, numbers),
+                }
+            )
             if kind == "extremism_type" and problem.coaches is not None:
                 coach_rows.append(_coach_type_row(ctx, group, idx, allowed_buffer[view], cand_buffer[view], numbers))
     del allowed_buffer, cand_buffer
@@ -715,8 +774,10 @@ def diagnose(problem: Problem) -> Diagnosis:
     for column in SHORTAGE_COLUMNS[2:-1]:
         shortages[column] = shortages[column].astype(np.int64)
 
-    table = {"mentee_id": [problem.mentee_ids[i] for i in nobody],
-             "risk_level": [roster.mentees[i].risk_level for i in nobody]}
+    table = {
+        "mentee_id": [problem.mentee_ids[i] for i in nobody],
+        "risk_level": [roster.mentees[i].risk_level for i in nobody],
+    }
     for k, rule in enumerate(RULES):
         table[rule] = ((bits >> k) & 1).sum(axis=1, dtype=np.int64)
     table["fixed_by"] = [";".join(f for f, fixed in fixed_by.items() if fixed[i]) for i in nobody]
@@ -732,34 +793,6 @@ def diagnose(problem: Problem) -> Diagnosis:
 
 # ---------------------------------------------------------------------------------------------------------------
 # relaxations
-
-
-def _offered(config: MatchConfig) -> tuple[str, ...]:
-    """The families of :data:`RELAXABLE` that are switched on in ``config`` (capacity always)."""
-    on = set(checked_rules(config))
-    return tuple(f for f in RELAXABLE if f in on or f == "capacity")
-
-
-def relaxed_config(config: MatchConfig, families: Sequence[str]) -> MatchConfig:
-    """``config`` with the hard rules of ``families`` switched off (``capacity`` is not a config setting: raise
-    the mentors' capacities instead).
-
-    >>> relaxed_config(MatchConfig(), ["language", "high_risk"]).rules.shared_language
-    False
-    """
-    changes: dict = {}
-    off = {
-        "language": ("shared_language", False), "availability": ("min_availability_overlap", 0),
-        "gender_preference": ("gender_preference", False), "high_risk": ("high_risk_levels", ()),
-        "region": ("same_region", False), "age_gap": ("max_age_gap", None), "min_score": ("min_score", 0.0),
-    }
-    for family in families:
-        if family not in RELAXABLE:
-            raise ValueError(f"unknown rule family {family!r}; valid: {', '.join(RELAXABLE)}")
-        if family in off:
-            key, value = off[family]
-            changes[key] = value
-    return MatchConfig.model_validate({**config.model_dump(), "rules": {**config.rules.model_dump(), **changes}})
 
 
 @dataclass(frozen=True, eq=False)
@@ -811,8 +844,10 @@ class Relaxation:
     given: int = 0
 
     def __repr__(self) -> str:  # counts, not the (possibly thousands of) ids
-        return (f"Relaxation(families={self.families!r}, matchable={self.matchable}, proven={self.proven}, "
-                f"required={len(self.mentee_ids)}, alternatives={len(self.alternatives)})")
+        return (
+            f"Relaxation(families={self.families!r}, matchable={self.matchable}, proven={self.proven}, "
+            f"required={len(self.mentee_ids)}, alternatives={len(self.alternatives)})"
+        )
 
     def words(self) -> str:
         """One sentence for the terminal, e.g. "relax language and availability to match all 30 mentees (no
@@ -829,17 +864,19 @@ class Relaxation:
             if not self.blocked:
                 return f"no relaxation can match {what}: there are no mentors"
             names = _id_list(self.blocked)
-            return (f"no relaxation can match {what}: {names} {'has' if len(self.blocked) == 1 else 'have'} no "
-                    "mentor outside the exclusions (exclusions are never relaxed)")
+            return (
+                f"no relaxation can match {what}: {names} {'has' if len(self.blocked) == 1 else 'have'} no "
+                "mentor outside the exclusions (exclusions are never relaxed)"
+            )
         if not self.families:
             return f"{what} can be matched at once under the current rules: nothing needs relaxing"
-        sentence = f"relax {_and(_FAMILY_WORDS[f] for f in self.families)} to match {what}"
+        sentence = f"relax {_and(FAMILY_WORDS[f] for f in self.families)} to match {what}"
         if self.proven:
             sentence += " (no smaller set does)"
         else:
             sentence += " (a smaller set may exist: the search did not finish)"
         if self.alternatives:
-            shown = [_and(_FAMILY_WORDS[f] for f in alt) for alt in self.alternatives[:3]]
+            shown = [_and(FAMILY_WORDS[f] for f in alt) for alt in self.alternatives[:3]]
             more = len(self.alternatives) - len(shown)
             sentence += "; or relax " + " or ".join(shown) + (f" ({more} more sets of this size)" if more else "")
         return sentence
@@ -884,8 +921,9 @@ def _given(problem: Problem, matching: MatchResult | None) -> tuple[np.ndarray, 
     return given, capacity
 
 
-def _required(problem: Problem, mentee_ids: Sequence[str] | None,
-              matching: MatchResult | None) -> tuple[np.ndarray, tuple, int]:
+def _required(
+    problem: Problem, mentee_ids: Sequence[str] | None, matching: MatchResult | None
+) -> tuple[np.ndarray, tuple, int]:
     """Indices of the required mentees, the ids asked about, and how many matched mentees are kept."""
     n = problem.shape[0]
     if mentee_ids is None:
@@ -912,8 +950,9 @@ def _required(problem: Problem, mentee_ids: Sequence[str] | None,
     return np.asarray(sorted(rows), dtype=np.int64), tuple(asked), kept
 
 
-def _workloads_fit(cand: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, workload: np.ndarray,
-                   deadline: float | None) -> bool | None:
+def _workloads_fit(
+    cand: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, workload: np.ndarray, deadline: float | None
+) -> bool | None:
     """Can every row be matched at once with its workload within capacity? True (a matching found), False
     (proven impossible) or None (undecided). For rows that a unit-load matching already covers.
 
@@ -952,9 +991,13 @@ def _workloads_fit(cand: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, 
     if int(cand.sum()) > EXACT_PAIRS:
         return None
     remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
-    instance = Instance(weights=np.zeros((r, m), dtype=np.int64), allowed=allowed,
-                        priority=np.ones(r, dtype=np.int64), load=workload.astype(np.int64),
-                        capacity=capacity.astype(np.int64))
+    instance = Instance(
+        weights=np.zeros((r, m), dtype=np.int64),
+        allowed=allowed,
+        priority=np.ones(r, dtype=np.int64),
+        load=workload.astype(np.int64),
+        capacity=capacity.astype(np.int64),
+    )
     solution = run_solver(instance, "auto", time_limit=remaining)
     if solution.priority_sum == r:
         return True
@@ -1041,12 +1084,20 @@ def relaxations(
     required_ids = tuple(problem.mentee_ids[i] for i in rows)
     n, m = problem.shape
     r = len(rows)
-    offered = _offered(config)
+    offered = relaxable_rules(config)
 
     def result(families: tuple[str, ...], **kwargs) -> Relaxation:
-        return Relaxation(mentee_ids=required_ids, families=families, config=relaxed_config(config, families),
-                          capacity_relaxed="capacity" in families, requested=requested, kept=kept,
-                          everyone=everyone, given=n_given, **kwargs)
+        return Relaxation(
+            mentee_ids=required_ids,
+            families=families,
+            config=relaxed_config(config, families),
+            capacity_relaxed="capacity" in families,
+            requested=requested,
+            kept=kept,
+            everyone=everyone,
+            given=n_given,
+            **kwargs,
+        )
 
     if r == 0:
         return result((), matchable=True)

@@ -55,13 +55,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
-from typing import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,21 +70,20 @@ import scipy.sparse as sp
 from .availability import mask_to_array
 from .config import CRITERIA, MatchConfig
 from .problem import CoachTier, Problem, Progress
+from .rules import RULES, checked_rules, evaluated_rules  # RULES and checked_rules: re-exported, their earlier home
 from .schema import EXTREMISM_TYPES, Roster
 
-__all__ = ["Features", "RULES", "encode", "build_problem", "coach_tier", "criterion_parts", "rule_failures", "rule_bits", "checked_rules"]
-
-RULES: tuple[str, ...] = (
-    "language",
-    "availability",
-    "gender_preference",
-    "high_risk",
-    "exclusion",
-    "region",
-    "age_gap",
-    "min_score",
-)
-"""Hard-rule families, in the order they are reported."""
+__all__ = [
+    "Features",
+    "RULES",
+    "encode",
+    "build_problem",
+    "coach_tier",
+    "criterion_parts",
+    "rule_failures",
+    "rule_bits",
+    "checked_rules",
+]
 
 _PAIRS_PER_BLOCK = 1 << 18
 """Pairs per block of the reference formulas (and per chunk when tables are built)."""
@@ -134,10 +134,10 @@ class _Incidence:
     ``_DENSE_VOCAB_LIMIT`` items falls back to a sparse matrix product.
     """
 
-    def __init__(self, lists: Sequence[Iterable[str]], vocab: dict[str, int]):
+    def __init__(self, lists: Sequence[Sequence[str]], vocab: dict[str, int]):
         flat = list(chain.from_iterable(lists))
         new = sorted(item for item in dict.fromkeys(flat) if item not in vocab)  # sorted: deterministic codes
-        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new))))
+        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         self._indptr = np.concatenate([[0], np.cumsum(lengths)])
         self._indices = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
@@ -168,10 +168,12 @@ class _Incidence:
         """Number of shared items for a block (``i`` column, ``j`` all mentors as a row) or for pairs."""
         if self.sparse is not None:
             a, b = self.sparse, other.sparse
+            assert b is not None  # both sides share one vocabulary, so both are sparse
             if i.ndim == 2:
                 return (a[_rows(i)] @ b.T).toarray()
             return np.asarray(a[i].multiply(b[j]).sum(axis=1), dtype=np.float32).ravel()
         a, b = self.bits, other.bits
+        assert a is not None and b is not None  # one of bits and sparse is set
         if i.ndim == 2:  # block of rows against every mentor
             left, right = a[_rows(i)], b
             shared = np.bitwise_count(left[:, None, 0] & right[None, :, 0])
@@ -189,7 +191,9 @@ class _Incidence:
         byte planes 2-3× faster than uint64 words. Returns uint8 when fewer than 256 items can be shared.
         """
         if self.sparse is not None:
+            assert other.sparse is not None  # both sides share one vocabulary, so both are sparse
             return (self.sparse[ia] @ other.sparse[jb].T).toarray().astype(np.uint16)
+        assert self.bits is not None and other.bits is not None
         left = np.ascontiguousarray(self.bits[ia].view(np.uint8).T)  # (bytes, len(ia))
         right = np.ascontiguousarray(other.bits[jb].view(np.uint8).T)
         planes = [k for k in range(len(left)) if left[k].any() and right[k].any()]
@@ -208,7 +212,7 @@ class _Incidence:
         if self.bits is not None:
             return self.bits.view(np.int64)
         ids: dict[tuple[int, ...], int] = {}
-        bounds = zip(self._indptr[:-1].tolist(), self._indptr[1:].tolist())
+        bounds = zip(self._indptr[:-1].tolist(), self._indptr[1:].tolist(), strict=True)
         return np.fromiter(
             (ids.setdefault(tuple(sorted(set(self._indices[a:b].tolist()))), len(ids)) for a, b in bounds),
             dtype=np.int64,
@@ -264,8 +268,9 @@ class Features:
 def _codes(values: Sequence[str | None], vocab: dict[str, int]) -> np.ndarray:
     """Integer code per value; ``None`` → −1."""
     new = sorted(v for v in dict.fromkeys(values) if v is not None and v not in vocab)
-    vocab.update(zip(new, range(len(vocab), len(vocab) + len(new))))
-    code = {**vocab, None: -1}
+    vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
+    code: dict[str | None, int] = {None: -1}
+    code.update(vocab)
     return np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values))
 
 
@@ -320,8 +325,8 @@ def encode(roster: Roster, config: MatchConfig) -> Features:
     mentee_avail, mentee_has = mask_to_array(list(map(attrgetter("availability"), mentees)))
     mentor_avail, mentor_has = mask_to_array(list(map(attrgetter("availability"), mentors)))
 
-    mentee_index = dict(zip(map(attrgetter("id"), mentees), range(n)))
-    mentor_index = dict(zip(map(attrgetter("id"), mentors), range(m)))
+    mentee_index = dict(zip(map(attrgetter("id"), mentees), range(n), strict=True))
+    mentor_index = dict(zip(map(attrgetter("id"), mentors), range(m), strict=True))
     pairs = [(mentee_index[e.mentee_id], mentor_index[e.mentor_id]) for e in roster.exclusions]
     excluded = np.unique(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), axis=0)
     high_levels = set(config.rules.high_risk_levels)
@@ -442,7 +447,7 @@ class _Pairs:
         raise KeyError(name)
 
     def rule(self, name: str, config: MatchConfig) -> np.ndarray:
-        """Where hard rule ``name`` (one of :func:`_active_rules`) holds (bool)."""
+        """Where hard rule ``name`` (one of :func:`mentormatch.rules.evaluated_rules`) holds (bool)."""
         f, i, j, rules = self.f, self.i, self.j, config.rules
         if name == "language":
             return self.shared_language
@@ -466,7 +471,7 @@ def _evaluate(
     """Criterion parts s_k and hard-rule pass masks for a block or a list of pairs (see module docstring)."""
     pairs = _Pairs(f, i, j)
     parts = {name: pairs.part(name) for name in CRITERIA}
-    ok = {rule: pairs.rule(rule, config) for rule in _active_rules(config)} if with_rules else {}
+    ok = {rule: pairs.rule(rule, config) for rule in evaluated_rules(config)} if with_rules else {}
     return parts, ok
 
 
@@ -474,7 +479,7 @@ def _term_factors(config: MatchConfig) -> list[tuple[str, np.float32]]:
     """(criterion, float32 w_k / Σ w) for the criteria with w_k > 0, in summation order."""
     weights = config.weights.as_tuple()
     total_weight = sum(w for w in weights if w > 0)
-    return [(name, np.float32(w / total_weight)) for name, w in zip(CRITERIA, weights) if w > 0]
+    return [(name, np.float32(w / total_weight)) for name, w in zip(CRITERIA, weights, strict=True) if w > 0]
 
 
 def _sum_terms(
@@ -516,36 +521,7 @@ def _block_rows(n: int, m: int, pairs: int = _PAIRS_PER_BLOCK) -> int:
     return max(1, pairs // max(m, 1))
 
 
-def _active_rules(config: MatchConfig) -> list[str]:
-    """The rule families :func:`_evaluate` checks for ``config`` (min_score and exclusions aside)."""
-    rules = config.rules
-    active = {
-        "language": rules.shared_language,
-        "availability": rules.min_availability_overlap > 0,
-        "gender_preference": rules.gender_preference,
-        "high_risk": True,
-        "region": rules.same_region,
-        "age_gap": rules.max_age_gap is not None,
-    }
-    return [rule for rule, on in active.items() if on]
-
-
 # The table method (see the module docstring).
-
-
-def checked_rules(config: MatchConfig) -> tuple[str, ...]:
-    """The families of :data:`RULES` that ``config`` switches on, in that order: exclusions always, the minimum
-    score when above 0, the high-risk rule when some risk level is high-risk, the others by their own switch.
-
-    >>> checked_rules(MatchConfig())
-    ('language', 'availability', 'gender_preference', 'high_risk', 'exclusion')
-    """
-    on = set(_active_rules(config)) | {"exclusion"}
-    if not config.rules.high_risk_levels:
-        on.discard("high_risk")
-    if config.rules.min_score > 0:
-        on.add("min_score")
-    return tuple(rule for rule in RULES if rule in on)
 
 
 class _TooLarge(Exception):
@@ -658,6 +634,15 @@ def _evaluated_grid(f: Features, config: MatchConfig, name: str, ia: np.ndarray,
     return np.asarray(value).reshape(a, b)
 
 
+def _rows_of(full: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """Cells of an evaluated grid: rows ``lo:hi`` of it."""
+
+    def cells(lo: int, hi: int) -> np.ndarray:
+        return full[lo:hi]
+
+    return cells
+
+
 def _share_cells(
     mentee: _Incidence, mentor: _Incidence, ia: np.ndarray, jb: np.ndarray, part: Callable
 ) -> tuple[Callable[[int, int], np.ndarray], np.ndarray]:
@@ -726,12 +711,13 @@ def _grids(f: Features, config: MatchConfig, names: Sequence[str], cap: int) -> 
             cells, values = _share_cells(f.needs, f.skills, ia, jb, _needs_part)
         else:
             grid = _evaluated_grid(f, config, name, ia, jb)
+            full: np.ndarray
             if name.startswith("rule:"):
                 full, values = grid.astype(np.uint8), np.array([False, True])
             else:
                 values, index = np.unique(grid, return_inverse=True)
                 full = index.reshape(grid.shape)
-            cells = lambda lo, hi, full=full: full[lo:hi]  # noqa: E731
+            cells = _rows_of(full)
         grids[name] = _Grid(mentee_class, mentor_class, values, len(ia), cells)
     return grids
 
@@ -825,7 +811,7 @@ class _TableScorer:
         names = [name for name, _ in factors]
         if self.threshold > 0 and "availability" not in names:
             names.append("availability")
-        rule_names = [f"rule:{r}" for r in _active_rules(config) if r != "availability"]
+        rule_names = [f"rule:{r}" for r in evaluated_rules(config) if r != "availability"]
         grids = _grids(f, config, names + rule_names, cap=max(6, self.threshold))
 
         strides = _leading_digits(factors, grids)
@@ -857,9 +843,7 @@ class _TableScorer:
         # expand the grids into tables over all mentors (the only step whose size grows with n and m); a digit
         # that takes a single value is 0 everywhere and needs no table
         self.lead = [
-            (grids[name].mentee_class, grids[name].table(value, run))
-            for name, value in digit.items()
-            if len(value) > 1
+            (grids[name].mentee_class, grids[name].table(value, run)) for name, value in digit.items() if len(value) > 1
         ]
         self.availability: tuple[np.ndarray, np.ndarray] | None = None
         if self.threshold > 0:
@@ -869,7 +853,8 @@ class _TableScorer:
             else:
                 self.availability = (grid.mentee_class, grid.table(np.arange(len(grid.values), dtype=np.uint8), run))
         self.terms = [
-            _Term(grids[name].mentee_class, grids[name].table(term_code[name], run), term[name]) if name in coded
+            _Term(grids[name].mentee_class, grids[name].table(term_code[name], run), term[name])
+            if name in coded
             else _Term(grids[name].mentee_class, grids[name].table(term[name], run))
             for name in term
         ]
@@ -906,15 +891,21 @@ class _TableScorer:
     @property
     def nbytes(self) -> int:
         """Memory held by the tables."""
-        tables = {id(t): t for _, t in self.lead + self.narrow + self.rules + ([self.availability] * bool(self.availability))}
+        tables = {
+            id(t): t
+            for _, t in self.lead
+            + self.narrow
+            + self.rules
+            + ([] if self.availability is None else [self.availability])
+        }
         tables.update((id(t.table), t.table) for t in self.terms)
         return sum(t.nbytes for t in tables.values())
 
-    def scratch(self, rows: int) -> dict:
+    def scratch(self, rows: int) -> dict[Any, np.ndarray]:
         """One thread's buffers for blocks of up to ``rows`` rows (only the dtypes this scorer uses)."""
         shape = (rows, self.m)
         dtypes = {np.dtype(np.uint8)} | {t.dtype for _, t in self.lead} | {t.table.dtype for t in self.terms}
-        buffers = {dtype: np.empty(shape, dtype=dtype) for dtype in dtypes}
+        buffers: dict[Any, np.ndarray] = {dtype: np.empty(shape, dtype=dtype) for dtype in dtypes}
         buffers.update(
             code=np.empty(shape, dtype=self.code_dtype),
             code2=np.empty(shape, dtype=self.code_dtype),
@@ -1247,7 +1238,9 @@ def coach_tier(roster: Roster) -> CoachTier | None:
         cover=cover,
         eligible=eligible,
         max_mentors=np.fromiter((c.max_mentors for c in roster.coaches), np.int64, k),
-        max_mentees=np.fromiter((n if c.max_mentees is None else min(c.max_mentees, n) for c in roster.coaches), np.int64, k),
+        max_mentees=np.fromiter(
+            (n if c.max_mentees is None else min(c.max_mentees, n) for c in roster.coaches), np.int64, k
+        ),
     )
 
 
@@ -1299,8 +1292,12 @@ def _score_blocks(
 
 
 def criterion_parts(
-    roster: Roster, config: MatchConfig, mentee_index: np.ndarray, mentor_index: np.ndarray,
-    *, features: Features | None = None,
+    roster: Roster,
+    config: MatchConfig,
+    mentee_index: np.ndarray,
+    mentor_index: np.ndarray,
+    *,
+    features: Features | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-criterion values s_k and the total score S for the given pairs.
 
@@ -1342,7 +1339,7 @@ def rule_failures(
         if min_ok is not None:
             counts["min_score"][lo : lo + len(i)] = (~min_ok).sum(axis=1)
     position = {int(r): k for k, r in enumerate(rows)}
-    for a, _b in zip(f.excluded_i, f.excluded_j):
+    for a, _b in zip(f.excluded_i, f.excluded_j, strict=True):
         k = position.get(int(a))
         if k is not None:
             counts["exclusion"][k] += 1
@@ -1396,7 +1393,7 @@ def rule_bits(
         return bits
     bit = {rule: dtype.type(1 << k) for k, rule in enumerate(RULES)}
     zero = dtype.type(0)
-    active = _active_rules(config)
+    active = evaluated_rules(config)
     step = _block_rows(len(rows), m)
     j = np.arange(m)[None, :]
     for lo in range(0, len(rows), step):
@@ -1406,14 +1403,14 @@ def rule_bits(
         for rule in active:
             out |= np.where(pairs.rule(rule, config), zero, bit[rule])
         if config.rules.min_score > 0:
-            parts = {name: pairs.part(name) for name in CRITERIA}
-            out |= np.where(_min_score_ok(_total(parts, config), config), zero, bit["min_score"])
+            min_ok = _min_score_ok(_total({name: pairs.part(name) for name in CRITERIA}, config), config)
+            assert min_ok is not None  # min_score > 0
+            out |= np.where(min_ok, zero, bit["min_score"])
     if len(f.excluded_i):
         # each excluded pair, at every row that evaluates its mentee
         order = np.argsort(rows, kind="stable")
-        lo = np.searchsorted(rows[order], f.excluded_i, side="left")
-        hi = np.searchsorted(rows[order], f.excluded_i, side="right")
-        counts = hi - lo
-        starts = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        first = np.searchsorted(rows[order], f.excluded_i, side="left")
+        counts = np.searchsorted(rows[order], f.excluded_i, side="right") - first
+        starts = np.repeat(first, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
         bits[order[starts], np.repeat(f.excluded_j, counts)] |= bit["exclusion"]
     return bits

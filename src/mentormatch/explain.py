@@ -23,18 +23,27 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .config import CRITERIA, MatchConfig
-from .encode import RULES, checked_rules, criterion_parts, encode, rule_bits
+from .config import CRITERIA
+from .encode import criterion_parts, encode, rule_bits
 from .match import DEFAULT_TIME_LIMIT, find_solution, solve
 from .problem import Instance, Problem, Progress, Status
 from .result import MatchResult
+from .rules import RULES, asks, checked_rules
 
 __all__ = ["Explanation", "explain"]
 
 CRITERIA_COLUMNS = ("criterion", "value", "weight", "share")
 RULES_COLUMNS = ("rule", "passed", "detail")
 RUNNERS_UP_COLUMNS = (
-    "rank", "mentor_id", "score", "possible", "priority_change", "score_change", "exact", "blocked_by", "holders",
+    "rank",
+    "mentor_id",
+    "score",
+    "possible",
+    "priority_change",
+    "score_change",
+    "exact",
+    "blocked_by",
+    "holders",
     "detail",
 )
 RULE_COUNTS_COLUMNS = ("rule", "mentors_excluded")
@@ -115,8 +124,12 @@ class Explanation:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name: ``criteria``, ``rules``, ``runners_up``, ``rule_counts`` (and ``alternative`` when
         there is one)."""
-        tables = {"criteria": self.criteria, "rules": self.rules, "runners_up": self.runners_up,
-                  "rule_counts": self.rule_counts}
+        tables = {
+            "criteria": self.criteria,
+            "rules": self.rules,
+            "runners_up": self.runners_up,
+            "rule_counts": self.rule_counts,
+        }
         if self.alternative is not None:
             tables["alternative"] = self.alternative
         if self.keeping is not None:
@@ -273,8 +286,7 @@ def explain(
         raise ValueError(f"runners_up must be ≥ 0, got {runners_up!r}")
     if matching is None:
         report("solving")
-        matching = solve(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report,
-                         price=False)
+        matching = solve(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report, price=False)
     mentor_of = _mentor_of(problem, matching)
     row = matching.table.iloc[i]
     matched = int(mentor_of[i])
@@ -287,11 +299,13 @@ def explain(
     criteria, rules, score, allowed = _empty(CRITERIA_COLUMNS), _empty(RULES_COLUMNS), None, False
     if j is not None:
         criteria, score = _criteria(problem, i, j)
-        rules = pd.DataFrame({
-            "rule": list(verdicts),
-            "passed": [bool(passed[j]) for passed in verdicts.values()],
-            "detail": [_rule_words(problem.config, rule) for rule in verdicts],
-        })
+        rules = pd.DataFrame(
+            {
+                "rule": list(verdicts),
+                "passed": [bool(passed[j]) for passed in verdicts.values()],
+                "detail": [asks(rule, problem.config) for rule in verdicts],
+            }
+        )
         allowed = all(bool(verdicts[rule][j]) for rule in pair_rules)
 
     # the runners-up: every other mentor by score S (the solver's float32), ties by mentor order
@@ -309,8 +323,9 @@ def explain(
     if keeping_of is not None:
         blockers[keeping_of] = _keeping_blockers(problem, verdicts, i, keeping_of)
     holders = _holders(problem, mentor_of)
-    used = np.bincount(mentor_of[mentor_of >= 0], weights=problem.workload[mentor_of >= 0],
-                       minlength=problem.shape[1]).astype(np.int64)
+    used = np.bincount(
+        mentor_of[mentor_of >= 0], weights=problem.workload[mentor_of >= 0], minlength=problem.shape[1]
+    ).astype(np.int64)
 
     costs_of: dict[int, _Cost] = {}
     possible = [k for k in candidates if not blockers[k]]
@@ -322,11 +337,21 @@ def explain(
             costs_of[k] = _forced_cost(problem, i, k, reference, solver, time_limit, seed)
 
     def table(ks: list[int], ranks: list[int]) -> pd.DataFrame:
-        records = [_runner(problem, i, k, rank, scores[k], blockers[k], holders[k], used[k], costs_of.get(k), costs)
-                   for k, rank in zip(ks, ranks)]
+        records = [
+            _runner(problem, i, k, rank, scores[k], blockers[k], holders[k], used[k], costs_of.get(k), costs)
+            for k, rank in zip(ks, ranks, strict=True)
+        ]
         frame = pd.DataFrame.from_records(records, columns=list(RUNNERS_UP_COLUMNS))
-        return frame.astype({"rank": np.int64, "score": np.float64, "possible": bool, "priority_change": "Int64",
-                             "score_change": np.float64, "exact": "boolean"})
+        return frame.astype(
+            {
+                "rank": np.int64,
+                "score": np.float64,
+                "possible": bool,
+                "priority_change": "Int64",
+                "score_change": np.float64,
+                "exact": "boolean",
+            }
+        )
 
     ranked = candidates[: len(others)]
     reason = row["reason"] if matched < 0 else None
@@ -341,10 +366,12 @@ def explain(
         criteria=criteria,
         rules=rules,
         runners_up=table(ranked, list(range(1, len(ranked) + 1))),
-        rule_counts=pd.DataFrame({
-            "rule": pair_rules,
-            "mentors_excluded": np.array([int((~verdicts[rule]).sum()) for rule in pair_rules], dtype=np.int64),
-        }),
+        rule_counts=pd.DataFrame(
+            {
+                "rule": pair_rules,
+                "mentors_excluded": np.array([int((~verdicts[rule]).sum()) for rule in pair_rules], dtype=np.int64),
+            }
+        ),
         method=_method(reference, costs, locked=problem.current is not None),
         reason=reason if isinstance(reason, str) else None,
         reason_detail=detail if isinstance(detail, str) else None,
@@ -365,8 +392,11 @@ def _continuity(problem: Problem, matching: MatchResult, i: int) -> tuple[int | 
     table = matching.table
     change = table["change"].iloc[i] if "change" in table.columns else None
     reason = table["change_reason"].iloc[i] if "change_reason" in table.columns else None
-    return (previous if previous >= 0 else None, change if isinstance(change, str) else None,
-            reason if isinstance(reason, str) else None)
+    return (
+        previous if previous >= 0 else None,
+        change if isinstance(change, str) else None,
+        reason if isinstance(reason, str) else None,
+    )
 
 
 def _keeping_blockers(problem: Problem, verdicts: dict[str, np.ndarray], i: int, k: int) -> list[str]:
@@ -417,17 +447,20 @@ def _mentor_of(problem: Problem, matching: MatchResult) -> np.ndarray:
 
 def _criteria(problem: Problem, i: int, j: int) -> tuple[pd.DataFrame, float]:
     """The criteria table and the score (0–100, one decimal) of pair (i, j), with the solver's own values."""
-    parts, total = criterion_parts(problem.roster, problem.config, np.array([i]), np.array([j]),
-                                   features=_features(problem))
+    parts, total = criterion_parts(
+        problem.roster, problem.config, np.array([i]), np.array([j]), features=_features(problem)
+    )
     values = parts[0].astype(np.float64)
     weights = np.asarray(problem.config.weights.as_tuple(), dtype=np.float64)
     score = float(np.round(float(total[0]) * 100, 1))
-    return pd.DataFrame({
-        "criterion": list(CRITERIA),
-        "value": np.round(values * 100, 1),
-        "weight": weights,
-        "share": _shares(values, weights, score),
-    }), score
+    return pd.DataFrame(
+        {
+            "criterion": list(CRITERIA),
+            "value": np.round(values * 100, 1),
+            "weight": weights,
+            "share": _shares(values, weights, score),
+        }
+    ), score
 
 
 def _shares(values: np.ndarray, weights: np.ndarray, score: float) -> np.ndarray:
@@ -449,7 +482,7 @@ def _shares(values: np.ndarray, weights: np.ndarray, score: float) -> np.ndarray
 def _row_verdicts(problem: Problem, i: int) -> dict[str, np.ndarray]:
     """Mentee i against every mentor: for each hard rule checked, an (m,) bool array of where it passes.
 
-    The rule families, exclusions and the minimum score in :data:`~mentormatch.encode.RULES` order, by the
+    The rule families, exclusions and the minimum score in :data:`~mentormatch.rules.RULES` order, by the
     encoder's own formulas (their AND is ``problem.allowed[i]``); then ``capacity`` (capacity ≥ the workload) and,
     with a coach tier, ``coach`` (:meth:`~mentormatch.problem.CoachTier.coverable`).
     """
@@ -473,36 +506,6 @@ def _row_verdicts(problem: Problem, i: int) -> dict[str, np.ndarray]:
     return verdicts
 
 
-def _rule_words(config: MatchConfig, rule: str) -> str:
-    """What rule ``rule`` asks, with the config's thresholds; no profile values."""
-    rules = config.rules
-    if rule == "language":
-        return "mentee and mentor share a language"
-    if rule == "availability":
-        return f"needs ≥ {rules.min_availability_overlap} weekly overlap hours where both gave availability"
-    if rule == "gender_preference":
-        return "the mentor's gender fits the mentee's gender preference"
-    if rule == "high_risk":
-        levels = "/".join(rules.high_risk_levels) or "none"
-        return (f"a mentee at risk level {levels} needs a mentor trained for their type with "
-                f"≥ {rules.high_risk_min_experience:g} years' experience")
-    if rule == "exclusion":
-        return "the pair is not listed in exclusions"
-    if rule == "region":
-        return "same region where both are given"
-    if rule == "age_gap":
-        return f"age gap ≤ {rules.max_age_gap} years"
-    if rule == "min_score":
-        return f"score ≥ {rules.min_score:g}"
-    if rule == "status":
-        return "the mentor is active (a paused mentor keeps current mentees only; a leaving one takes no one)"
-    if rule == "capacity":
-        return "the mentor's capacity covers the case's workload"
-    if rule == "coach":
-        return "some coach eligible for this mentor may supervise this case"
-    raise KeyError(rule)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Runners-up and their costs
 
@@ -520,7 +523,7 @@ def _blockers(verdicts: dict[str, np.ndarray], pair_rules: list[str], k: int) ->
 def _holders(problem: Problem, mentor_of: np.ndarray) -> list[str]:
     """For each mentor, the ``;``-joined ids of the mentees the matching gives them ("" if none)."""
     held: list[list[str]] = [[] for _ in range(problem.shape[1])]
-    for mentee, k in zip(problem.mentee_ids, mentor_of.tolist()):
+    for mentee, k in zip(problem.mentee_ids, mentor_of.tolist(), strict=True):
         if k >= 0:
             held[k].append(mentee)
     return [";".join(ids) for ids in held]
@@ -545,20 +548,34 @@ class _Cost:
     status: Status
 
 
-def _reference(problem: Problem, matching: MatchResult, solver: str, time_limit: float | None, seed: int,
-               report) -> _Reference:
+def _reference(
+    problem: Problem, matching: MatchResult, solver: str, time_limit: float | None, seed: int, report
+) -> _Reference:
     """What costs are measured against: the matching itself when a solver made it, else a fresh solve."""
     if matching.solver != "given":
-        return _Reference(matching.priority_sum, matching.objective, matching.status is Status.OPTIMAL,
-                          matching.status, matching.solver, False)
+        return _Reference(
+            matching.priority_sum,
+            matching.objective,
+            matching.status is Status.OPTIMAL,
+            matching.status,
+            matching.solver,
+            False,
+        )
     report("solving for the reference matching")
     found = find_solution(problem, solver, time_limit=time_limit, seed=seed)
-    return _Reference(int(found.priority_sum), float(found.objective), found.status is Status.OPTIMAL,
-                      found.status, found.solver, True)
+    return _Reference(
+        int(found.priority_sum),
+        float(found.objective),
+        found.status is Status.OPTIMAL,
+        found.status,
+        found.solver,
+        True,
+    )
 
 
-def _forced_cost(problem: Problem, i: int, k: int, reference: _Reference, solver: str, time_limit: float | None,
-                 seed: int) -> _Cost:
+def _forced_cost(
+    problem: Problem, i: int, k: int, reference: _Reference, solver: str, time_limit: float | None, seed: int
+) -> _Cost:
     """Re-solve with mentee i's only allowed mentor k and its priority above everyone else's together."""
     allowed = problem.allowed.copy()
     allowed[i] = False
@@ -566,6 +583,7 @@ def _forced_cost(problem: Problem, i: int, k: int, reference: _Reference, solver
     if problem.current is not None:
         # with a continuity tier above priority, fixing the pair means locking it: the tier above every other
         base = problem.instance()
+        assert base.keep is not None  # current pairs give a continuity tier
         keep = base.keep.copy()
         keep[i] = k
         locked = np.zeros(problem.shape[0], dtype=bool) if base.locked is None else base.locked.copy()
@@ -576,8 +594,9 @@ def _forced_cost(problem: Problem, i: int, k: int, reference: _Reference, solver
         priority = problem.priority.copy()
         boost = int(problem.priority.sum()) + 1
         priority[i] = boost
-        variant = Instance(weights=problem.score, allowed=allowed, priority=priority, load=problem.workload,
-                           capacity=problem.capacity)
+        variant = Instance(
+            weights=problem.score, allowed=allowed, priority=priority, load=problem.workload, capacity=problem.capacity
+        )
     forced = find_solution(problem, solver, instance=variant, time_limit=time_limit, seed=seed)
     exact = reference.optimal and forced.status is Status.OPTIMAL
     if int(forced.mentor_of[i]) != k:
@@ -586,16 +605,37 @@ def _forced_cost(problem: Problem, i: int, k: int, reference: _Reference, solver
     return _Cost(True, change, float(forced.objective) - reference.objective, exact, forced.status)
 
 
-def _runner(problem: Problem, i: int, k: int, rank: int, score: float, blocked: list[str], holders: str,
-            used: int, cost: _Cost | None, costs: bool) -> dict:
+def _runner(
+    problem: Problem,
+    i: int,
+    k: int,
+    rank: int,
+    score: float,
+    blocked: list[str],
+    holders: str,
+    used: int,
+    cost: _Cost | None,
+    costs: bool,
+) -> dict:
     """One row of the runners-up table."""
     mentee, mentor = problem.mentee_ids[i], problem.mentor_ids[k]
     full = int(problem.capacity[k]) - used < int(problem.workload[i])
-    room = f"mentor {mentor} is full ({holders.replace(';', ', ')})" if full and holders else (
-        f"mentor {mentor} has room for this case" if not full else f"mentor {mentor} is full")
-    row = {"rank": rank, "mentor_id": mentor, "score": float(score), "possible": not blocked,
-           "priority_change": None, "score_change": np.nan, "exact": None, "blocked_by": ", ".join(blocked),
-           "holders": holders}
+    room = (
+        f"mentor {mentor} is full ({holders.replace(';', ', ')})"
+        if full and holders
+        else (f"mentor {mentor} has room for this case" if not full else f"mentor {mentor} is full")
+    )
+    row = {
+        "rank": rank,
+        "mentor_id": mentor,
+        "score": float(score),
+        "possible": not blocked,
+        "priority_change": None,
+        "score_change": np.nan,
+        "exact": None,
+        "blocked_by": ", ".join(blocked),
+        "holders": holders,
+    }
     if blocked:
         words = []
         rules = [b for b in blocked if b not in ("workload", "coach", "status", "mentor_leaving")]
@@ -614,14 +654,17 @@ def _runner(problem: Problem, i: int, k: int, rank: int, score: float, blocked: 
     if not costs:
         row["detail"] = f"{room}; cost not computed"
         return row
+    assert cost is not None  # computed for every possible runner-up when costs are asked for
     how = "optimal" if cost.exact else f"not proven optimal: {cost.status}"
     if not cost.placed:  # a search stopped short: without a time limit a coverable pair can always be placed
-        row["detail"] = (f"{room}; the re-solve with the pair fixed found no matching placing {mentee} there "
-                         f"({how})")
+        row["detail"] = f"{room}; the re-solve with the pair fixed found no matching placing {mentee} there ({how})"
         return row
+    assert cost.priority_change is not None and cost.score_change is not None  # a placed pair has both
     row.update(priority_change=cost.priority_change, score_change=cost.score_change, exact=cost.exact)
-    row["detail"] = (f"{room}; placing {mentee} there {_cost_words(cost.priority_change, cost.score_change)} "
-                     f"(re-solve with the pair fixed, {how})")
+    row["detail"] = (
+        f"{room}; placing {mentee} there {_cost_words(cost.priority_change, cost.score_change)} "
+        f"(re-solve with the pair fixed, {how})"
+    )
     return row
 
 
@@ -639,18 +682,22 @@ def _cost_words(priority_change: int, score_change: float) -> str:
 
 def _method(reference: _Reference | None, costs: bool, *, locked: bool = False) -> str:
     """One sentence stating the cost argument used (``locked``: the continuity tier's lock fixes the pair)."""
-    how = ("the pair locked, a tier above every other" if locked else
-           "the mentee's only allowed mentor fixed and its priority raised above all others together")
-    fixed = (f"cost of a possible mentor = the best matching with that pair fixed (re-solved by the same solver "
-             f"with {how}) less ")
+    how = (
+        "the pair locked, a tier above every other"
+        if locked
+        else "the mentee's only allowed mentor fixed and its priority raised above all others together"
+    )
+    fixed = (
+        f"cost of a possible mentor = the best matching with that pair fixed (re-solved by the same solver "
+        f"with {how}) less "
+    )
     if not costs:
         return "costs not computed (costs=False): runners-up show what blocks them and who holds their capacity"
     if reference is None:
         return fixed + "the reference matching; no runner-up listed is possible, so nothing was re-solved"
     proven = "proven optimal" if reference.optimal else f"not proven optimal ({reference.status})"
     if reference.solved:
-        against = (f"a fresh solve by {reference.solver} ({proven}), since the given matching is not a solver's "
-                   f"answer")
+        against = f"a fresh solve by {reference.solver} ({proven}), since the given matching is not a solver's answer"
     else:
         against = f"this matching ({reference.solver}, {proven})"
     return fixed + against + "; a cost is exact when both solves are proven optimal"

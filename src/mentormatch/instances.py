@@ -72,11 +72,11 @@ def cost_matrix(kind: str, n: int, m: int, *, seed: int = 0, dtype: type = np.in
     mentees = rng.random((n, 4))
     mentors = rng.random((m, 4))
     popularity = rng.beta(2.0, 5.0, size=m)
-    out = np.empty((n, m), dtype=dtype)
+    out: np.ndarray = np.empty((n, m), dtype=dtype)
     for r0 in range(0, n, _BLOCK):
-        block = mentees[r0:r0 + _BLOCK]
+        block = mentees[r0 : r0 + _BLOCK]
         distance = np.sqrt(((block[:, None, :] - mentors[None, :, :]) ** 2).sum(axis=2))
-        out[r0:r0 + _BLOCK] = np.rint(COST_MAX / 2 * (distance / 2) + COST_MAX / 2 * (1.0 - popularity)[None, :])
+        out[r0 : r0 + _BLOCK] = np.rint(COST_MAX / 2 * (distance / 2) + COST_MAX / 2 * (1.0 - popularity)[None, :])
     return out
 
 

@@ -1,7 +1,7 @@
 """Roster files in, CSV files out: the only module of mentormatch that touches the file system.
 
 Reading (:func:`read_roster`) turns the CSV files of PRODUCT.md section 2 into validated profiles
-(:mod:`mentormatch.schema`), or raises :class:`~mentormatch.schema.RosterError` listing every problem found in
+(:mod:`mentormatch.schema`), or raises :class:`~mentormatch.errors.InputError` listing every problem found in
 every file, each located by file, line (as a spreadsheet shows it), column (as written in the header) and value.
 Writing (:func:`write_text_atomic`, :func:`write_csv_atomic`, :func:`write_roster`, :func:`write_matches`) goes
 through a temporary file in the target folder and an atomic rename, so a failed write never leaves a half-written
@@ -12,6 +12,7 @@ Cell values are never logged or printed here; they appear only in the problems h
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import io as _stdio
@@ -26,6 +27,7 @@ from typing import Any
 
 from mentormatch.availability import format_availability, parse_availability
 from mentormatch.config import CRITERIA
+from mentormatch.errors import InputError, InputProblem
 from mentormatch.schema import (
     EXTREMISM_ALIASES,
     EXTREMISM_TYPES,
@@ -34,11 +36,9 @@ from mentormatch.schema import (
     Coach,
     CurrentPair,
     Exclusion,
-    InputProblem,
     Mentee,
     Mentor,
     Roster,
-    RosterError,
 )
 
 __all__ = [
@@ -78,9 +78,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _VOCAB_SEP_RE = re.compile(r"[- ]")
-_VOCAB_HINT = (
-    "expected one of " + ", ".join(EXTREMISM_TYPES) + " (aliases: " + ", ".join(EXTREMISM_ALIASES) + ")"
-)
+_VOCAB_HINT = "expected one of " + ", ".join(EXTREMISM_TYPES) + " (aliases: " + ", ".join(EXTREMISM_ALIASES) + ")"
 _IGNORE_HINT = "pass --ignore-unknown-columns (ignore_unknown_columns=True) to ignore unknown columns"
 
 
@@ -490,7 +488,7 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
     if text is None:
         return None
     records = _records(file, text, problems)
-    for header_line, header in records:
+    for header_line, header in records:  # noqa: B007 - the header row found is read after the loop
         if not _is_blank(header):
             break
     else:
@@ -559,9 +557,7 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
     return table
 
 
-def _parse_rows(
-    table: _Table, records: Iterable[tuple[int, list[str]]], width: int, problems: _Problems
-) -> None:
+def _parse_rows(table: _Table, records: Iterable[tuple[int, list[str]]], width: int, problems: _Problems) -> None:
     """Parse every data row, adding one problem per bad cell; fills ``table.rows`` and ``table.ids``."""
     file = table.file
     plan = [(col, *table.columns[col.name]) for col in table.spec.columns if col.name in table.columns]
@@ -581,7 +577,7 @@ def _parse_rows(
             extra = next((c for c in cells[width:] if c), cells[width])
             add(file, line, None, extra, f"this row has {n} cells but the header has {width} columns")
         values: dict[str, Any] = {}
-        for (col, index, header), cache in zip(plan, caches):
+        for (col, index, header), cache in zip(plan, caches, strict=True):
             raw = cells[index] if index < n else ""
             text = raw.strip(" ") if col.is_id else raw.strip()
             if not text:
@@ -677,6 +673,8 @@ def _current_pairs(
     ended = "remove the row when the mentorship has ended"
     mentee_ids = None if mentees is None or "id" not in mentees.columns else mentees.ids
     mentor_ids = None if mentors is None or "id" not in mentors.columns else mentors.ids
+    mentees_file = "" if mentees is None else mentees.file
+    mentors_file = "" if mentors is None else mentors.file
     coach_ids = None if coaches is None or "id" not in coaches.columns else coaches.ids
     seen: dict[str, int] = {}
     coach_of: dict[str, tuple[str, int]] = {}
@@ -689,20 +687,29 @@ def _current_pairs(
         bad = False
         if mentee_ids is not None and mentee_id not in mentee_ids:
             header, raw = current.raw(row, "mentee_id")  # type: ignore[misc]
-            problems.add(file, row.line, header, raw, f"no mentee with this id in {mentees.file}; {ended}")
+            problems.add(file, row.line, header, raw, f"no mentee with this id in {mentees_file}; {ended}")
             bad = True
         elif mentee_id in seen:
             header, raw = current.raw(row, "mentee_id")  # type: ignore[misc]
-            problems.add(file, row.line, header, raw,
-                         f"mentee listed twice: first on line {seen[mentee_id]}; a mentee has one current mentor")
+            problems.add(
+                file,
+                row.line,
+                header,
+                raw,
+                f"mentee listed twice: first on line {seen[mentee_id]}; a mentee has one current mentor",
+            )
             bad = True
         else:
             seen[mentee_id] = row.line
         if mentor_ids is not None and mentor_id not in mentor_ids:
             header, raw = current.raw(row, "mentor_id")  # type: ignore[misc]
-            problems.add(file, row.line, header, raw,
-                         f"no mentor with this id in {mentors.file}; {ended}, or add the mentor back with "
-                         f"status 'leaving'")
+            problems.add(
+                file,
+                row.line,
+                header,
+                raw,
+                f"no mentor with this id in {mentors_file}; {ended}, or add the mentor back with status 'leaving'",
+            )
             bad = True
         coach_id = values.get("coach_id")
         if coach_id is not None:
@@ -715,8 +722,13 @@ def _current_pairs(
                 bad = True
             elif mentor_id in coach_of and coach_of[mentor_id][0] != coach_id:
                 first, line = coach_of[mentor_id]
-                problems.add(file, row.line, header, raw,
-                             f"mentor {mentor_id} already has coach {first} (line {line}); a mentor has one coach")
+                problems.add(
+                    file,
+                    row.line,
+                    header,
+                    raw,
+                    f"mentor {mentor_id} already has coach {first} (line {line}); a mentor has one coach",
+                )
                 bad = True
             else:
                 coach_of.setdefault(mentor_id, (coach_id, row.line))
@@ -726,8 +738,16 @@ def _current_pairs(
         if locked is None:
             locked = values.get("change") == "locked"
         # every value was parsed and checked above into the model's own types: no second validation
-        pairs.append(CurrentPair.model_construct(mentee_id=mentee_id, mentor_id=mentor_id, coach_id=coach_id,
-                                                 since=values.get("since"), locked=locked, line=row.line))
+        pairs.append(
+            CurrentPair.model_construct(
+                mentee_id=mentee_id,
+                mentor_id=mentor_id,
+                coach_id=coach_id,
+                since=values.get("since"),
+                locked=locked,
+                line=row.line,
+            )
+        )
     return tuple(pairs)
 
 
@@ -811,7 +831,7 @@ def read_roster(
 
     Raises
     ------
-    RosterError
+    InputError
         Listing every problem in every file: file, line as a spreadsheet shows it (header = 1, blank lines count,
         a record spanning lines is named by its first line), column as written in the header, raw cell value and
         what is wrong.
@@ -829,16 +849,26 @@ def read_roster(
     >>> read_roster(folder)
     Traceback (most recent call last):
     ...
-    mentormatch.schema.RosterError: ...mentees.csv, line 2, column 'id', value '=m1': an id must not begin with '=': ...
+    mentormatch.errors.InputError: ...mentees.csv, line 2, column 'id', value '=m1': an id must not begin with '=': ...
     """
     problems = _Problems()
-    explicit = {"mentees": mentees, "mentors": mentors, "coaches": coaches, "exclusions": exclusions,
-                "current": current}
+    explicit = {
+        "mentees": mentees,
+        "mentors": mentors,
+        "coaches": coaches,
+        "exclusions": exclusions,
+        "current": current,
+    }
     files, given = _roster_files(folder, explicit, problems)
 
     ignore = ignore_unknown_columns
-    specs = {"mentees": _MENTEES, "mentors": _MENTORS, "coaches": _COACHES, "exclusions": _EXCLUSIONS,
-             "current": _CURRENT}
+    specs = {
+        "mentees": _MENTEES,
+        "mentors": _MENTORS,
+        "coaches": _COACHES,
+        "exclusions": _EXCLUSIONS,
+        "current": _CURRENT,
+    }
     tables: dict[str, _Table | None] = {
         part: _read_table(files[part], specs[part], ignore, problems) if part in files else None for part in specs
     }
@@ -853,7 +883,7 @@ def read_roster(
     pairs = None if current_t is None else _current_pairs(current_t, mentee_t, mentor_t, coach_t, problems)
 
     if problems.items:
-        raise RosterError(problems.items)
+        raise InputError(problems.items)
     assert mentee_t is not None and mentor_t is not None  # noqa: S101 - no problems means both were read
 
     def build(table: _Table | None, model: Any) -> tuple[Any, ...]:
@@ -896,14 +926,14 @@ def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
 
     Raises
     ------
-    RosterError
+    InputError
         Every problem at once: unknown ids, a mentee listed twice, a mentor given two coaches.
     """
     file = _as_str(path)
     problems = _Problems()
     table = _read_table(file, _MATCHES, True, problems)
     if table is None:
-        raise RosterError(problems.items)
+        raise InputError(problems.items)
     mentee_index = {p.id: i for i, p in enumerate(roster.mentees)}
     mentor_index = {p.id: j for j, p in enumerate(roster.mentors)}
     coach_index = {c.id: c_ for c_, c in enumerate(roster.coaches)}
@@ -922,8 +952,9 @@ def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
             problems.add(file, row.line, header_of["mentee_id"], mentee_id, "no mentee with this id in the roster")
             continue
         if line_of[i] is not None:
-            problems.add(file, row.line, header_of["mentee_id"], mentee_id,
-                         f"mentee listed twice: first on line {line_of[i]}")
+            problems.add(
+                file, row.line, header_of["mentee_id"], mentee_id, f"mentee listed twice: first on line {line_of[i]}"
+            )
             continue
         line_of[i] = row.line
         mentor_id = row.values.get("mentor_id")
@@ -941,14 +972,19 @@ def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
         if c is None:
             problems.add(file, row.line, header_of["coach_id"], coach_id, "no coach with this id in the roster")
         elif coach_of[j] not in (-1, c):
-            problems.add(file, row.line, header_of["coach_id"], coach_id,
-                         f"mentor {mentor_id} already has coach {roster.coaches[coach_of[j]].id} "
-                         f"(line {coach_line[j]}); a mentor has one coach")
+            problems.add(
+                file,
+                row.line,
+                header_of["coach_id"],
+                coach_id,
+                f"mentor {mentor_id} already has coach {roster.coaches[coach_of[j]].id} "
+                f"(line {coach_line[j]}); a mentor has one coach",
+            )
         else:
             coach_of[j] = c
             coach_line.setdefault(j, row.line)
     if problems.items:
-        raise RosterError(problems.items)
+        raise InputError(problems.items)
     return GivenMatching(file, mentor_of, coach_of, line_of)
 
 
@@ -1000,18 +1036,14 @@ def write_bytes_atomic(path: PathLike, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.chmod(temp, os.stat(target).st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
         os.replace(temp, target)
         replaced = True
     finally:
         if not replaced:  # any failure, even an interrupt: remove the temporary file, keep the old one
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
-            except FileNotFoundError:
-                pass
     _fsync_folder(folder)
 
 
@@ -1284,7 +1316,6 @@ def write_matches(result: Any, path: PathLike) -> None:
     number_columns = set(OUTPUT_COLUMNS[3:-2])
     names = OUTPUT_COLUMNS + (CONTINUITY_COLUMNS if "change" in table.columns else ())
     columns = [
-        [(_score_cell if name in number_columns else _text_cell)(v) for v in table[name].tolist()]
-        for name in names
+        [(_score_cell if name in number_columns else _text_cell)(v) for v in table[name].tolist()] for name in names
     ]
-    write_csv_atomic(path, names, zip(*columns))
+    write_csv_atomic(path, names, zip(*columns, strict=True))

@@ -10,9 +10,9 @@ import pandas as pd
 
 from .config import CRITERIA
 from .encode import criterion_parts, encode, rule_failures
+from .errors import InputError, InputProblem
 from .problem import Instance, Problem, Progress, Solution, Status
 from .result import ChangeSummary, MatchResult
-from .schema import InputProblem, RosterError
 from .solvers import SOLVER_NAMES, run_solver
 from .verify import verify_matching
 
@@ -89,12 +89,23 @@ def solve(
         fresh = solution
         if problem.current.mode != "none":
             report("pricing continuity: a fresh matching")
-            fresh = find_solution(replace(problem, current=problem.current.with_mode("none")), solver,
-                                  time_limit=time_limit, seed=seed, progress=progress and report)
+            fresh = find_solution(
+                replace(problem, current=problem.current.with_mode("none")),
+                solver,
+                time_limit=time_limit,
+                seed=seed,
+                progress=progress and report,
+            )
         matched = int((fresh.mentor_of >= 0).sum())
-        result = replace(result, changes=replace(
-            result.changes, fresh_priority=int(fresh.priority_sum), fresh_matched=matched,
-            fresh_score=100.0 * float(fresh.objective) / matched if matched else 0.0))
+        result = replace(
+            result,
+            changes=replace(
+                result.changes,
+                fresh_priority=int(fresh.priority_sum),
+                fresh_matched=matched,
+                fresh_score=100.0 * float(fresh.objective) / matched if matched else 0.0,
+            ),
+        )
     return replace(result, seconds=time.perf_counter() - start)
 
 
@@ -109,14 +120,25 @@ def _require_locks(problem: Problem, solution: Solution) -> None:
         return
     file = problem.roster.files.get("current", "current.csv")
     line_of = {p.mentee_id: p.line for p in problem.roster.current}
-    proven = ("no matching keeps them all under the coach rules and limits" if solution.status is Status.OPTIMAL
-              else "the search found no matching that keeps them all under the coach rules (not proven impossible: "
-                   "try a longer time limit)")
-    raise RosterError([
-        InputProblem(file, line_of.get(problem.mentee_ids[i]), "locked", "yes",
-                     f"the locked pair {problem.mentee_ids[i]} - {problem.mentor_ids[current.mentor[i]]} cannot be "
-                     f"kept: {proven}; unlock it or change the coaches' limits")
-        for i in lost])
+    proven = (
+        "no matching keeps them all under the coach rules and limits"
+        if solution.status is Status.OPTIMAL
+        else "the search found no matching that keeps them all under the coach rules (not proven impossible: "
+        "try a longer time limit)"
+    )
+    raise InputError(
+        [
+            InputProblem(
+                file,
+                line_of.get(problem.mentee_ids[i]),
+                "locked",
+                "yes",
+                f"the locked pair {problem.mentee_ids[i]} - {problem.mentor_ids[current.mentor[i]]} cannot be "
+                f"kept: {proven}; unlock it or change the coaches' limits",
+            )
+            for i in lost
+        ]
+    )
 
 
 def find_solution(
@@ -146,16 +168,16 @@ def find_solution(
 
         if solver not in SOLVER_NAMES:
             run_solver(instance, solver)  # raises the unknown-solver error
-        solution = coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed,
-                                 progress=progress)
+        solution = coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed, progress=progress)
         current = problem.current
         if current is not None and solution.coach_of is not None and (current.coach >= 0).any():
             from .solvers.coach_keep import keep_coaches
 
             # PRODUCT.md section 7: current coaches are kept where the coach rules allow, a tie-break after all tiers
             limit = COACH_KEEP_TIME if time_limit is None else min(COACH_KEEP_TIME, time_limit)
-            chosen = keep_coaches(problem.coaches, solution.mentor_of, solution.coach_of, current.coach,
-                                  time_limit=limit, seed=seed)
+            chosen = keep_coaches(
+                problem.coaches, solution.mentor_of, solution.coach_of, current.coach, time_limit=limit, seed=seed
+            )
             solution = replace(solution, coach_of=chosen)
             coaches.check_coaches(instance, problem.coaches, solution)
         return solution
@@ -179,15 +201,17 @@ def _fix_kept(problem: Problem) -> tuple[Instance, np.ndarray] | None:
     base = problem.instance()
     allowed = base.allowed.copy()
     allowed[rows] = False
-    capacity = base.capacity - np.bincount(cols, weights=problem.workload[rows],
-                                           minlength=problem.shape[1]).astype(np.int64)
+    capacity = base.capacity - np.bincount(cols, weights=problem.workload[rows], minlength=problem.shape[1]).astype(
+        np.int64
+    )
+    assert base.keep is not None  # called only with current pairs
     keep = base.keep.copy()
     keep[rows] = -1
-    locked = None if base.locked is None else base.locked & ~fixed
+    locked: np.ndarray | None = None if base.locked is None else base.locked & ~fixed
     if locked is not None and not locked.any():
         locked = None
     if not (keep >= 0).any():
-        keep, locked = None, None
+        return replace(base, allowed=allowed, capacity=capacity, keep=None, locked=None), rows
     return replace(base, allowed=allowed, capacity=capacity, keep=keep, locked=locked), rows
 
 
@@ -212,16 +236,23 @@ def _with_fixed(problem: Problem, solution: Solution, rows: np.ndarray) -> Solut
             bound = bound + added
             bound = max(objective, bound + 4 * math.ulp(bound))
     kept = instance.kept(mentor_of)
+    kept_bound: int | None
     if solution.kept is None:  # no current pair was left to the solve: every one that can be kept is
         kept_bound = kept
     else:
         kept_bound = None if solution.kept_bound is None else int(solution.kept_bound) + len(rows)
     note = f"{len(rows)} running {'pair' if len(rows) == 1 else 'pairs'} fixed beforehand (every optimum keeps them)"
     return replace(
-        solution, mentor_of=mentor_of, priority_sum=priority_sum, objective=objective,
+        solution,
+        mentor_of=mentor_of,
+        priority_sum=priority_sum,
+        objective=objective,
         priority_bound=None if solution.priority_bound is None else int(solution.priority_bound) + added_priority,
-        objective_bound=bound, kept=kept, kept_bound=kept_bound,
-        message=f"{solution.message}; {note}" if solution.message else note)
+        objective_bound=bound,
+        kept=kept,
+        kept_bound=kept_bound,
+        message=f"{solution.message}; {note}" if solution.message else note,
+    )
 
 
 def evaluate(
@@ -263,15 +294,22 @@ def evaluate(
     if solution is None:
         priority_sum = int(problem.priority[matched].sum())
         solution = Solution(
-            mentor_of=mentor_of, status=Status.FEASIBLE, priority_sum=priority_sum,
+            mentor_of=mentor_of,
+            status=Status.FEASIBLE,
+            priority_sum=priority_sum,
             objective=float(np.asarray(problem.score[matched, mentor_of[matched]], dtype=np.float64).sum()),
-            priority_bound=None, objective_bound=None, solver="given", seconds=0.0, coach_of=coach_of,
+            priority_bound=None,
+            objective_bound=None,
+            solver="given",
+            seconds=0.0,
+            coach_of=coach_of,
         )
-    used_load = np.bincount(
-        mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]
-    ).astype(np.int64)
-    reason, detail = _reasons(problem, mentor_of, used_load, solution.status, features, coach_of,
-                              given=solution.solver == "given")
+    used_load = np.bincount(mentor_of[matched], weights=problem.workload[matched], minlength=problem.shape[1]).astype(
+        np.int64
+    )
+    reason, detail = _reasons(
+        problem, mentor_of, used_load, solution.status, features, coach_of, given=solution.solver == "given"
+    )
     table = _table(problem, mentor_of, matched, parts, score, reason, detail, coach_of)
     changes = None
     if problem.current is not None:
@@ -297,8 +335,9 @@ def evaluate(
     )
 
 
-def _changes(problem: Problem, table: pd.DataFrame, mentor_of: np.ndarray,
-             coach_of: np.ndarray | None) -> tuple[pd.DataFrame, ChangeSummary]:
+def _changes(
+    problem: Problem, table: pd.DataFrame, mentor_of: np.ndarray, coach_of: np.ndarray | None
+) -> tuple[pd.DataFrame, ChangeSummary]:
     """The table with the continuity columns (PRODUCT.md section 7) and the counts of what changed."""
     from .continuity import changes, coach_changes
 
@@ -335,7 +374,7 @@ def load_matching(problem: Problem, path) -> MatchResult:
 
     Raises
     ------
-    mentormatch.RosterError
+    mentormatch.InputError
         Unknown ids, duplicates, or broken rules, all at once.
     """
     from .io import read_matches
@@ -359,40 +398,78 @@ def load_matching(problem: Problem, path) -> MatchResult:
         is_current = (mentee.id, mentor.id) in current
         for rule in broken_rules(mentee, mentor, config, (mentee.id, mentor.id) in excluded):
             if not (is_current and rule in exempt):  # a running pair may break an exempted rule (section 7)
-                problems.append(InputProblem(given.file, given.line_of[i], "mentor_id", mentor.id,
-                                             f"the pair {mentee.id} - {mentor.id} breaks the {rule} rule"))
+                problems.append(
+                    InputProblem(
+                        given.file,
+                        given.line_of[i],
+                        "mentor_id",
+                        mentor.id,
+                        f"the pair {mentee.id} - {mentor.id} breaks the {rule} rule",
+                    )
+                )
         if mentor.status == "leaving" or (mentor.status == "paused" and not is_current):
-            problems.append(InputProblem(given.file, given.line_of[i], "mentor_id", mentor.id,
-                                         f"mentor {mentor.id} is {mentor.status} and takes no "
-                                         f"{'one' if mentor.status == 'leaving' else 'new mentee'}"))
+            problems.append(
+                InputProblem(
+                    given.file,
+                    given.line_of[i],
+                    "mentor_id",
+                    mentor.id,
+                    f"mentor {mentor.id} is {mentor.status} and takes no "
+                    f"{'one' if mentor.status == 'leaving' else 'new mentee'}",
+                )
+            )
     index = {p.id: i for i, p in enumerate(mentees)}
     for pair in roster.current or ():
         i = index[pair.mentee_id]
         if pair.locked and (given.mentor_of[i] < 0 or mentors[given.mentor_of[i]].id != pair.mentor_id):
-            problems.append(InputProblem(given.file, given.line_of[i] or 1, "mentor_id", pair.mentee_id,
-                                         f"the locked pair {pair.mentee_id} - {pair.mentor_id} is not kept"))
-    for j in np.flatnonzero(used > problem.capacity):
-        problems.append(InputProblem(given.file, last_line[int(j)], "mentor_id", mentors[j].id,
-                                     f"mentor's workload {int(used[j])} exceeds capacity {int(problem.capacity[j])}"))
+            problems.append(
+                InputProblem(
+                    given.file,
+                    given.line_of[i] or 1,
+                    "mentor_id",
+                    pair.mentee_id,
+                    f"the locked pair {pair.mentee_id} - {pair.mentor_id} is not kept",
+                )
+            )
+    for j in np.flatnonzero(used > problem.capacity).tolist():
+        problems.append(
+            InputProblem(
+                given.file,
+                last_line[int(j)],
+                "mentor_id",
+                mentors[j].id,
+                f"mentor's workload {int(used[j])} exceeds capacity {int(problem.capacity[j])}",
+            )
+        )
     coach_of = given.coach_of
     if problem.coaches is not None:
         if coach_of is None:
             coach_of = [-1] * len(mentors)
             if any(j >= 0 for j in given.mentor_of):
-                problems.append(InputProblem(given.file, 1, "coach_id", None,
-                                             "the roster has coaches, so the file needs a coach_id column"))
+                problems.append(
+                    InputProblem(
+                        given.file, 1, "coach_id", None, "the roster has coaches, so the file needs a coach_id column"
+                    )
+                )
         else:
-            problems.extend(InputProblem(given.file, None, "coach_id", None, words)
-                            for words in coach_problems(roster, given.mentor_of, coach_of))
+            problems.extend(
+                InputProblem(given.file, None, "coach_id", None, words)
+                for words in coach_problems(roster, given.mentor_of, coach_of)
+            )
     else:
         coach_of = None
     if problems:
-        raise RosterError(problems)
-    return evaluate(problem, np.asarray(given.mentor_of, dtype=np.int64), coach_of)
+        raise InputError(problems)
+    coaches = None if coach_of is None else np.asarray(coach_of, dtype=np.int64)
+    return evaluate(problem, np.asarray(given.mentor_of, dtype=np.int64), coaches)
 
 
 def _reasons(
-    problem: Problem, mentor_of: np.ndarray, used_load: np.ndarray, status: Status, features,
+    problem: Problem,
+    mentor_of: np.ndarray,
+    used_load: np.ndarray,
+    status: Status,
+    features,
     coach_of: np.ndarray | None = None,
     *,
     given: bool = False,
@@ -413,8 +490,10 @@ def _reasons(
     # an allowed mentor still has room for this case: only a search stopped short leaves it unplaced
     room_left = (allowed & (spare[None, :] >= workload)).any(axis=1)
     unproven = (
-        "" if status is Status.OPTIMAL
-        else " (a given matching, not proven optimal)" if given
+        ""
+        if status is Status.OPTIMAL
+        else " (a given matching, not proven optimal)"
+        if given
         else " (the answer is not proven optimal; see the bound)"
     )
     blocked = None
@@ -433,11 +512,11 @@ def _reasons(
             excluded = [f"{rule} {int(c[r])}" for rule, c in counts.items() if c[r] > 0]
             if closed:
                 excluded.append(f"paused or leaving {closed}")
-            excluded = ", ".join(excluded)
             reason[i] = "no_allowed_mentor"
             detail[i] = (
-                f"none of {m} mentors passes every hard rule (mentors excluded per rule: {excluded})"
-                if m else "there are no mentors"
+                f"none of {m} mentors passes every hard rule (mentors excluded per rule: {', '.join(excluded)})"
+                if m
+                else "there are no mentors"
             )
         elif fits[k] == 0:
             reason[i] = "workload"
@@ -445,9 +524,11 @@ def _reasons(
                 f"{int(n_allowed[k])} allowed mentors, but none has capacity for a workload of "
                 f"{int(problem.workload[i])}"
             )
-        elif blocked is not None and (room[k].any() or not blocked.any_supervisable[k]) and not (
-            room[k] & ~blocked.pairs[k]
-        ).any():
+        elif (
+            blocked is not None
+            and (room[k].any() or not blocked.any_supervisable[k])
+            and not (room[k] & ~blocked.pairs[k]).any()
+        ):
             reason[i] = "coach"
             detail[i] = (
                 f"{int(n_allowed[k])} allowed mentors, but none could be given a coach who may supervise this case "
@@ -458,7 +539,9 @@ def _reasons(
             detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the given matching leaves this case out"
         elif room_left[k] and status is not Status.OPTIMAL:
             reason[i] = "time_limit"
-            detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"
+            detail[i] = (
+                f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"
+            )
         else:
             reason[i] = "capacity"
             detail[i] = (
@@ -473,7 +556,9 @@ class _Blocks:
 
     def __init__(self, pairs: np.ndarray, any_supervisable: np.ndarray, causes: dict[str, np.ndarray]):
         self.pairs = pairs  # (u, m) bool: supervision rules this mentor out for this case
-        self.any_supervisable = any_supervisable  # (u,) an allowed mentor with capacity for the case could be supervised
+        self.any_supervisable = (
+            any_supervisable  # (u,) an allowed mentor with capacity for the case could be supervised
+        )
         self.causes = causes
 
     def words(self, k: int) -> str:
@@ -481,8 +566,9 @@ class _Blocks:
         return "mentors ruled out by " + ", ".join(named) if named else "no coach may supervise this case"
 
 
-def _supervision_blocks(problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray,
-                        unmatched: np.ndarray) -> _Blocks:
+def _supervision_blocks(
+    problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray, unmatched: np.ndarray
+) -> _Blocks:
     """Which allowed mentors of each unmatched mentee the coach rules rule out, given the answer's coaches.
 
     A mentor is ruled out for a case when no eligible coach covers its type (``specialism or language``); or its
@@ -490,6 +576,7 @@ def _supervision_blocks(problem: Problem, mentor_of: np.ndarray, coach_of: np.nd
     or it has no coach yet and every eligible coach covering the type is full (``coach limits``).
     """
     tier = problem.coaches
+    assert tier is not None  # called only with coaches
     n, m = problem.shape
     k = tier.n_coaches
     used = coach_of >= 0
@@ -537,14 +624,16 @@ def _coach_table(problem: Problem, mentor_of: np.ndarray, coach_of: np.ndarray |
     mentees_of = np.bincount(mentor_of[matched], minlength=m)
     load_of = np.bincount(mentor_of[matched], weights=problem.workload[matched], minlength=m).astype(np.int64)
     limit = np.asarray([c.max_mentees for c in problem.roster.coaches], dtype=object) if problem.roster else None
-    return pd.DataFrame({
-        "coach_id": list(problem.coach_ids),
-        "mentors": np.bincount(coach_of[used], minlength=k),
-        "max_mentors": tier.max_mentors,
-        "mentees": np.bincount(coach_of[used], weights=mentees_of[used], minlength=k).astype(np.int64),
-        "max_mentees": limit if limit is not None else tier.max_mentees,
-        "workload": np.bincount(coach_of[used], weights=load_of[used], minlength=k).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "coach_id": list(problem.coach_ids),
+            "mentors": np.bincount(coach_of[used], minlength=k),
+            "max_mentors": tier.max_mentors,
+            "mentees": np.bincount(coach_of[used], weights=mentees_of[used], minlength=k).astype(np.int64),
+            "max_mentees": limit if limit is not None else tier.max_mentees,
+            "workload": np.bincount(coach_of[used], weights=load_of[used], minlength=k).astype(np.int64),
+        }
+    )
 
 
 def _table(
@@ -577,8 +666,9 @@ def _table(
     return pd.DataFrame(columns)
 
 
-def _coach_column(problem: Problem, mentor_of: np.ndarray, matched: np.ndarray,
-                  coach_of: np.ndarray | None) -> np.ndarray:
+def _coach_column(
+    problem: Problem, mentor_of: np.ndarray, matched: np.ndarray, coach_of: np.ndarray | None
+) -> np.ndarray:
     """Each matched mentee's mentor's coach id; None where unmatched or without coaches."""
     column = np.full(len(mentor_of), None, dtype=object)
     if coach_of is not None and problem.coach_ids:

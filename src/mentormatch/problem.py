@@ -18,7 +18,7 @@ Progress = Callable[[str, float], None]
 """A progress callback: ``progress(stage, elapsed_seconds)``. The library never prints; the CLI renders this."""
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """What a solver proved about its answer."""
 
     OPTIMAL = "optimal"
@@ -29,9 +29,6 @@ class Status(str, enum.Enum):
     ``bound`` and ``gap`` say how far from optimal it can be."""
     NO_SOLUTION = "no_solution"
     """No answer was found within the time limit."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +85,8 @@ class Instance:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.allowed.shape  # type: ignore[return-value]
+        n, m = self.allowed.shape
+        return n, m
 
     @property
     def unit_loads(self) -> bool:
@@ -102,9 +100,8 @@ class Instance:
 
     def pair_load(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The load (int64) of each pair ``(rows[k], cols[k])``."""
-        if self.generalised:
-            return self.load[rows, cols].astype(np.int64)
-        return self.load[rows].astype(np.int64)
+        load: np.ndarray = self.load[rows, cols] if self.generalised else self.load[rows]
+        return load.astype(np.int64)
 
     def row_load(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
         """The loads of mentees ``rows``, shaped to broadcast against their (r, m) block: (r, 1) or (r, m)."""
@@ -124,8 +121,9 @@ class Instance:
         if self.keep is None or self.locked is None:
             return 0
         keep = np.asarray(self.keep)
-        return int(np.count_nonzero(np.asarray(self.locked, dtype=bool) & (keep >= 0)
-                                    & (np.asarray(mentor_of) == keep)))
+        return int(
+            np.count_nonzero(np.asarray(self.locked, dtype=bool) & (keep >= 0) & (np.asarray(mentor_of) == keep))
+        )
 
     def maximising(self) -> Instance:
         """This instance with weights to be maximised: itself, or a copy with the weights negated (the continuity
@@ -253,12 +251,23 @@ class Problem:
     def instance(self) -> Instance:
         """The solver-facing arrays (with the continuity tier when current pairs were given)."""
         if self.current is None:
-            return Instance(weights=self.score, allowed=self.allowed, priority=self.priority, load=self.workload,
-                            capacity=self.capacity)
-        return Instance(weights=self.score, allowed=self.allowed, priority=self.priority, load=self.workload,
-                        capacity=self.capacity, keep=self.current.keep,
-                        locked=self.current.locked if self.current.locked.any() else None,
-                        keep_tier=self.current.tier)
+            return Instance(
+                weights=self.score,
+                allowed=self.allowed,
+                priority=self.priority,
+                load=self.workload,
+                capacity=self.capacity,
+            )
+        return Instance(
+            weights=self.score,
+            allowed=self.allowed,
+            priority=self.priority,
+            load=self.workload,
+            capacity=self.capacity,
+            keep=self.current.keep,
+            locked=self.current.locked if self.current.locked.any() else None,
+            keep_tier=self.current.tier,
+        )
 
     def __repr__(self) -> str:
         n, m = self.shape

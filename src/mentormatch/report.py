@@ -2,9 +2,9 @@
 
 Sections, each a ``<section id="...">`` with an ``<h2>``, in this order: ``summary`` (status, objective parts with
 bounds, counts, coach use), ``changes`` (with current pairs only: what changed since them and why, the price of
-continuity, coach changes, running pairs with tenure), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`), ``scores`` (score
-distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion contributions) and
-``unmatched`` (reasons, and the mentees left without a mentor).
+continuity, coach changes, running pairs with tenure), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`),
+``scores`` (score distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion
+contributions) and ``unmatched`` (reasons, and the mentees left without a mentor).
 
 The file needs no network: styles are inline, charts are PNG ``data:`` URIs, and a Content-Security-Policy forbids
 loading anything else. Charts need the optional ``plot`` extra (matplotlib); without it the report is tables only.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from io import BytesIO
 from typing import Any
@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from .config import CRITERIA, MatchConfig
-from .encode import RULES
 from .io import write_text_atomic
 from .problem import Problem, Status
 from .result import REASONS, MatchResult
+from .rules import RULES
 
 __all__ = ["report_html", "write_report", "MAX_ROWS", "PLOT_ADVICE", "SECTIONS"]
 
@@ -206,8 +206,9 @@ def _summary(result: MatchResult) -> _Section:
         facts.append(("mean score of matched pairs (0–100)", f"{result.pairs['score'].mean():.1f}"))
     if result.capacity_total:
         share = 100 * result.capacity_used / result.capacity_total
-        facts.append(("capacity used (workload units)",
-                      f"{result.capacity_used} of {result.capacity_total} ({share:.0f} %)"))
+        facts.append(
+            ("capacity used (workload units)", f"{result.capacity_used} of {result.capacity_total} ({share:.0f} %)")
+        )
     facts.append(("mentors with a mentee", f"{result.mentors_used} of {result.mentors_total}"))
     if result.coaches is not None:
         facts.append(("coaches supervising", f"{int((result.coaches['mentors'] > 0).sum())} of {len(result.coaches)}"))
@@ -231,33 +232,57 @@ def _changes(problem: Problem, result: MatchResult, generated: datetime | str | 
     from .continuity import CHANGES, reason_words
 
     summary = result.changes
+    assert summary is not None  # the section is made only with current pairs
     table = result.table
     counts = table["change"].value_counts()
     order = [c for c in ("kept", "locked", "moved", "ended", "new") if c in counts.index]
-    changes = pd.DataFrame({"change": order, "mentees": [int(counts[c]) for c in order],
-                            "meaning": [CHANGES[c] for c in order]})
-    body = [_p(f"Continuity mode {summary.mode}: {summary.pairs} current pairs given, {summary.valid} valid, "
-               f"{summary.kept} kept ({summary.locked} locked)."), _html(changes, words=True)]
+    changes = pd.DataFrame(
+        {"change": order, "mentees": [int(counts[c]) for c in order], "meaning": [CHANGES[c] for c in order]}
+    )
+    body = [
+        _p(
+            f"Continuity mode {summary.mode}: {summary.pairs} current pairs given, {summary.valid} valid, "
+            f"{summary.kept} kept ({summary.locked} locked)."
+        ),
+        _html(changes, words=True),
+    ]
     if summary.reasons:
-        reasons = pd.DataFrame({
-            "reason": list(summary.reasons),
-            "mentees": list(summary.reasons.values()),
-            "meaning": [reason_words(r) for r in summary.reasons],
-        })
+        reasons = pd.DataFrame(
+            {
+                "reason": list(summary.reasons),
+                "mentees": list(summary.reasons.values()),
+                "meaning": [reason_words(r) for r in summary.reasons],
+            }
+        )
         body += ["<h3>Why running pairs moved or ended</h3>", _html(reasons, words=True)]
     if summary.fresh_priority is not None:
-        price = pd.DataFrame({
-            "": ["Σ priority", "mean score (0–100)", "mentees matched"],
-            "this matching": [str(summary.priority_sum), f"{summary.mean_score:.1f}", str(result.n_matched)],
-            "a fresh matching": [str(summary.fresh_priority), f"{summary.fresh_score:.1f}",
-                                 str(summary.fresh_matched)],
-        })
-        body += ["<h3>Price of continuity</h3>",
-                 _p("What a fresh matching (mode none: priority, then score, current pairs only breaking ties) "
-                    "reaches beside this one."), _html(price, words=True)]
+        price = pd.DataFrame(
+            {
+                "": ["Σ priority", "mean score (0–100)", "mentees matched"],
+                "this matching": [str(summary.priority_sum), f"{summary.mean_score:.1f}", str(result.n_matched)],
+                "a fresh matching": [
+                    str(summary.fresh_priority),
+                    f"{summary.fresh_score:.1f}",
+                    str(summary.fresh_matched),
+                ],
+            }
+        )
+        body += [
+            "<h3>Price of continuity</h3>",
+            _p(
+                "What a fresh matching (mode none: priority, then score, current pairs only breaking ties) "
+                "reaches beside this one."
+            ),
+            _html(price, words=True),
+        ]
     if summary.coach_changes is not None:
-        body += ["<h3>Coaches of mentors</h3>", _html(pd.DataFrame(
-            {"coach": list(summary.coach_changes), "mentors": list(summary.coach_changes.values())}), words=True)]
+        body += [
+            "<h3>Coaches of mentors</h3>",
+            _html(
+                pd.DataFrame({"coach": list(summary.coach_changes), "mentors": list(summary.coach_changes.values())}),
+                words=True,
+            ),
+        ]
         moved = _coach_moves(problem, result)
         if len(moved):
             body += _limited(moved, "mentors whose coach changed", order="in input order")
@@ -266,12 +291,13 @@ def _changes(problem: Problem, result: MatchResult, generated: datetime | str | 
         rows = table.loc[had, ["mentee_id", "previous_mentor_id", "mentor_id", "change", "change_reason"]].copy()
         since = _since(problem)
         rows["since"] = [since.get(m) for m in rows["mentee_id"]]
-        rows["tenure (months)"] = pd.array([_months(since.get(m), generated) for m in rows["mentee_id"]],
-                                           dtype="Int64")
+        rows["tenure (months)"] = pd.array([_months(since.get(m), generated) for m in rows["mentee_id"]], dtype="Int64")
         rank = {"ended": 0, "moved": 1, "locked": 2, "kept": 3}
         rows = rows.sort_values("change", key=lambda c: c.map(rank), kind="stable")
-        body += ["<h3>Running pairs</h3>",
-                 *_limited(rows, "running pairs", order="ended first, then moved, locked and kept", words=True)]
+        body += [
+            "<h3>Running pairs</h3>",
+            *_limited(rows, "running pairs", order="ended first, then moved, locked and kept", words=True),
+        ]
     return _Section("changes", body)
 
 
@@ -279,7 +305,7 @@ def _coach_moves(problem: Problem, result: MatchResult) -> pd.DataFrame:
     """Mentors whose coach named in the current pairs differs from the coach now (ids only)."""
     current = problem.current
     coach_ids = np.asarray(problem.coach_ids, dtype=object)
-    now = dict(zip(result.table["mentor_id"], result.table["coach_id"]))
+    now = dict(zip(result.table["mentor_id"], result.table["coach_id"], strict=True))
     rows = []
     for j in np.flatnonzero(current.coach >= 0):
         mentor = problem.mentor_ids[j]
@@ -297,7 +323,7 @@ def _months(since: str | None, generated: datetime | str | None) -> int | None:
     """Whole months from ``since`` to the report's date (today when not a date)."""
     if since is None:
         return None
-    end = generated if isinstance(generated, datetime) else datetime.now(timezone.utc)
+    end = generated if isinstance(generated, datetime) else datetime.now(UTC)
     start = datetime.fromisoformat(since)
     return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
 
@@ -340,10 +366,14 @@ def _shortages(diagnosis: Any) -> _Section:
     if len(nobody):
         # ids, per-rule counts and rule names only: a person's own profile values (risk level) stay out
         columns = [c for c in ("mentee_id", *RULES, "fixed_by") if c in nobody.columns]
-        body += ["<h3>Mentees with no allowed mentor</h3>",
-                 _p("Per mentee, how many mentors each hard rule excludes (a mentor excluded by several rules is "
-                    "counted under each), and the rules whose relaxation alone would give the mentee a mentor."),
-                 *_limited(nobody[columns], "mentees", order="in input order", words=True)]
+        body += [
+            "<h3>Mentees with no allowed mentor</h3>",
+            _p(
+                "Per mentee, how many mentors each hard rule excludes (a mentor excluded by several rules is "
+                "counted under each), and the rules whose relaxation alone would give the mentee a mentor."
+            ),
+            *_limited(nobody[columns], "mentees", order="in input order", words=True),
+        ]
     else:
         body.append(_p("Every mentee has at least one allowed mentor."))
     return _Section("shortages", body)
@@ -354,16 +384,30 @@ def _scores(result: MatchResult, figure: type | None) -> _Section:
     if not len(scores):
         return _Section("scores", [_p("No matched pairs.")])
     counts, _ = np.histogram(scores.to_numpy(), bins=_SCORE_BINS)
-    labels = [f"{lo}–{hi}" for lo, hi in zip(_SCORE_BINS[:-1], _SCORE_BINS[1:])]
+    labels = [f"{lo}–{hi}" for lo, hi in zip(_SCORE_BINS[:-1], _SCORE_BINS[1:], strict=True)]
     histogram = pd.DataFrame({"score": labels, "pairs": counts, "share (%)": 100 * counts / counts.sum()})
-    stats = scores.describe().rename({"count": "pairs", "std": "standard deviation", "50%": "median",
-                                      "25%": "lower quartile", "75%": "upper quartile",
-                                      "min": "minimum", "max": "maximum"})
+    stats = scores.describe().rename(
+        {
+            "count": "pairs",
+            "std": "standard deviation",
+            "50%": "median",
+            "25%": "lower quartile",
+            "75%": "upper quartile",
+            "min": "minimum",
+            "max": "maximum",
+        }
+    )
     stats = stats.to_frame("value").rename_axis("statistic").reset_index()
-    stats["value"] = [f"{int(v)}" if k == "pairs" else _number(v) for k, v in zip(stats["statistic"], stats["value"])]
-    body = [_p(f"Scores (0–100) of the {len(scores)} matched pairs, in bins of 10 points "
-               "(the last bin includes 100)."),
-            '<h3>Statistics</h3>', _html(stats), '<h3>Histogram</h3>', _html(histogram)]
+    stats["value"] = [
+        f"{int(v)}" if k == "pairs" else _number(v) for k, v in zip(stats["statistic"], stats["value"], strict=True)
+    ]
+    body = [
+        _p(f"Scores (0–100) of the {len(scores)} matched pairs, in bins of 10 points (the last bin includes 100)."),
+        "<h3>Statistics</h3>",
+        _html(stats),
+        "<h3>Histogram</h3>",
+        _html(histogram),
+    ]
     if figure is not None:
         fig, ax = _new_figure(figure)
         ax.bar(_SCORE_BINS[:-1], counts, width=10, align="edge", color="#4878a8", edgecolor="white")
@@ -380,9 +424,11 @@ def _capacity(problem: Problem, result: MatchResult, figure: type | None) -> _Se
     full = int(((use["workload"] >= use["capacity"]) & (use["capacity"] > 0)).sum())
     idle = int((use["mentees"] == 0).sum())
     zero = int((use["capacity"] == 0).sum())
-    words = (f"{len(use)} mentors: {full} at full capacity, {idle} without a mentee"
-             + (f", {zero} with capacity 0" if zero else "")
-             + ". Workload and capacity are in workload units; share = workload / capacity.")
+    words = (
+        f"{len(use)} mentors: {full} at full capacity, {idle} without a mentee"
+        + (f", {zero} with capacity 0" if zero else "")
+        + ". Workload and capacity are in workload units; share = workload / capacity."
+    )
     body = [_p(words)]
     if len(use) > MAX_ROWS:
         ranked = use.sort_values(["share (%)", "workload"], ascending=False, kind="stable", na_position="last")
@@ -417,13 +463,15 @@ def _capacity_table(problem: Problem, result: MatchResult) -> pd.DataFrame:
     capacity = np.asarray(problem.capacity, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(capacity > 0, 100 * used / np.maximum(capacity, 1), np.nan)
-    return pd.DataFrame({
-        "mentor_id": list(problem.mentor_ids),
-        "mentees": np.bincount(cols, minlength=m),
-        "workload": used,
-        "capacity": capacity,
-        "share (%)": share,
-    })
+    return pd.DataFrame(
+        {
+            "mentor_id": list(problem.mentor_ids),
+            "mentees": np.bincount(cols, minlength=m),
+            "workload": used,
+            "capacity": capacity,
+            "share (%)": share,
+        }
+    )
 
 
 def _criteria(problem: Problem, result: MatchResult, figure: type | None) -> _Section:
@@ -431,14 +479,22 @@ def _criteria(problem: Problem, result: MatchResult, figure: type | None) -> _Se
     pairs = result.pairs
     points = table["mean points of the score"].to_numpy()
     score = np.nansum(points)
-    body = [_p("Per criterion over the matched pairs: its mean value s × 100, and its weighted share of the score "
-               "(w / Σw × s × 100, in score points); the points add up to the mean score.")]
+    body = [
+        _p(
+            "Per criterion over the matched pairs: its mean value s × 100, and its weighted share of the score "
+            "(w / Σw × s × 100, in score points); the points add up to the mean score."
+        )
+    ]
     if not len(pairs):
         body.append(_p("No matched pairs: only the weights are shown."))
     body.append(_html(table))
     if len(pairs):
-        body.append(_p(f"Mean score {pairs['score'].astype(float).mean():.1f}; criterion points sum to {score:.1f} "
-                       "(the table's values are rounded to 0.1)."))
+        body.append(
+            _p(
+                f"Mean score {pairs['score'].astype(float).mean():.1f}; criterion points sum to {score:.1f} "
+                "(the table's values are rounded to 0.1)."
+            )
+        )
     if figure is not None and len(pairs):
         fig, ax = _new_figure(figure)
         y = np.arange(len(CRITERIA))[::-1]
@@ -455,20 +511,19 @@ def _criteria_table(problem: Problem, result: MatchResult) -> pd.DataFrame:
     weights = np.asarray(config.weights.as_tuple(), dtype=float)
     total = weights[weights > 0].sum()
     pairs = result.pairs
-    if len(pairs):
-        means = pairs[list(CRITERIA)].astype(float).mean().to_numpy()
-    else:
-        means = np.full(len(CRITERIA), np.nan)
+    means = pairs[list(CRITERIA)].astype(float).mean().to_numpy() if len(pairs) else np.full(len(CRITERIA), np.nan)
     points = weights / total * means
     score = np.nansum(points)
-    return pd.DataFrame({
-        "criterion": list(CRITERIA),
-        "weight": weights,
-        "weight share (%)": 100 * weights / total,
-        "mean value (0–100)": means,
-        "mean points of the score": points,
-        "share of the score (%)": 100 * points / score if score > 0 else np.full(len(CRITERIA), np.nan),
-    })
+    return pd.DataFrame(
+        {
+            "criterion": list(CRITERIA),
+            "weight": weights,
+            "weight share (%)": 100 * weights / total,
+            "mean value (0–100)": means,
+            "mean points of the score": points,
+            "share of the score (%)": 100 * points / score if score > 0 else np.full(len(CRITERIA), np.nan),
+        }
+    )
 
 
 def _unmatched(result: MatchResult) -> _Section:
@@ -478,14 +533,20 @@ def _unmatched(result: MatchResult) -> _Section:
     counts = unmatched["reason"].value_counts(dropna=False)
     order = [code for code in REASONS if code in counts.index]
     counts = counts.reindex(order + [code for code in counts.index if code not in order])
-    reasons = pd.DataFrame({
-        "reason": counts.index.astype(object),
-        "mentees": counts.to_numpy(),
-        "meaning": [REASONS.get(code, "") for code in counts.index],
-    })
-    body = [_p(f"{len(unmatched)} of {len(result.table)} mentees have no mentor."),
-            "<h3>Reasons</h3>", _html(reasons, words=True),
-            "<h3>Mentees</h3>", *_limited(unmatched, "mentees", order="in input order", words=True)]
+    reasons = pd.DataFrame(
+        {
+            "reason": counts.index.astype(object),
+            "mentees": counts.to_numpy(),
+            "meaning": [REASONS.get(code, "") for code in counts.index],
+        }
+    )
+    body = [
+        _p(f"{len(unmatched)} of {len(result.table)} mentees have no mentor."),
+        "<h3>Reasons</h3>",
+        _html(reasons, words=True),
+        "<h3>Mentees</h3>",
+        *_limited(unmatched, "mentees", order="in input order", words=True),
+    ]
     return _Section("unmatched", body)
 
 
@@ -518,14 +579,18 @@ def _page(title: str, generated: str, sections: list[_Section], *, charts: bool,
     head += [f"<nav>{nav}</nav>", "</header>", "<main>"]
     body = []
     for section in sections:
-        body += [f'<section id="{escape(section.id)}">', f"<h2>{escape(headings[section.id])}</h2>",
-                 *section.body, "</section>"]
+        body += [
+            f'<section id="{escape(section.id)}">',
+            f"<h2>{escape(headings[section.id])}</h2>",
+            *section.body,
+            "</section>",
+        ]
     return "\n".join([*head, *body, "</main>", "</body>", "</html>", ""])
 
 
 def _generated_text(generated: datetime | str | None) -> str:
     if generated is None:
-        generated = datetime.now(timezone.utc)
+        generated = datetime.now(UTC)
     if isinstance(generated, datetime):
         return generated.strftime("%Y-%m-%d %H:%M %Z").strip()
     return str(generated)
@@ -542,8 +607,14 @@ def _number(value: float, digits: int = 1) -> str:
 def _html(frame: pd.DataFrame, *, words: bool = False, max_rows: int | None = None) -> str:
     """A table, every value and column name escaped; floats with one decimal, missing values as a dash."""
     return frame.to_html(
-        index=False, escape=True, border=0, na_rep="–", float_format=_number, max_rows=max_rows,
-        show_dimensions=False, classes="words" if words else None,
+        index=False,
+        escape=True,
+        border=0,
+        na_rep="–",
+        float_format=_number,
+        max_rows=max_rows,
+        show_dimensions=False,
+        classes="words" if words else None,
     )
 
 
@@ -597,9 +668,13 @@ def _img(fig, alt: str) -> str:
 def _check_same_mentees(problem: Problem, result: MatchResult) -> None:
     ids = result.table["mentee_id"].tolist()
     if len(ids) != len(problem.mentee_ids):
-        raise ValueError(f"the result has {len(ids)} mentees, the problem {len(problem.mentee_ids)}: "
-                         "render a result with the problem it was solved from")
+        raise ValueError(
+            f"the result has {len(ids)} mentees, the problem {len(problem.mentee_ids)}: "
+            "render a result with the problem it was solved from"
+        )
     if ids != list(problem.mentee_ids):
-        k = next(k for k, (a, b) in enumerate(zip(ids, problem.mentee_ids)) if a != b)
-        raise ValueError(f"the result's mentee {k + 1} is {ids[k]!r}, the problem's {problem.mentee_ids[k]!r}: "
-                         "render a result with the problem it was solved from")
+        k = next(k for k, (a, b) in enumerate(zip(ids, problem.mentee_ids, strict=True)) if a != b)
+        raise ValueError(
+            f"the result's mentee {k + 1} is {ids[k]!r}, the problem's {problem.mentee_ids[k]!r}: "
+            "render a result with the problem it was solved from"
+        )

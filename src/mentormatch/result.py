@@ -71,8 +71,7 @@ class ChangeSummary:
         counts = ", ".join(f"{name} {self.changes.get(name, 0)}" for name in order)
         lines = [f"continuity (mode {self.mode}): {self.pairs} current pairs, {self.valid} valid; {counts}"]
         if self.reasons:
-            lines.append("moved or ended, by reason: "
-                         + ", ".join(f"{k} {v}" for k, v in sorted(self.reasons.items())))
+            lines.append("moved or ended, by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(self.reasons.items())))
         if self.coach_changes is not None:
             lines.append("coaches of mentors: " + ", ".join(f"{k} {v}" for k, v in self.coach_changes.items()))
         if self.fresh_priority is not None:
@@ -170,9 +169,7 @@ class MatchResult:
             lines.append("matched by risk level: " + ", ".join(parts))
         if matched.any():
             scores = self.table.loc[matched, "score"].to_numpy(dtype=float)
-            lines.append(
-                f"score (0-100): mean {scores.mean():.1f}, min {scores.min():.1f}, max {scores.max():.1f}"
-            )
+            lines.append(f"score (0-100): mean {scores.mean():.1f}, min {scores.min():.1f}, max {scores.max():.1f}")
         reasons = self.table["reason"].dropna().value_counts()
         if len(reasons):
             lines.append("unmatched reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
@@ -203,15 +200,20 @@ class MatchResult:
 
     def _coach_lines(self) -> list[str]:
         coaches = self.coaches
+        assert coaches is not None  # called only with coaches
         active = int((coaches["mentors"] > 0).sum())
-        lines = [f"coaches: {active}/{len(coaches)} supervising, {int(coaches['mentors'].sum())} mentors, "
-                 f"{int(coaches['mentees'].sum())} mentees"]
+        lines = [
+            f"coaches: {active}/{len(coaches)} supervising, {int(coaches['mentors'].sum())} mentors, "
+            f"{int(coaches['mentees'].sum())} mentees"
+        ]
         shown = coaches
         if len(coaches) > self.COACH_LINES:
             shown = coaches.sort_values(["mentees", "mentors"], ascending=False, kind="stable").head(self.COACH_LINES)
         for row in shown.itertuples(index=False):
             limit = row.max_mentees
-            mentees = f"{row.mentees} (no case-load limit)" if limit is None or pd.isna(limit) else f"{row.mentees}/{limit}"
+            mentees = (
+                f"{row.mentees} (no case-load limit)" if limit is None or pd.isna(limit) else f"{row.mentees}/{limit}"
+            )
             lines.append(f"  {row.coach_id}: mentors {row.mentors}/{row.max_mentors}, mentees {mentees}")
         if len(coaches) > len(shown):
             lines.append(f"  ... and {len(coaches) - len(shown)} more coaches (all in MatchResult.coaches)")

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import MAX_LISTED_PROBLEMS, InputError, InputProblem, RosterError  # re-exported: their earlier home
+
 __all__ = [
     "EXTREMISM_TYPES",
     "EXTREMISM_ALIASES",
@@ -27,6 +29,7 @@ __all__ = [
     "MENTOR_STATUSES",
     "Roster",
     "InputProblem",
+    "InputError",
     "RosterError",
     "MAX_LISTED_PROBLEMS",
 ]
@@ -170,53 +173,3 @@ class Roster:
             + ("" if self.current is None else f", current={len(self.current)}")
             + ")"
         )
-
-
-MAX_LISTED_PROBLEMS = 50
-"""Past this many, further input problems are counted, not listed (PRODUCT.md section 2)."""
-
-
-@dataclass(frozen=True, order=True)
-class InputProblem:
-    """One thing wrong with the input, located as a spreadsheet user would look for it.
-
-    ``line`` is the line number a spreadsheet shows (header = 1); ``None`` for a problem with the whole file.
-    """
-
-    file: str
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.column is not None:
-            where += f", column {self.column!r}"
-        if self.value is not None:
-            where += f", value {self.value!r}"
-        return f"{where}: {self.message}"
-
-    def sort_key(self) -> tuple[str, int, str]:
-        return (self.file, -1 if self.line is None else self.line, self.column or "")
-
-
-class RosterError(ValueError):
-    """Bad input: every problem found, sorted by file and line.
-
-    ``str(err)`` lists the first :data:`MAX_LISTED_PROBLEMS` problems, one a line, and counts the rest.
-    """
-
-    def __init__(self, problems: list[InputProblem]):
-        self.problems = sorted(problems, key=InputProblem.sort_key)
-        super().__init__(self._format())
-
-    def _format(self) -> str:
-        shown = self.problems[:MAX_LISTED_PROBLEMS]
-        lines = [str(p) for p in shown]
-        rest = len(self.problems) - len(shown)
-        if rest > 0:
-            lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''} not listed")
-        return "\n".join(lines)

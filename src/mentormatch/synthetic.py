@@ -340,7 +340,7 @@ def synthetic_roster(
     mentees = _draw_mentees(rng, n, mentor_genders=mentors["gender"])
     exclusions = _draw_exclusions(rng, mentee_ids, mentor_ids)
     coaches: list[Coach] = []
-    coach_of = [None] * m
+    coach_of: list[str | None] = [None] * m
     if k > 0 and coach_limits == "default":
         coaches, coach_of = _draw_coaches(rng, k, mentor_ids, mentors)
     elif k > 0:
@@ -859,8 +859,9 @@ _SPECIALISM_GROUPS = (
 )
 
 
-def _draw_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str],
-                  mentors: dict[str, list]) -> tuple[list[Coach], list[str | None]]:
+def _draw_coaches(
+    rng: np.random.Generator, k: int, mentor_ids: list[str], mentors: dict[str, list]
+) -> tuple[list[Coach], list[str | None]]:
     m = len(mentor_ids)
     years = np.asarray(mentors["experience_years"])
     capacity = np.asarray(mentors["capacity"])
@@ -946,8 +947,14 @@ def _share_out(total: int, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _draw_binding_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str], mentors: dict[str, list],
-                          workloads: list[int], scenario: _CoachScenario) -> tuple[list[Coach], list[str | None]]:
+def _draw_binding_coaches(
+    rng: np.random.Generator,
+    k: int,
+    mentor_ids: list[str],
+    mentors: dict[str, list],
+    workloads: list[int],
+    scenario: _CoachScenario,
+) -> tuple[list[Coach], list[str | None]]:
     """Coaches whose limits bind (``coach_limits`` "moderate" or "hard"), drawn column by column."""
     m = len(mentor_ids)
     years = np.asarray(mentors["experience_years"])
@@ -1032,7 +1039,7 @@ def _draw_binding_coaches(rng: np.random.Generator, k: int, mentor_ids: list[str
             id=ids[c],
             max_mentors=int(max_mentors[c]),
             max_mentees=int(max_mentees[c]) if has_cap[c] else None,
-            specialisms=_sets(_TYPES, cover[c : c + 1])[0] if has_spec[c] else None,
+            specialisms=_sets(_TYPES, cover[c : c + 1])[0] if has_spec[c] else None,  # type: ignore[arg-type]  # of _TYPES
             languages=_sets(_LANGUAGES, coach_speaks[c : c + 1])[0] if has_lang[c] else None,
         )
         for c in range(k)

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .config import CRITERIA, MatchConfig
+from .errors import MatchingBug  # re-exported: its earlier home
 from .schema import Mentee, Mentor, Roster
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["MatchingBug", "pair_criteria", "pair_score", "broken_rules", "verify_matching"]
 
 SCORE_TOLERANCE = 1e-4
 """How far a reported score may differ from the plain-Python score (float32 arithmetic in the encoder)."""
-
-
-class MatchingBug(RuntimeError):
-    """An answer broke a hard rule or a capacity: an internal error (exit 1), never written out.
-
-    The message carries ids and rule names only.
-    """
 
 
 def pair_criteria(mentee: Mentee, mentor: Mentor) -> dict[str, float]:
@@ -45,10 +43,7 @@ def pair_criteria(mentee: Mentee, mentor: Mentor) -> dict[str, float]:
     else:
         background = len(mentee.background & mentor.background) / len(mentee.background)
 
-    if mentee.region is None or mentor.region is None:
-        region = 0.5
-    else:
-        region = float(mentee.region == mentor.region)
+    region = 0.5 if mentee.region is None or mentor.region is None else float(mentee.region == mentor.region)
 
     if not mentee.needs:
         needs = 0.5
@@ -72,7 +67,7 @@ def pair_criteria(mentee: Mentee, mentor: Mentor) -> dict[str, float]:
 
 def pair_score(criteria: dict[str, float], config: MatchConfig) -> float:
     """S = Σ w_k s_k / Σ w_k over criteria with w_k > 0."""
-    weights = dict(zip(CRITERIA, config.weights.as_tuple()))
+    weights = dict(zip(CRITERIA, config.weights.as_tuple(), strict=True))
     total = sum(w for w in weights.values() if w > 0)
     return sum(w * criteria[k] for k, w in weights.items() if w > 0) / total
 
@@ -114,10 +109,10 @@ def broken_rules(mentee: Mentee, mentor: Mentor, config: MatchConfig, excluded: 
 def verify_matching(
     roster: Roster,
     config: MatchConfig,
-    mentor_of: Sequence[int],
-    scores: Sequence[float] | None = None,
+    mentor_of: Sequence[int] | np.ndarray,
+    scores: Sequence[float] | np.ndarray | None = None,
     *,
-    coach_of: Sequence[int] | None = None,
+    coach_of: Sequence[int] | np.ndarray | None = None,
 ) -> None:
     """Raise :class:`MatchingBug` unless the matching keeps every hard rule and capacity.
 
@@ -166,14 +161,14 @@ def verify_matching(
                 problems.append(f"pair {mentee.id} - {mentor.id}: reported score differs from the profiles' score")
     mentee_index = {p.id: i for i, p in enumerate(mentees)}
     for pair in current.values():
-        i = mentee_index.get(pair.mentee_id)
-        if pair.locked and (i is None or int(mentor_of[i]) < 0 or mentors[int(mentor_of[i])].id != pair.mentor_id):
+        at = mentee_index.get(pair.mentee_id)
+        if pair.locked and (at is None or int(mentor_of[at]) < 0 or mentors[int(mentor_of[at])].id != pair.mentor_id):
             problems.append(f"locked pair {pair.mentee_id} - {pair.mentor_id} was not kept")
     for j, load in sorted(used.items()):
         if load > mentors[j].capacity:
             problems.append(f"mentor {mentors[j].id}: workload {load} exceeds capacity {mentors[j].capacity}")
     if coach_of is not None or roster.coaches or "coaches" in roster.files:
-        problems.extend(coach_problems(roster, mentor_of, coach_of))
+        problems.extend(coach_problems(roster, list(mentor_of), None if coach_of is None else list(coach_of)))
     if problems:
         shown = problems[:10]
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
@@ -216,12 +211,14 @@ def coach_problems(roster: Roster, mentor_of: Sequence[int], coach_of: Sequence[
         if coach.specialisms is not None:
             for mentee in cases:
                 if mentee.extremism_type not in coach.specialisms:
-                    problems.append(f"coach {coach.id} may not supervise mentee {mentee.id}'s type (mentor "
-                                    f"{mentor.id})")
+                    problems.append(
+                        f"coach {coach.id} may not supervise mentee {mentee.id}'s type (mentor {mentor.id})"
+                    )
     for c, count in sorted(supervised.items()):
         if count > coaches[c].max_mentors:
-            problems.append(f"coach {coaches[c].id} supervises {count} mentors, above max_mentors "
-                            f"{coaches[c].max_mentors}")
+            problems.append(
+                f"coach {coaches[c].id} supervises {count} mentors, above max_mentors {coaches[c].max_mentors}"
+            )
         limit = coaches[c].max_mentees
         if limit is not None and caseload[c] > limit:
             problems.append(f"coach {coaches[c].id} supervises {caseload[c]} mentees, above max_mentees {limit}")

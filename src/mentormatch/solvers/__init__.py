@@ -86,17 +86,23 @@ from mentormatch.solvers._check import check_solution
 from mentormatch.solvers._common import (
     SolverBug,
     SolverUnsuitable,
-    candidate_counts,
     answer_totals,
     block_rows,
+    candidate_counts,
     kept_of,
     validate_instance,
 )
 from mentormatch.solvers._scaling import Scaling
 
 __all__ = [
-    "SOLVER_NAMES", "SolverUnsuitable", "SolverBug", "run_solver", "check_solution", "AUTO_CPSAT_PAIRS",
-    "AUTO_PRICED_PAIRS", "AUTO_HUNGARIAN_ENTRIES",
+    "SOLVER_NAMES",
+    "SolverUnsuitable",
+    "SolverBug",
+    "run_solver",
+    "check_solution",
+    "AUTO_CPSAT_PAIRS",
+    "AUTO_PRICED_PAIRS",
+    "AUTO_HUNGARIAN_ENTRIES",
 ]
 
 SOLVER_NAMES = ("auto", "hungarian", "flow", "cpsat")
@@ -208,8 +214,14 @@ def run_solver(
         from mentormatch.solvers import cpsat
 
         wall, deterministic = _search_limits(time_limit)
-        solution = cpsat.solve(work, time_limit=wall, deterministic_limit=deterministic, seed=int(seed),
-                               progress=progress, hint=_warm_start(work))
+        solution = cpsat.solve(
+            work,
+            time_limit=wall,
+            deterministic_limit=deterministic,
+            seed=int(seed),
+            progress=progress,
+            hint=_warm_start(work),
+        )
     check_solution(work, solution)
     if work is not instance:
         solution = _negated(solution)
@@ -237,13 +249,13 @@ def _per_mentee_load(instance: Instance) -> Instance:
     load = np.ones(n, dtype=np.int64)  # a mentee without allowed pairs: any load will do
     step = block_rows(m)
     for r0 in range(0, n, step):
-        block = instance.load[r0:r0 + step].astype(np.int64)
-        allowed = instance.allowed[r0:r0 + step]
+        block = instance.load[r0 : r0 + step].astype(np.int64)
+        allowed = instance.allowed[r0 : r0 + step]
         high = np.where(allowed, block, 0).max(axis=1, initial=0)
         low = np.where(allowed, block, high[:, None]).min(axis=1) if m else high
         if np.any(low != high):
             return instance
-        load[r0:r0 + step] = np.where(allowed.any(axis=1), high, 1)
+        load[r0 : r0 + step] = np.where(allowed.any(axis=1), high, 1)
     return replace(instance, load=load)
 
 
@@ -260,8 +272,7 @@ def _negated(solution: Solution) -> Solution:
     """A solution of the negated (maximising) instance read back for the minimising one."""
     bound = solution.objective_bound
     # ``0.0 - x`` rather than ``-x``: no answer's objective reads 0.0, not -0.0.
-    return replace(solution, objective=0.0 - solution.objective,
-                   objective_bound=None if bound is None else 0.0 - bound)
+    return replace(solution, objective=0.0 - solution.objective, objective_bound=None if bound is None else 0.0 - bound)
 
 
 WALL_SAFETY = (2.0, 5.0)
@@ -299,19 +310,37 @@ def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: 
     if instance.generalised:
         start = _greedy_solution(instance, scaling)
         if pairs > cpsat.MAX_PAIRS:
-            return replace(start, message=f"greedy answer: {pairs} candidate pairs are beyond CP-SAT's "
-                                          f"{cpsat.MAX_PAIRS}; the bound is the trivial one")
-        solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
-                               progress=progress, hint=start.mentor_of, scaling=scaling)
+            return replace(
+                start,
+                message=f"greedy answer: {pairs} candidate pairs are beyond CP-SAT's "
+                f"{cpsat.MAX_PAIRS}; the bound is the trivial one",
+            )
+        solution = cpsat.solve(
+            instance,
+            time_limit=wall,
+            deterministic_limit=deterministic,
+            seed=seed,
+            progress=progress,
+            hint=start.mentor_of,
+            scaling=scaling,
+        )
         return start if solution.status is Status.NO_SOLUTION else solution
     if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
-        return relaxation.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
-                                progress=progress)
+        return relaxation.solve(
+            instance, time_limit=wall, deterministic_limit=deterministic, seed=seed, progress=progress
+        )
     start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
     if start.status is Status.OPTIMAL:
         return start
-    solution = cpsat.solve(instance, time_limit=wall, deterministic_limit=deterministic, seed=seed,
-                           progress=progress, hint=start.mentor_of, scaling=scaling)
+    solution = cpsat.solve(
+        instance,
+        time_limit=wall,
+        deterministic_limit=deterministic,
+        seed=seed,
+        progress=progress,
+        hint=start.mentor_of,
+        scaling=scaling,
+    )
     if solution.status is Status.NO_SOLUTION:
         return start
     return solution
@@ -326,9 +355,19 @@ def _greedy_solution(instance: Instance, scaling: Scaling) -> Solution:
     priority_sum, objective = answer_totals(instance, mentor_of)
     kept = kept_of(instance, mentor_of)
     priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
-        scaling.combined_high, scaling.tiers(instance, mentor_of), objective)
+        scaling.combined_high, scaling.tiers(instance, mentor_of), objective
+    )
     optimal = objective_bound == objective and (kept is None or kept_bound == kept)
-    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL if optimal else Status.FEASIBLE,
-                    priority_sum=priority_sum, objective=objective, priority_bound=priority_bound,
-                    objective_bound=objective_bound, solver="greedy", seconds=0.0,
-                    message="greedy answer with the trivial bounds", kept=kept, kept_bound=kept_bound)
+    return Solution(
+        mentor_of=mentor_of,
+        status=Status.OPTIMAL if optimal else Status.FEASIBLE,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_bound,
+        objective_bound=objective_bound,
+        solver="greedy",
+        seconds=0.0,
+        message="greedy answer with the trivial bounds",
+        kept=kept,
+        kept_bound=kept_bound,
+    )

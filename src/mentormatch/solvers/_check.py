@@ -49,8 +49,10 @@ def check_solution(instance: Instance, solution: Solution) -> None:
     n, m = instance.shape
     mentor_of = solution.mentor_of
     if not isinstance(mentor_of, np.ndarray) or mentor_of.shape != (n,) or mentor_of.dtype.kind not in "iu":
-        raise SolverBug(f"{name}: mentor_of must be an integer array of shape {(n,)}, got "
-                        f"{getattr(mentor_of, 'dtype', type(mentor_of).__name__)} {np.shape(mentor_of)}")
+        raise SolverBug(
+            f"{name}: mentor_of must be an integer array of shape {(n,)}, got "
+            f"{getattr(mentor_of, 'dtype', type(mentor_of).__name__)} {np.shape(mentor_of)}"
+        )
     if not isinstance(solution.status, Status):
         raise SolverBug(f"{name}: status {solution.status!r} is not a Status")
     out_of_range = (mentor_of < -1) | (mentor_of >= m)
@@ -89,8 +91,9 @@ def check_solution(instance: Instance, solution: Solution) -> None:
         beyond = objective - solution.objective_bound if instance.maximize else solution.objective_bound - objective
         if beyond > slack:
             side = "below" if instance.maximize else "above"
-            raise SolverBug(f"{name}: objective_bound {solution.objective_bound!r} is {side} the objective "
-                            f"{objective!r}")
+            raise SolverBug(
+                f"{name}: objective_bound {solution.objective_bound!r} is {side} the objective {objective!r}"
+            )
 
 
 def _check_kept(instance: Instance, solution: Solution) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from mentormatch.errors import SolverBug, SolverUnsuitable  # re-exported: their earlier home
 from mentormatch.problem import Instance, Progress
 
 __all__ = [
@@ -31,18 +32,6 @@ CHUNK_ENTRIES = 1 << 22
 """Pairs handled per block when a pass over the (n, m) arrays is made in row blocks (~4 M: 32 MB of float64)."""
 
 
-class SolverUnsuitable(ValueError):
-    """The chosen solver cannot take this problem; the message names one that can."""
-
-    __module__ = "mentormatch.solvers"
-
-
-class SolverBug(RuntimeError):
-    """A solver's answer broke a rule. An internal error, never a status."""
-
-    __module__ = "mentormatch.solvers"
-
-
 def validate_instance(instance: Instance) -> None:
     """Check the arrays' shapes, dtypes and ranges; raise one ValueError naming every offender.
 
@@ -58,8 +47,9 @@ def validate_instance(instance: Instance) -> None:
     problems: list[str] = []
     allowed = instance.allowed
     if not isinstance(allowed, np.ndarray) or allowed.ndim != 2:
-        raise ValueError(f"allowed: expected a 2-D numpy bool array, got {type(allowed).__name__} "
-                         f"with shape {np.shape(allowed)}")
+        raise ValueError(
+            f"allowed: expected a 2-D numpy bool array, got {type(allowed).__name__} with shape {np.shape(allowed)}"
+        )
     n, m = allowed.shape
     if allowed.dtype != np.bool_:
         problems.append(f"allowed: expected dtype bool, got {allowed.dtype}")
@@ -79,7 +69,7 @@ def validate_instance(instance: Instance) -> None:
             bad = tuple(int(k) for k in np.argwhere(values < low)[0])
             problems.append(f"{name}: every entry must be ≥ {low}; entry {_index(bad)} is {int(values[bad])}")
         elif values.size and int(values.max()) > 2**40:
-            bad = np.unravel_index(int(np.argmax(values)), values.shape)
+            bad = tuple(int(k) for k in np.unravel_index(int(np.argmax(values)), values.shape))
             problems.append(f"{name}: entry {_index(bad)} is {int(values[bad])}, above the supported 2**40")
     if not isinstance(instance.maximize, (bool, np.bool_)):
         problems.append(f"maximize: expected a bool, got {type(instance.maximize).__name__}")
@@ -106,8 +96,9 @@ def _continuity_problems(instance: Instance, n: int, m: int) -> list[str]:
             problems.append(f"keep: expected an integer dtype, got {keep.dtype}")
         elif keep.size and (int(keep.min()) < -1 or int(keep.max()) >= m):
             bad = int(np.flatnonzero((keep < -1) | (keep >= m))[0])
-            problems.append(f"keep: every entry must be a mentor column 0..{m - 1} or -1 (none); entry {bad} is "
-                            f"{int(keep[bad])}")
+            problems.append(
+                f"keep: every entry must be a mentor column 0..{m - 1} or -1 (none); entry {bad} is {int(keep[bad])}"
+            )
         else:
             keep_ok = True
     if locked is not None:
@@ -160,7 +151,7 @@ def candidate_counts(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
     step = block_rows(m)
     for r0 in range(0, n, step):
         mask = candidate_mask(instance, slice(r0, r0 + step))
-        per_row[r0:r0 + step] = mask.sum(axis=1)
+        per_row[r0 : r0 + step] = mask.sum(axis=1)
         per_col += mask.sum(axis=0)
     return per_row, per_col
 

@@ -213,8 +213,12 @@ class Scaling:
     @property
     def combined_high(self) -> int:
         """An upper bound on Σ gain of any answer."""
-        return (self.priority_total * self.big + self.weight_high * self.weight_multiplier
-                + self.kept_high * self.kept_multiplier + self.locked_high * self.locked_multiplier)
+        return (
+            self.priority_total * self.big
+            + self.weight_high * self.weight_multiplier
+            + self.kept_high * self.kept_multiplier
+            + self.locked_high * self.locked_multiplier
+        )
 
     def weights_int(self, values: np.ndarray) -> np.ndarray:
         """Scaled integer weights (int64) for weight values taken from ``Instance.weights``."""
@@ -228,10 +232,12 @@ class Scaling:
         weights = self.weights_int(weight_values)
         if self.weight_multiplier != 1:
             weights = weights * np.int64(self.weight_multiplier)
-        return priority_values.astype(np.int64) * self.big + weights
+        gains: np.ndarray = priority_values.astype(np.int64) * self.big + weights
+        return gains
 
-    def pair_gains(self, instance: Instance, rows: np.ndarray, cols: np.ndarray,
-                   weight_values: np.ndarray | None = None) -> np.ndarray:
+    def pair_gains(
+        self, instance: Instance, rows: np.ndarray, cols: np.ndarray, weight_values: np.ndarray | None = None
+    ) -> np.ndarray:
         """The combined integer gain (int64) of pairs ``(rows, cols)`` of ``instance``, every tier included.
 
         ``rows`` and ``cols`` are index arrays that broadcast against each other (e.g. ``(r, 1)`` and ``(1, s)``
@@ -326,7 +332,7 @@ class Scaling:
         bounds: dict[str, int | None] = {"locked": None, "kept": None, "priority": None, "weight": None}
         proven = True
         for index, (name, multiplier, _, high) in enumerate(order):
-            below = sum(m * low for _, m, low, _ in order[index + 1:])
+            below = sum(m * low for _, m, low, _ in order[index + 1 :])
             value = getattr(found, name)
             if name == "kept" and found.locked >= self.locked_high:  # every lock kept: K ≤ kept_cap
                 high = min(high, self.kept_cap)
@@ -342,11 +348,18 @@ class Scaling:
         priority = bounds["priority"]
         if priority is None:
             priority = max(self.priority_total, found.priority)
-        return TierBounds(locked=bounds["locked"], kept=bounds["kept"], priority=priority,
-                          weight=bounds["weight"], proven=proven, priority_decoded=bounds["priority"] is not None)
+        return TierBounds(
+            locked=bounds["locked"],
+            kept=bounds["kept"],
+            priority=priority,
+            weight=bounds["weight"],
+            proven=proven,
+            priority_decoded=bounds["priority"] is not None,
+        )
 
-    def split_bound(self, combined_bound: int, priority_found: int, *, kept_found: int = 0,
-                    locked_found: int = 0) -> tuple[int, int | None]:
+    def split_bound(
+        self, combined_bound: int, priority_found: int, *, kept_found: int = 0, locked_found: int = 0
+    ) -> tuple[int, int | None]:
         """Split an integer upper bound on Σ gain into bounds on Σ priority and on Σ w_int.
 
         Any answer with priority P has ``P * big + W ≤ combined_bound`` and ``W ≥ weight_low``, so
@@ -366,8 +379,9 @@ class Scaling:
         bounds = self.decode(combined_bound, found)
         return bounds.priority, (bounds.weight if bounds.priority == priority_found else None)
 
-    def solution_bounds(self, combined_bound: int, found: Tiers, objective: float,
-                        priority_bound: int | None = None) -> tuple[int, float | None, int | None]:
+    def solution_bounds(
+        self, combined_bound: int, found: Tiers, objective: float, priority_bound: int | None = None
+    ) -> tuple[int, float | None, int | None]:
         """``(priority_bound, objective_bound, kept_bound)`` of a :class:`~mentormatch.problem.Solution` whose
         answer has the tier values ``found`` and Σ weights ``objective``, from a bound on Σ gain.
 
@@ -458,12 +472,15 @@ def fit_scaling(instance: Instance, *, limit: int | None = None, strict_locks: b
     else:
         largest = float(max(np.abs(row_min).max(initial=0.0), np.abs(row_max).max(initial=0.0)))
         if 0 < largest < 1e-290:
-            raise ValueError(f"the largest |weight| on an allowed pair is {largest!r}, too small to scale to "
-                             f"integers; multiply the weights by a constant")
+            raise ValueError(
+                f"the largest |weight| on an allowed pair is {largest!r}, too small to scale to "
+                f"integers; multiply the weights by a constant"
+            )
 
         def at(target: int) -> Scaling:
-            return shape.scaling(target / largest if largest > 0 else 1.0, exact=False, target=target,
-                                 strict_locks=strict_locks)
+            return shape.scaling(
+                target / largest if largest > 0 else 1.0, exact=False, target=target, strict_locks=strict_locks
+            )
 
         scaling = at(MAX_INT_WEIGHT)
         if shape.keep_tier is not None and not shape.fits(scaling, limit):
@@ -519,10 +536,18 @@ class _Shape:
         high_int = np.rint(self.row_max * scale).astype(np.int64)
         weight_low = int(np.minimum(low_int, 0).sum())
         weight_high = int(np.maximum(high_int, 0).sum())
-        ranges = {"weight": weight_high - weight_low, "priority": self.priority_total, "kept": self.kept_high,
-                  "locked": self.locked_high}
-        lowest_first = {None: ["weight", "priority"], "first": ["weight", "priority", "kept"],
-                        "second": ["weight", "kept", "priority"], "last": ["kept", "weight", "priority"]}
+        ranges = {
+            "weight": weight_high - weight_low,
+            "priority": self.priority_total,
+            "kept": self.kept_high,
+            "locked": self.locked_high,
+        }
+        lowest_first = {
+            None: ["weight", "priority"],
+            "first": ["weight", "priority", "kept"],
+            "second": ["weight", "kept", "priority"],
+            "last": ["kept", "weight", "priority"],
+        }
         multipliers = {"kept": 0, "locked": 0}
         multiplier = 1
         for name in lowest_first[self.keep_tier]:
@@ -530,8 +555,9 @@ class _Shape:
             multiplier *= ranges[name] + 1
         max_gain = 0  # without the λ bonus first: G of the module docstring
         if self.has_pair.any():
-            max_gain = (self.priority_max * multipliers["priority"]
-                        + int(high_int[self.has_pair].max()) * multipliers["weight"])
+            max_gain = (
+                self.priority_max * multipliers["priority"] + int(high_int[self.has_pair].max()) * multipliers["weight"]
+            )
             max_gain += multipliers["kept"] if self.kept_high else 0
         if self.locked_high:
             if self.locks_fit and not strict_locks:

@@ -26,8 +26,15 @@ from mentormatch.solvers._common import SolverBug
 __all__ = ["keep_coaches"]
 
 
-def keep_coaches(tier: CoachTier, mentor_of: np.ndarray, coach_of: np.ndarray, current: np.ndarray, *,
-                 time_limit: float | None = 10.0, seed: int = 0) -> np.ndarray:
+def keep_coaches(
+    tier: CoachTier,
+    mentor_of: np.ndarray,
+    coach_of: np.ndarray,
+    current: np.ndarray,
+    *,
+    time_limit: float | None = 10.0,
+    seed: int = 0,
+) -> np.ndarray:
     """A coach choice for the answer ``mentor_of`` that keeps the most current coaches.
 
     Parameters
@@ -86,34 +93,34 @@ def keep_coaches(tier: CoachTier, mentor_of: np.ndarray, coach_of: np.ndarray, c
     model = cp_model.CpModel()
     # variables: y[u, c] for each used mentor u and able coach c
     pair_u, pair_c = np.nonzero(able)
-    y = [model.NewBoolVar(f"y_{int(used[u])}_{int(c)}") for u, c in zip(pair_u, pair_c, strict=True)]
+    y = [model.new_bool_var(f"y_{int(used[u])}_{int(c)}") for u, c in zip(pair_u, pair_c, strict=True)]
     # each used mentor exactly one coach
     for u in range(used.size):
-        model.AddExactlyOne(y[p] for p in np.flatnonzero(pair_u == u))
+        model.add_exactly_one(y[p] for p in np.flatnonzero(pair_u == u))
     # each coach within its mentor and mentee limits
     for c in range(k):
         on = np.flatnonzero(pair_c == c)
         if on.size:
-            model.Add(sum(y[p] for p in on) <= int(tier.max_mentors[c]))
-            model.Add(sum(int(count[used[pair_u[p]]]) * y[p] for p in on) <= int(tier.max_mentees[c]))
+            model.add(sum(y[p] for p in on) <= int(tier.max_mentors[c]))
+            model.add(sum(int(count[used[pair_u[p]]]) * y[p] for p in on) <= int(tier.max_mentees[c]))
     # objective: mentors kept with their current coach
     kept = np.flatnonzero(pair_c == wanted[pair_u])
-    model.Maximize(sum(y[p] for p in kept))
-    for p, (u, c) in enumerate(zip(pair_u, pair_c, strict=True)):
-        model.AddHint(y[p], bool(coach_of[used[u]] == c))
+    model.maximize(sum(y[p] for p in kept))
+    for p, (u, c) in enumerate(zip(pair_u.tolist(), pair_c.tolist(), strict=True)):
+        model.add_hint(y[p], bool(coach_of[used[u]] == c))
     # search
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
     if time_limit is not None:
         solver.parameters.max_deterministic_time = float(time_limit)
-    code = solver.Solve(model)
+    code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return coach_of
     # read out
     chosen = coach_of.copy()
-    for p, (u, c) in enumerate(zip(pair_u, pair_c, strict=True)):
-        if solver.Value(y[p]):
+    for p, (u, c) in enumerate(zip(pair_u.tolist(), pair_c.tolist(), strict=True)):
+        if solver.value(y[p]):
             chosen[used[u]] = c
     before = int(np.sum(coach_of[used] == wanted))
     if int(np.sum(chosen[used] == wanted)) < before or not _fits(chosen, used, count, tier):

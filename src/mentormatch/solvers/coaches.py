@@ -121,8 +121,10 @@ def validate_tier(instance: Instance, tier: CoachTier) -> None:
     )
     for name, values, shape, kinds in checks:
         if not isinstance(values, np.ndarray) or values.shape != shape or values.dtype.kind not in kinds:
-            problems.append(f"{name}: expected shape {shape} of kind {kinds!r}, got "
-                            f"{getattr(values, 'dtype', type(values).__name__)} {np.shape(values)}")
+            problems.append(
+                f"{name}: expected shape {shape} of kind {kinds!r}, got "
+                f"{getattr(values, 'dtype', type(values).__name__)} {np.shape(values)}"
+            )
     if not problems:
         if n and (tier.mentee_type.min() < 0 or tier.mentee_type.max() >= tier.cover.shape[1]):
             problems.append("mentee_type: every entry must index a column of cover")
@@ -168,8 +170,10 @@ def check_coaches(instance: Instance, tier: CoachTier, solution: Solution) -> No
         raise SolverBug(f"{name}: mentee {i}'s type is not among the specialisms of their mentor's coach")
     mentors_per_coach = np.bincount(coach_of[supervised], minlength=k)
     mentees_per_coach = np.bincount(coach_of[supervised], weights=mentees_of[supervised], minlength=k)
-    for what, count, limit in (("mentors", mentors_per_coach, tier.max_mentors),
-                               ("mentees", mentees_per_coach, tier.max_mentees)):
+    for what, count, limit in (
+        ("mentors", mentors_per_coach, tier.max_mentors),
+        ("mentees", mentees_per_coach, tier.max_mentees),
+    ):
         over = count > limit
         if over.any():
             c = int(np.flatnonzero(over)[0])
@@ -256,8 +260,9 @@ def solve(
     best_gain = _gain(base, scaling, best_mentor)
     if best_gain < free_gain:
         # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
-        kept = _model(base, tier, model_scaling, rows, cols).solve(share(SUPERVISION_SHARE), seed,
-                                                                 hint=(best_mentor, best_coach))
+        kept = _model(base, tier, model_scaling, rows, cols).solve(
+            share(SUPERVISION_SHARE), seed, hint=(best_mentor, best_coach)
+        )
         if kept.found and _gain(base, scaling, kept.mentor_of) > best_gain:
             best_mentor, best_coach, best_gain = kept.mentor_of, kept.coach_of, _gain(base, scaling, kept.mentor_of)
     message = ""
@@ -270,12 +275,17 @@ def solve(
     if binds or unproven_small:
         # --- 3. repair: a wider model, warm-started from the kept answer
         rows, cols, exact_model = _repair_pairs(base, scaling, best_mentor)
-        clock.stage(f"coaches: {'the coach rules bind; ' if binds else ''}searching {rows.size} pairs "
-                    f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})")
+        clock.stage(
+            f"coaches: {'the coach rules bind; ' if binds else ''}searching {rows.size} pairs "
+            f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})"
+        )
         # the Lagrangian bound computes in float64: only where the gains are exact there
         duals = transport_duals(base, scaling) if binds and model_scaling == scaling else None
-        lagrange, choice = (None, None) if duals is None else lagrangian_bound(
-            base, tier, scaling, best_gain, start=duals, clock=clock)
+        lagrange, choice = (
+            (None, None)
+            if duals is None
+            else lagrangian_bound(base, tier, scaling, best_gain, start=duals, clock=clock)
+        )
         if choice is not None:
             # the Lagrangian round's mentor → coach choice, fixed: what is left is small and easy
             fixed = replace(tier, eligible=tier.eligible & choice)
@@ -298,8 +308,11 @@ def solve(
         if best_gain < free_gain:
             fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
             moved = int((free.mentor_of != best_mentor).sum())
-            message = (f"the coach rules bind: {fewer} fewer mentees matched than without coaches" if fewer > 0
-                       else f"the coach rules bind: {moved} mentees placed differently than without coaches")
+            message = (
+                f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
+                if fewer > 0
+                else f"the coach rules bind: {moved} mentees placed differently than without coaches"
+            )
 
     # --- bounds and status
     priority_sum, objective = answer_totals(base, best_mentor)
@@ -308,8 +321,11 @@ def solve(
     if model_bound is not None:
         bound = bound.tighter(_Bound.of_combined(scaling, model_bound, priority_sum))
     priority_bound, objective_bound, kept_bound = bound.report(base, scaling, best_mentor, objective, gain)
-    optimal = (priority_bound == priority_sum and objective_bound == objective
-               and (kept_count is None or kept_bound == kept_count))
+    optimal = (
+        priority_bound == priority_sum
+        and objective_bound == objective
+        and (kept_count is None or kept_bound == kept_count)
+    )
     solution = Solution(
         mentor_of=best_mentor,
         status=Status.OPTIMAL if optimal else Status.FEASIBLE,
@@ -367,8 +383,9 @@ class _Bound:
             return replace(other, priority=self.priority, weight=self.weight)
         return self
 
-    def report(self, instance: Instance, scaling: Scaling, mentor_of: np.ndarray, objective: float,
-               gain: int) -> tuple[int | None, float | None, int | None]:
+    def report(
+        self, instance: Instance, scaling: Scaling, mentor_of: np.ndarray, objective: float, gain: int
+    ) -> tuple[int | None, float | None, int | None]:
         """(priority_bound, objective_bound, kept_bound) for the answer ``mentor_of`` with Σ weights ``objective``
         and Σ gain ``gain`` (see ``Solution``)."""
         priority_sum = int(instance.priority[mentor_of >= 0].sum())
@@ -378,7 +395,9 @@ class _Bound:
         if instance.keep is not None:  # always combined (``of_solution``): decoded tier by tier
             combined = scaling.combined_high if self.combined is None else self.combined
             return scaling.solution_bounds(max(combined, gain), scaling.tiers(instance, mentor_of), objective)
-        candidates = []
+        candidates: list[tuple[int, float | None]] = []
+        p: int | None
+        w: float | None
         if self.combined is not None:
             p, w = scaling.split_bound(max(self.combined, gain), priority_sum)
             candidates.append((p, None if w is None else max(objective, scaling.weight_bound(w))))
@@ -415,10 +434,17 @@ def _drop_unused(coach_of: np.ndarray, mentor_of: np.ndarray, m: int) -> np.ndar
 # Lagrangian bound
 
 
-def lagrangian_bound(instance: Instance, tier: CoachTier, scaling: Scaling, target: int, *,
-                     start: np.ndarray | None = None, iterations: int = LAGRANGE_ITERATIONS,
-                     time_limit: float | None = None, clock: Clock | None = None
-                     ) -> tuple[int | None, np.ndarray | None]:
+def lagrangian_bound(
+    instance: Instance,
+    tier: CoachTier,
+    scaling: Scaling,
+    target: int,
+    *,
+    start: np.ndarray | None = None,
+    iterations: int = LAGRANGE_ITERATIONS,
+    time_limit: float | None = None,
+    clock: Clock | None = None,
+) -> tuple[int | None, np.ndarray | None]:
     """An upper bound on Σ gain under the coach rules, from prices on mentees and on coach case-loads, and the
     mentor → coach choice of the round that gave it (a start for the primal: see ``solve``).
 
@@ -505,14 +531,17 @@ def lagrangian_bound(instance: Instance, tier: CoachTier, scaling: Scaling, targ
             if stall >= 3:
                 lam, stall = lam / 2, 0
         if clock is not None:
-            clock.stage(f"coaches: Lagrangian bound {math.floor(best)} (target {target}, this round {math.floor(bound)}), round {iteration + 1}")
+            clock.stage(
+                f"coaches: Lagrangian bound {math.floor(best)} (target {target}, "
+                f"this round {math.floor(bound)}), round {iteration + 1}"
+            )
         if best <= target + 0.5 or lam < 1e-4 or (time_limit is not None and time.perf_counter() - began > time_limit):
             break
         # --- subgradients: limit minus use
         picked = np.zeros(n)
         caseload = np.zeros(k)
         chosen_j, chosen_c = np.nonzero(z)
-        for j, c in zip(chosen_j.tolist(), chosen_c.tolist()):
+        for j, c in zip(chosen_j.tolist(), chosen_c.tolist(), strict=True):
             share, _unit = takes[c]
             lo, hi = group_start[j], group_start[j + 1]
             picked[rows_s[lo:hi]] += share[lo:hi]
@@ -553,14 +582,17 @@ def transport_duals(instance: Instance, scaling: Scaling) -> np.ndarray | None:
     unit = float(gains.max())
     loads = instance.pair_load(rows, cols).astype(np.float64)
     k = np.arange(rows.size)
-    a = sp.csr_matrix((np.concatenate([np.ones(rows.size), loads]),
-                       (np.concatenate([rows, n + cols]), np.concatenate([k, k]))), shape=(n + m, rows.size))
+    a = sp.csr_matrix(
+        (np.concatenate([np.ones(rows.size), loads]), (np.concatenate([rows, n + cols]), np.concatenate([k, k]))),
+        shape=(n + m, rows.size),
+    )
     b = np.concatenate([np.ones(n), instance.capacity.astype(np.float64)])
     # x ≤ 1 follows from the mentee rows; as a bound it could take dual value the prices need
     result = linprog(-gains / unit, A_ub=a, b_ub=b, bounds=(0, None), method="highs")
     if result.status != 0:
         return None
-    return np.maximum(0.0, -np.asarray(result.ineqlin.marginals[:n])) * unit
+    duals: np.ndarray = np.maximum(0.0, -np.asarray(result.ineqlin.marginals[:n])) * unit
+    return duals
 
 
 def _mentor_coach_flow(value: np.ndarray, max_mentors: np.ndarray) -> np.ndarray:
@@ -575,14 +607,23 @@ def _mentor_coach_flow(value: np.ndarray, max_mentors: np.ndarray) -> np.ndarray
         return chosen
     source, sink = m + k, m + k + 1
     network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(jj.astype(np.int32), (m + cc).astype(np.int32),
-                                                 np.ones(jj.size, np.int64), -value[jj, cc].astype(np.int64))
+    network.add_arcs_with_capacity_and_unit_cost(
+        jj.astype(np.int32), (m + cc).astype(np.int32), np.ones(jj.size, np.int64), -value[jj, cc].astype(np.int64)
+    )
     mentors = np.unique(jj).astype(np.int32)
     coaches = np.unique(cc).astype(np.int32)
-    network.add_arcs_with_capacity_and_unit_cost(np.full(mentors.size, source, np.int32), mentors,
-                                                 np.ones(mentors.size, np.int64), np.zeros(mentors.size, np.int64))
-    network.add_arcs_with_capacity_and_unit_cost((m + coaches).astype(np.int32), np.full(coaches.size, sink, np.int32),
-                                                 max_mentors[coaches].astype(np.int64), np.zeros(coaches.size, np.int64))
+    network.add_arcs_with_capacity_and_unit_cost(
+        np.full(mentors.size, source, np.int32),
+        mentors,
+        np.ones(mentors.size, np.int64),
+        np.zeros(mentors.size, np.int64),
+    )
+    network.add_arcs_with_capacity_and_unit_cost(
+        (m + coaches).astype(np.int32),
+        np.full(coaches.size, sink, np.int32),
+        max_mentors[coaches].astype(np.int64),
+        np.zeros(coaches.size, np.int64),
+    )
     # the flow may stop short: a bypass from source to sink carries what is not worth sending
     network.add_arc_with_capacity_and_unit_cost(source, sink, mentors.size, 0)
     network.set_node_supply(source, int(mentors.size))
@@ -598,8 +639,9 @@ def _mentor_coach_flow(value: np.ndarray, max_mentors: np.ndarray) -> np.ndarray
 # Greedy supervision: always an answer, and CP-SAT's warm start
 
 
-def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
-                       mentor_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def greedy_supervision(
+    instance: Instance, tier: CoachTier, scaling: Scaling, mentor_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Coaches for the mentors of ``mentor_of``, dropping mentees the coach rules leave no room for.
 
     Most constrained first, as in bin packing: mentors with the fewest coaches who could keep all their mentees
@@ -625,12 +667,12 @@ def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
     # how many coaches could take each mentor with all its mentees (types and case-load, ignoring the others)
     options = np.zeros(m, dtype=np.int64)
     for j in used:
-        mine = rows[starts[j]:starts[j + 1]]
+        mine = rows[starts[j] : starts[j + 1]]
         fits = tier.eligible[j] & tier.cover[:, types[mine]].all(axis=1) & (tier.max_mentees >= mine.size)
         options[j] = int((fits & (tier.max_mentors > 0)).sum())
     for j in sorted(used, key=lambda j: (options[j], -total[j], j)):
-        mine = rows[starts[j]:starts[j + 1]]  # j's mentees, best first
-        mine_gain = gains[starts[j]:starts[j + 1]]
+        mine = rows[starts[j] : starts[j + 1]]  # j's mentees, best first
+        mine_gain = gains[starts[j] : starts[j + 1]]
         best = (0, 0, -1)  # (value kept, mentor slots left, -coach)
         best_keep = None
         for c in np.flatnonzero(tier.eligible[j] & (mentors_left > 0) & (mentees_left > 0)):
@@ -641,7 +683,7 @@ def greedy_supervision(instance: Instance, tier: CoachTier, scaling: Scaling,
         if best_keep is None:
             mentor_of[mine] = -1
             continue
-        c = -best[2]
+        c = np.intp(-best[2])
         drop = np.ones(mine.size, dtype=bool)
         drop[best_keep] = False
         mentor_of[mine[drop]] = -1
@@ -664,8 +706,10 @@ def _all_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
     blocks = [(r, c) for r, c in iter_candidate_blocks(instance) if r.size]
     if not blocks:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return (np.concatenate([r for r, _ in blocks]).astype(np.int64),
-            np.concatenate([c for _, c in blocks]).astype(np.int64))
+    return (
+        np.concatenate([r for r, _ in blocks]).astype(np.int64),
+        np.concatenate([c for _, c in blocks]).astype(np.int64),
+    )
 
 
 def _repair_pairs(instance: Instance, scaling: Scaling, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -738,11 +782,11 @@ class _Model:
             model.proto.merge_text_format("variables { domain: [0, 1] }\n" * p)
         by_mentor = np.argsort(self.cols, kind="stable")
         starts = np.searchsorted(self.cols[by_mentor], np.arange(m + 1))
-        self.mentors = np.flatnonzero(np.diff(starts) > 0)
+        self.mentors = np.flatnonzero(np.diff(starts) > 0).tolist()
         self.y: dict[int, dict[int, Any]] = {}
         mentor_types = {}
         for j in self.mentors:
-            pairs = by_mentor[starts[j]:starts[j + 1]]
+            pairs = by_mentor[starts[j] : starts[j + 1]]
             present = np.unique(self.types[pairs])
             mentor_types[j] = (pairs, present)
             coaches = np.flatnonzero(tier.eligible[j] & tier.cover[:, present].any(axis=1))
@@ -751,8 +795,7 @@ class _Model:
         # --- constraints: each mentee at most once
         row_starts = np.searchsorted(self.rows, np.arange(n + 1))
         for i in np.flatnonzero(np.diff(row_starts) > 1):
-            model.proto.constraints.add().at_most_one.literals.extend(range(int(row_starts[i]),
-                                                                           int(row_starts[i + 1])))
+            model.proto.constraints.add().at_most_one.literals.extend(range(int(row_starts[i]), int(row_starts[i + 1])))
         per_pair = p <= PAIR_LINKS
         limited = np.flatnonzero(tier.max_mentees < n)
         z_of_coach: dict[int, list[Any]] = {int(c): [] for c in limited}
@@ -765,12 +808,15 @@ class _Model:
                 model.add_at_most_one(ys.values())
             # capacity, and only a supervised mentor takes mentees
             loads = self.loads[pairs]
-            model.add(sum(int(a) * v for a, v in zip(loads, x_vars)) <= int(instance.capacity[j]) * sum(ys.values()))
+            model.add(
+                sum(int(a) * v for a, v in zip(loads, x_vars, strict=True))
+                <= int(instance.capacity[j]) * sum(ys.values())
+            )
             # specialisms: each mentee's type is covered by the mentor's coach (per pair: also a tighter link)
             pair_types = self.types[pairs]
             for t in present:
                 covering = [v for c, v in ys.items() if tier.cover[c, t]]
-                group = [v for v, tk in zip(x_vars, pair_types) if tk == t]
+                group = [v for v, tk in zip(x_vars, pair_types, strict=True) if tk == t]
                 if per_pair:
                     for v in group:
                         model.add(v <= sum(covering))
@@ -788,9 +834,9 @@ class _Model:
                     z_of_coach[c].append(z)
         # max mentors and case-loads per coach
         for c in range(tier.n_coaches):
-            ys = [self.y[j][c] for j in self.mentors if c in self.y[j]]
-            if len(ys) > tier.max_mentors[c]:
-                model.add(sum(ys) <= int(tier.max_mentors[c]))
+            supervised = [self.y[j][c] for j in self.mentors if c in self.y[j]]
+            if len(supervised) > tier.max_mentors[c]:
+                model.add(sum(supervised) <= int(tier.max_mentors[c]))
         for c, zs in z_of_coach.items():
             if zs:
                 model.add(sum(zs) <= int(tier.max_mentees[c]))
@@ -801,8 +847,7 @@ class _Model:
         objective.coeffs.extend((-self.gains).tolist())
         objective.scaling_factor = -1.0
 
-    def solve(self, time_limit: float | None, seed: int,
-              hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
+    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
         """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
         n, m = self.instance.shape
         if hint is not None:
@@ -818,7 +863,7 @@ class _Model:
         coach_of = np.full(m, -1, dtype=np.int64)
         if not _found(solver, code):
             return _Answer(False, mentor_of, coach_of, 0, None)
-        chosen = np.asarray(solver.response_proto.solution, dtype=np.int64)[:self.rows.size].astype(bool)
+        chosen = np.asarray(solver.response_proto.solution, dtype=np.int64)[: self.rows.size].astype(bool)
         mentor_of[self.rows[chosen]] = self.cols[chosen]
         for j, ys in self.y.items():
             for c, v in ys.items():
@@ -861,9 +906,9 @@ class _StrongModel:
         order = np.argsort(self.rows, kind="stable")
         starts = np.searchsorted(self.rows[order], np.arange(n + 1))
         for i in np.flatnonzero(np.diff(starts) > 1):
-            proto.constraints.add().at_most_one.literals.extend(order[starts[i]:starts[i + 1]].tolist())
+            proto.constraints.add().at_most_one.literals.extend(order[starts[i] : starts[i + 1]].tolist())
         # w[i, j, c] ≤ y[j, c]: only a supervised mentor takes mentees, and only types its coach covers
-        for w, y in zip(range(t), y_of.tolist()):
+        for w, y in zip(range(t), y_of.tolist(), strict=True):
             linear = proto.constraints.add().linear
             linear.vars.extend([w, y])
             linear.coeffs.extend([1, -1])
@@ -871,20 +916,21 @@ class _StrongModel:
         # capacity: Σ load · w[·, j, c] ≤ cap[j] · y[j, c]
         by_y = np.argsort(y_of, kind="stable")
         y_starts = np.searchsorted(y_of[by_y], t + np.arange(y_key.size + 1))
-        for l in range(y_key.size):
-            members = by_y[y_starts[l]:y_starts[l + 1]]
-            j = int(self.y_mentor[l])
+        for y in range(y_key.size):
+            members = by_y[y_starts[y] : y_starts[y + 1]]
+            j = int(self.y_mentor[y])
             if loads[members].sum() <= instance.capacity[j]:
                 continue
             linear = proto.constraints.add().linear
-            linear.vars.extend(members.tolist() + [t + l])
+            linear.vars.extend(members.tolist() + [t + y])
             linear.coeffs.extend(loads[members].tolist() + [-int(instance.capacity[j])])
             linear.domain.extend([-(2**40), 0])
         # one coach per mentor
         mentor_starts = np.searchsorted(self.y_mentor, np.arange(m + 1))
-        for j in np.flatnonzero(np.diff(mentor_starts) > 1):
-            proto.constraints.add().at_most_one.literals.extend(range(t + int(mentor_starts[j]),
-                                                                       t + int(mentor_starts[j + 1])))
+        for j in np.flatnonzero(np.diff(mentor_starts) > 1).tolist():
+            proto.constraints.add().at_most_one.literals.extend(
+                range(t + int(mentor_starts[j]), t + int(mentor_starts[j + 1]))
+            )
         # max mentors and case-load per coach
         for c in range(k):
             ys = t + np.flatnonzero(self.y_coach == c)
@@ -904,8 +950,7 @@ class _StrongModel:
         proto.objective.coeffs.extend((-self.gains).tolist())
         proto.objective.scaling_factor = -1.0
 
-    def solve(self, time_limit: float | None, seed: int,
-              hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
+    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> _Answer:
         n, m = self.instance.shape
         t = self.rows.size
         if hint is not None:
@@ -927,7 +972,7 @@ class _StrongModel:
         return _Answer(True, mentor_of, coach_of, gain, _proven_bound(solver, code, gain))
 
 
-def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray):
+def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray) -> Any:
     """The strong model (a Boolean per triple) up to :data:`STRONG_TRIPLES` triples, else the pair model."""
     triples = int((tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T).sum()) if rows.size else 0
     if triples <= STRONG_TRIPLES:
@@ -951,7 +996,7 @@ def _run_cpsat(model: Any, time_limit: float | None, seed: int) -> tuple[Any, An
             setattr(solver.parameters, key, value)
     solver.parameters.random_seed = seed
     wall, deterministic = _search_limits(time_limit)
-    if wall is not None:
+    if wall is not None and deterministic is not None:
         solver.parameters.max_time_in_seconds = wall
         solver.parameters.max_deterministic_time = deterministic
     return solver, solver.solve(model)

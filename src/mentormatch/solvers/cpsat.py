@@ -176,10 +176,18 @@ def solve(
     status = _status(code, solver)
     mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
     if status is Status.NO_SOLUTION:
-        return Solution(mentor_of=mentor_of, status=status, priority_sum=0, objective=0.0, priority_bound=None,
-                        objective_bound=None, solver=NAME, seconds=clock.elapsed(),
-                        message="stopped by the time limit before an answer was found",
-                        kept=kept_of(instance, mentor_of))
+        return Solution(
+            mentor_of=mentor_of,
+            status=status,
+            priority_sum=0,
+            objective=0.0,
+            priority_bound=None,
+            objective_bound=None,
+            solver=NAME,
+            seconds=clock.elapsed(),
+            message="stopped by the time limit before an answer was found",
+            kept=kept_of(instance, mentor_of),
+        )
     chosen = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
     mentor_of[rows[chosen]] = cols[chosen]
     priority_sum, objective = answer_totals(instance, mentor_of)
@@ -187,17 +195,28 @@ def solve(
     if value != round(solver.objective_value):
         raise SolverBug(f"cpsat: the answer's gain {value} differs from CP-SAT's objective {solver.objective_value}")
     kept = kept_of(instance, mentor_of)
+    objective_bound: float | None
     if status is Status.OPTIMAL:
         priority_bound, objective_bound, kept_bound = priority_sum, objective, kept
     else:
         # An integer objective's bound is integral; the 1e-6 absorbs float noise (an upper bound may only grow).
         combined_bound = min(scaling.combined_high, math.floor(solver.best_objective_bound + 1e-6))
         priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
-            max(combined_bound, value), scaling.tiers(instance, mentor_of), objective)
+            max(combined_bound, value), scaling.tiers(instance, mentor_of), objective
+        )
     clock.stage("cpsat: done")
-    return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_bound, objective_bound=objective_bound, solver=NAME,
-                    seconds=clock.elapsed(), kept=kept, kept_bound=kept_bound)
+    return Solution(
+        mentor_of=mentor_of,
+        status=status,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_bound,
+        objective_bound=objective_bound,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        kept=kept,
+        kept_bound=kept_bound,
+    )
 
 
 def _candidate_pairs(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
@@ -227,7 +246,7 @@ def _add_mentor_capacity(model: Any, cols: np.ndarray, pair_load: np.ndarray, ca
     starts = np.searchsorted(cols[order], np.arange(capacity.size + 1))
     demand = np.bincount(cols, weights=pair_load, minlength=capacity.size)
     for j in np.flatnonzero(demand > capacity):
-        pairs = order[starts[j]:starts[j + 1]]
+        pairs = order[starts[j] : starts[j + 1]]
         linear = model.proto.constraints.add().linear
         linear.vars.extend(pairs.tolist())
         linear.coeffs.extend(pair_load[pairs].tolist())
@@ -262,12 +281,13 @@ def _status(code: Any, solver: Any) -> Status:
     raise SolverBug(f"cpsat: status {solver.status_name(code)} on a problem the empty matching satisfies")
 
 
-def _progress_callback(cp_model: Any, clock: Clock, scaling: Scaling, instance: Instance, rows: np.ndarray,
-                       cols: np.ndarray) -> Any:
+def _progress_callback(
+    cp_model: Any, clock: Clock, scaling: Scaling, instance: Instance, rows: np.ndarray, cols: np.ndarray
+) -> Any:
     """A solution callback reporting the best Σ priority and Σ weights (and K with a continuity tier), at most once
     per PROGRESS_EVERY seconds."""
 
-    class _Progress(cp_model.CpSolverSolutionCallback):
+    class _Progress(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]  # OR-Tools' class is untyped
         def __init__(self) -> None:
             super().__init__()
             self.last = -math.inf
@@ -284,11 +304,13 @@ def _progress_callback(cp_model: Any, clock: Clock, scaling: Scaling, instance: 
                 clock.stage(f"cpsat: best priority {priority}, objective {weights:.6g}")
                 return
             # the tiers are read from the answer itself (Λ's multiplier need not be a mixed-radix digit)
-            chosen = np.asarray(self.response_proto.solution, dtype=np.int64)[:rows.size].astype(bool)
+            chosen = np.asarray(self.response_proto.solution, dtype=np.int64)[: rows.size].astype(bool)
             mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
             mentor_of[rows[chosen]] = cols[chosen]
             tiers = scaling.tiers(instance, mentor_of)
-            clock.stage(f"cpsat: best priority {tiers.priority}, objective {tiers.weight / scaling.scale:.6g}, "
-                        f"kept {tiers.kept}")
+            clock.stage(
+                f"cpsat: best priority {tiers.priority}, objective {tiers.weight / scaling.scale:.6g}, "
+                f"kept {tiers.kept}"
+            )
 
     return _Progress()

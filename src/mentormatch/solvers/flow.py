@@ -47,8 +47,10 @@ NAME = "flow"
 def require_unit_loads(name: str, instance: Instance) -> None:
     """Raise :class:`SolverUnsuitable` for solver ``name`` unless every workload is 1."""
     if instance.generalised and not instance.unit_loads:
-        raise SolverUnsuitable(f"solver '{name}' cannot take a load per pair (the generalised assignment "
-                               f"problem); use solver 'cpsat' or 'auto'")
+        raise SolverUnsuitable(
+            f"solver '{name}' cannot take a load per pair (the generalised assignment "
+            f"problem); use solver 'cpsat' or 'auto'"
+        )
     if not instance.unit_loads:
         count = int(np.count_nonzero(instance.load != 1))
         raise SolverUnsuitable(
@@ -121,9 +123,18 @@ def solve(
         raise SolverBug(f"flow: the matching's gain {value} differs from the flow's optimum {result.gain}")
     clock.stage("flow: done")
     kept = kept_of(instance, mentor_of)
-    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed(),
-                    kept=kept, kept_bound=kept)
+    return Solution(
+        mentor_of=mentor_of,
+        status=Status.OPTIMAL,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_sum,
+        objective_bound=objective,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        kept=kept,
+        kept_bound=kept,
+    )
 
 
 @dataclass(frozen=True)
@@ -176,8 +187,10 @@ def transport(
     sink = n + m
     num_nodes = n + m + 1
     if max_unit_gain * (num_nodes + 1) >= INT64_HEADROOM or max_unit_gain * int(supply.sum()) >= INT64_HEADROOM:
-        raise ValueError(f"{label}: gains up to {max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 cost "
-                         f"range; use smaller priority values or fewer mentees")
+        raise ValueError(
+            f"{label}: gains up to {max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 cost "
+            f"range; use smaller priority values or fewer mentees"
+        )
     network = min_cost_flow.SimpleMinCostFlow()
     clock.stage(f"{label}: building arcs")
     # Pair arcs first, so arc k < num_pair_arcs is a mentee → mentor arc.
@@ -189,8 +202,9 @@ def transport(
             continue
         gains = pair_gains(rows, cols)
         capacity = supply[rows] if pair_capacity is None else pair_capacity(rows, cols)
-        network.add_arcs_with_capacity_and_unit_cost(rows, (cols + n).astype(np.int32),
-                                                     capacity.astype(np.int64), -gains)
+        network.add_arcs_with_capacity_and_unit_cost(
+            rows, (cols + n).astype(np.int32), capacity.astype(np.int64), -gains
+        )
         num_pair_arcs += rows.size
         has_pair[rows] = True
         mentor_used[cols] = True
@@ -200,14 +214,21 @@ def transport(
     mentors = np.flatnonzero(mentor_used).astype(np.int32)
     total = int(supply[mentees].sum())
     network.add_arcs_with_capacity_and_unit_cost(
-        mentees, np.full(mentees.size, sink, np.int32), supply[mentees].astype(np.int64),
-        np.zeros(mentees.size, np.int64))
+        mentees,
+        np.full(mentees.size, sink, np.int32),
+        supply[mentees].astype(np.int64),
+        np.zeros(mentees.size, np.int64),
+    )
     network.add_arcs_with_capacity_and_unit_cost(
-        (mentors + n).astype(np.int32), np.full(mentors.size, sink, np.int32),
-        np.minimum(instance.capacity[mentors], total).astype(np.int64), np.zeros(mentors.size, np.int64))
+        (mentors + n).astype(np.int32),
+        np.full(mentors.size, sink, np.int32),
+        np.minimum(instance.capacity[mentors], total).astype(np.int64),
+        np.zeros(mentors.size, np.int64),
+    )
     network.set_nodes_supplies(
         np.append(mentees, np.int32(sink)).astype(np.int32),
-        np.append(supply[mentees].astype(np.int64), -total).astype(np.int64))
+        np.append(supply[mentees].astype(np.int64), -total).astype(np.int64),
+    )
 
     clock.stage(f"{label}: solving ({num_pair_arcs} pair arcs)")
     _check_status(network.solve(), label, min_cost_flow)
@@ -240,6 +261,8 @@ def _check_status(code: Any, label: str, min_cost_flow: Any) -> None:
     if code == status.OPTIMAL:
         return
     if code == status.BAD_COST_RANGE:
-        raise ValueError(f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
-                         f"weight gains are too large: use smaller priority values or fewer mentees")
+        raise ValueError(
+            f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
+            f"weight gains are too large: use smaller priority values or fewer mentees"
+        )
     raise SolverBug(f"{label}: min-cost flow ended with status {getattr(code, 'name', code)}")

@@ -96,8 +96,10 @@ def solve(
     scaling = fit_scaling(instance)
     # Reduced costs and potentials are sums along alternating paths of up to ~2 n entries.
     if scaling.combined_high * 4 >= FLOAT_EXACT:
-        raise SolverUnsuitable(f"solver '{NAME}' computes in float64, exact only below {FLOAT_EXACT // 4} for the "
-                               f"combined objective (here {scaling.combined_high}); use solver 'flow'")
+        raise SolverUnsuitable(
+            f"solver '{NAME}' computes in float64, exact only below {FLOAT_EXACT // 4} for the "
+            f"combined objective (here {scaling.combined_high}); use solver 'flow'"
+        )
     row_count, column_count = candidate_counts(instance)
     mentees = np.flatnonzero(row_count > 0)
     slots = np.minimum(instance.capacity, column_count).astype(np.int64)
@@ -107,18 +109,20 @@ def solve(
     width = slot_mentor.size + (0 if complete else mentees.size)
     size = mentees.size * width * 8
     if size > MAX_MATRIX_BYTES:
-        raise SolverUnsuitable(f"solver '{NAME}' would build a {mentees.size} × {width} cost matrix "
-                               f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'")
+        raise SolverUnsuitable(
+            f"solver '{NAME}' would build a {mentees.size} × {width} cost matrix "
+            f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'"
+        )
 
     clock.stage(f"{NAME}: building the {mentees.size} × {width} cost matrix")
     cost = np.zeros((mentees.size, width), dtype=np.float64)
     step = block_rows(width)
     for b0 in range(0, mentees.size, step):
-        rows = mentees[b0:b0 + step]
+        rows = mentees[b0 : b0 + step]
         mask = candidate_mask(instance, rows)[:, slot_mentor]
         values = np.where(mask, instance.weights[rows][:, slot_mentor], 0)  # forbidden pairs may hold NaN
         gains = scaling.pair_gains(instance, rows[:, None], slot_mentor[None, :], weight_values=values)
-        cost[b0:b0 + rows.size, :slot_mentor.size] = np.where(mask, -gains.astype(np.float64), np.inf)
+        cost[b0 : b0 + rows.size, : slot_mentor.size] = np.where(mask, -gains.astype(np.float64), np.inf)
         del mask, values, gains
 
     clock.stage(f"{NAME}: solving")
@@ -159,8 +163,10 @@ def _direct_matrix(instance: Instance) -> np.ndarray | None:
         return None
     size = n * slot_count * 8  # scipy works on a float64 copy
     if size > MAX_MATRIX_BYTES:
-        raise SolverUnsuitable(f"solver '{NAME}' would build a {n} × {slot_count} cost matrix "
-                               f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'")
+        raise SolverUnsuitable(
+            f"solver '{NAME}' would build a {n} × {slot_count} cost matrix "
+            f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'"
+        )
     if np.all(np.minimum(instance.capacity, n) == 1):  # one slot per mentor: the matrix itself
         return weights
     return weights[:, _slot_mentors(instance)]
@@ -173,6 +179,15 @@ def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock
     priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
     kept = kept_of(instance, mentor_of)
-    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_sum, objective_bound=objective, solver=NAME, seconds=clock.elapsed(),
-                    kept=kept, kept_bound=kept)
+    return Solution(
+        mentor_of=mentor_of,
+        status=Status.OPTIMAL,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_sum,
+        objective_bound=objective,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        kept=kept,
+        kept_bound=kept,
+    )

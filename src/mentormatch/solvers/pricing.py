@@ -93,9 +93,26 @@ from mentormatch.solvers._common import Clock, SolverBug, answer_totals, keep_pa
 from mentormatch.solvers._scaling import INT64_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, require_unit_loads
 
-__all__ = ["solve", "priced_transport", "unit_gains", "Priced", "DEFAULT_K", "INITIAL_COLUMN_FACTOR", "ADD_PER_ROW",
-           "NEAR_WINDOW", "SETTLED_ROWS", "PRUNE_FACTOR", "FIX_FACTOR", "SAMPLE_STRIDE", "SCAN_ENTRIES",
-           "EXACT_LIMIT", "MAX_ROUNDS", "MAX_CANDIDATE_FRACTION", "REPAIR_WORK", "CERTIFY_WORK"]
+__all__ = [
+    "solve",
+    "priced_transport",
+    "unit_gains",
+    "Priced",
+    "DEFAULT_K",
+    "INITIAL_COLUMN_FACTOR",
+    "ADD_PER_ROW",
+    "NEAR_WINDOW",
+    "SETTLED_ROWS",
+    "PRUNE_FACTOR",
+    "FIX_FACTOR",
+    "SAMPLE_STRIDE",
+    "SCAN_ENTRIES",
+    "EXACT_LIMIT",
+    "MAX_ROUNDS",
+    "MAX_CANDIDATE_FRACTION",
+    "REPAIR_WORK",
+    "CERTIFY_WORK",
+]
 
 NAME = "flow-priced"
 
@@ -197,8 +214,7 @@ def solve(
     return _solution(instance, scaling, priced.flow, clock, priced.message)
 
 
-def unit_gains(instance: Instance, scaling: Scaling, multiplier: int, rows: np.ndarray,
-               cols: np.ndarray) -> np.ndarray:
+def unit_gains(instance: Instance, scaling: Scaling, multiplier: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Per-unit gain (int64) of the transport arcs ``(rows, cols)``: ``⌈gain[i, j] · multiplier / load[i]⌉``.
 
     ``gain`` is ``_scaling``'s combined integer gain. Rounding **up** keeps the transport's optimum / multiplier an
@@ -206,7 +222,8 @@ def unit_gains(instance: Instance, scaling: Scaling, multiplier: int, rows: np.n
     ``gain`` itself, and when ``multiplier`` is a multiple of ``load[i]`` nothing is rounded.
     """
     scaled = scaling.pair_gains(instance, rows, cols) * multiplier
-    return -((-scaled) // instance.load[rows].astype(np.int64))
+    gains: np.ndarray = -((-scaled) // instance.load[rows].astype(np.int64))
+    return gains
 
 
 @dataclass(frozen=True)
@@ -255,8 +272,13 @@ def priced_transport(
         ``flow.transport``; ``None`` after ``max_rounds`` scans or when the candidates grow past
         :data:`MAX_CANDIDATE_FRACTION` of all candidate pairs (``message`` says which).
     """
-    model = _Model(instance=instance, scaling=scaling, multiplier=int(multiplier), label=label,
-                   in_play=np.zeros(instance.shape[0], dtype=bool))
+    model = _Model(
+        instance=instance,
+        scaling=scaling,
+        multiplier=int(multiplier),
+        label=label,
+        in_play=np.zeros(instance.shape[0], dtype=bool),
+    )
     scanner = _Scanner(model)
     clock.stage(f"{label}: choosing candidates (k={k})")
     first = scanner.initial(k)
@@ -272,8 +294,10 @@ def priced_transport(
         count = f"{'at most ' if found.approximate else ''}{found.violators}"
         clock.stage(f"{label}: round {round_}: {count} pairs with negative reduced cost")
         if found.violators == 0:
-            message = (f"proven optimal by pricing: {_count(round_, 'round')}, {_count(solves, 'flow solve')}, "
-                       f"{sparse.rows.size} of {total_pairs} candidate pairs")
+            message = (
+                f"proven optimal by pricing: {_count(round_, 'round')}, {_count(solves, 'flow solve')}, "
+                f"{sparse.rows.size} of {total_pairs} candidate pairs"
+            )
             return Priced(flow=sparse.transport(), message=message, candidates=sparse.rows.size)
         if round_ == max_rounds:
             reason = f"pricing did not settle in {_count(max_rounds, 'round')}"
@@ -291,13 +315,18 @@ def priced_transport(
         rows, cols = np.concatenate([sparse.rows, found.rows]), np.concatenate([sparse.cols, found.cols])
         if settled and (pruned_at is None or sparse.gain > pruned_at):
             pruned_at = sparse.gain
-            keep = np.concatenate([_keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit)
-                                   | _current(instance, sparse.rows, sparse.cols),
-                                   np.ones(found.rows.size, dtype=bool)])
+            keep = np.concatenate(
+                [
+                    _keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit)
+                    | _current(instance, sparse.rows, sparse.cols),
+                    np.ones(found.rows.size, dtype=bool),
+                ]
+            )
             rows, cols = rows[keep], cols[keep]
         clock.stage(f"{label}: round {round_}: solving the flow on {rows.size} candidate pairs")
-        sparse = _solve_sparse(model, rows, cols, guide=sparse.potential if settled else None,
-                               fix_margin=FIX_FACTOR * scanner.unit)
+        sparse = _solve_sparse(
+            model, rows, cols, guide=sparse.potential if settled else None, fix_margin=FIX_FACTOR * scanner.unit
+        )
         solves += 1
     return Priced(flow=None, message=reason, candidates=sparse.rows.size)
 
@@ -335,7 +364,8 @@ def _current(instance: Instance, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     """Which pairs ``(rows, cols)`` are current pairs (bool; all False without a continuity tier)."""
     if instance.keep is None:
         return np.zeros(rows.size, dtype=bool)
-    return instance.keep[rows] == cols
+    current: np.ndarray = instance.keep[rows] == cols
+    return current
 
 
 @dataclass(frozen=True)
@@ -422,8 +452,9 @@ class _Scanner:
             mask = mask & (self.load[rows][:, None] <= self.capacity[cols][None, :])
         return mask
 
-    def _values(self, rows: slice, col_term: np.ndarray, row_term: np.ndarray,
-                cols: slice | np.ndarray = slice(None)) -> np.ndarray:
+    def _values(
+        self, rows: slice, col_term: np.ndarray, row_term: np.ndarray, cols: slice | np.ndarray = slice(None)
+    ) -> np.ndarray:
         """``y = w · f + col_term − row_term`` in the working type for ``rows`` × ``cols`` (a fresh array).
 
         Off the candidate pairs ``y`` is meaningless (forbidden pairs may hold NaN or ±inf): every use ANDs the
@@ -439,7 +470,8 @@ class _Scanner:
                     y *= self.factor[rows][:, None].astype(self.dtype)
                 y += col_term[cols][None, :]
             y -= row_term[rows][:, None]
-        return y
+        values: np.ndarray = y
+        return values
 
     def _masked(self, values: np.ndarray, rows: slice, cols: slice | np.ndarray) -> np.ndarray:
         """``values`` (of ``rows`` × ``cols``) with ``−inf`` off the candidate pairs."""
@@ -475,20 +507,20 @@ class _Scanner:
         total = 0
         low, high = np.inf, -np.inf
         for r0 in range(0, n, self.step):
-            rows = slice(r0, min(n, r0 + self.step))
-            mask = self._mask(rows)
+            block = slice(r0, min(n, r0 + self.step))
+            mask = self._mask(block)
             if mask is None:
-                counts = np.full(rows.stop - r0, m - unusable.size)
+                counts = np.full(block.stop - r0, m - unusable.size)
             else:
                 counts = np.count_nonzero(mask, axis=1) - np.count_nonzero(mask[:, unusable], axis=1)
             total += int(counts.sum())
-            in_play[rows] = counts > 0
-            sample = (slice(r0, rows.stop, SAMPLE_STRIDE), slice(None, None, SAMPLE_STRIDE))
+            in_play[block] = counts > 0
+            sample = (slice(r0, block.stop, SAMPLE_STRIDE), slice(None, None, SAMPLE_STRIDE))
             values = self._masked(self.weights[sample].astype(np.float64), sample[0], sample[1])
             values = values[np.isfinite(values) & self.usable[sample[1]][None, :]]
             if values.size:
                 low, high = min(low, float(values.min())), max(high, float(values.max()))
-            picks.add(r0, self._values(rows, col_term, row_term), mask)
+            picks.add(r0, self._values(block, col_term, row_term), mask)
         if high > low:
             self.unit = (high - low) * self.y_scale
         rows, cols = picks.result(n, m)
@@ -541,7 +573,7 @@ class _Scanner:
         half = scaling.weight_multiplier * self.factor / 2.0
         row = (row - half) / self.y_scale
         row = row - (np.abs(row) + self.w_max * self.factor) * 2.0**-21 - row_error / self.y_scale
-        col = (potential[n:n + m] - centre).astype(np.float64) / self.y_scale
+        col = (potential[n : n + m] - centre).astype(np.float64) / self.y_scale
         col = col + np.abs(col) * 2.0**-21
         largest = max(np.abs(col).max(), np.abs(row[in_play]).max(initial=0.0), self.w_max * self.factor.max())
         self.dtype = np.float32 if largest < 2.0**100 and self._float32_range() else np.float64
@@ -598,11 +630,11 @@ class _Scanner:
                 violators += int(np.count_nonzero(exact))
                 violating_rows += np.unique(rows[exact]).size
             if exact.any():  # each violating row's largest exact violator joins whatever the float32 ranking says
-                picks.force(_best_per_group(rows[exact], cols[exact], slack[exact], rows[exact],
-                                            np.ones(n, np.int64), m))
+                picks.force(
+                    _best_per_group(rows[exact], cols[exact], slack[exact], rows[exact], np.ones(n, np.int64), m)
+                )
         rows, cols = picks.result(n, m)
-        return _Found(rows=rows, cols=cols, violators=violators, violating_rows=violating_rows,
-                      approximate=approximate)
+        return _Found(rows=rows, cols=cols, violators=violators, violating_rows=violating_rows, approximate=approximate)
 
     def _unplaced(self, sparse: _Sparse) -> int:
         """Units that ``sparse``'s flow sends through bypass arcs (mentees left unmatched)."""
@@ -677,10 +709,7 @@ class _Picks:
             # A column side over many columns shares one extraction with the row side: entries at or above the
             # row's cut or the column's threshold. Over a few columns it looks at those columns only.
             wide = 4 * self.columns.size > y.shape[1]
-            if wide:
-                taken = y >= np.minimum(cut[:, None], self.threshold.astype(kind)[None, :])
-            else:
-                taken = y >= cut[:, None]
+            taken = y >= np.minimum(cut[:, None], self.threshold.astype(kind)[None, :]) if wide else y >= cut[:, None]
             if mask is not None:
                 taken &= mask
             rows, cols = _where(taken)
@@ -709,10 +738,10 @@ class _Picks:
         """The picks as unique int32 ``(rows, cols)`` in row-major order."""
         keys = list(self.forced)
         if self.parts:
-            rows, cols, values = (np.concatenate(part) for part in zip(*self.parts))
+            rows, cols, values = (np.concatenate(part) for part in zip(*self.parts, strict=True))
             keys.append(_best_per_group(rows, cols, values, rows, np.full(n, self.k, np.int64), m))
         if self.column_parts:
-            rows, cols, values = (np.concatenate(part) for part in zip(*self.column_parts))
+            rows, cols, values = (np.concatenate(part) for part in zip(*self.column_parts, strict=True))
             keys.append(_best_per_group(rows, cols, values, cols, self.want, m))
         if not keys:
             return np.zeros(0, np.int32), np.zeros(0, np.int32)
@@ -725,15 +754,17 @@ def _where(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.divmod(np.flatnonzero(block), block.shape[1])
 
 
-def _best_per_group(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, group: np.ndarray,
-                    limit: np.ndarray, m: int) -> np.ndarray:
+def _best_per_group(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, group: np.ndarray, limit: np.ndarray, m: int
+) -> np.ndarray:
     """Keys ``row · m + col`` of the ``limit[g]`` largest values in each group ``g`` (ties by position)."""
     order = np.lexsort((-values, group))
     group = group[order]
     start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     rank = np.arange(group.size) - np.repeat(start, np.diff(np.r_[start, group.size]))
     keep = order[rank < limit[group]]
-    return rows[keep].astype(np.int64) * m + cols[keep]
+    keys: np.ndarray = rows[keep].astype(np.int64) * m + cols[keep]
+    return keys
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -761,9 +792,11 @@ class _Network:
         flow > 0."""
         forward = self.flow < self.capacity
         backward = self.flow > 0
-        return (np.concatenate([self.tail[forward], self.head[backward]]),
-                np.concatenate([self.head[forward], self.tail[backward]]),
-                np.concatenate([self.cost[forward], -self.cost[backward]]))
+        return (
+            np.concatenate([self.tail[forward], self.head[backward]]),
+            np.concatenate([self.head[forward], self.tail[backward]]),
+            np.concatenate([self.cost[forward], -self.cost[backward]]),
+        )
 
 
 @dataclass(frozen=True)
@@ -784,10 +817,14 @@ class _Sparse:
 
     def transport(self) -> Transport:
         """The pair arcs with flow, as ``flow.transport`` reports them."""
-        units = self.network.flow[:self.rows.size]
+        units = self.network.flow[: self.rows.size]
         used = np.flatnonzero(units > 0)
-        return Transport(rows=self.rows[used].astype(np.int64), cols=self.cols[used].astype(np.int64),
-                         units=units[used].copy(), gain=self.gain)
+        return Transport(
+            rows=self.rows[used].astype(np.int64),
+            cols=self.cols[used].astype(np.int64),
+            units=units[used].copy(),
+            gain=self.gain,
+        )
 
 
 def _keep_after_pruning(sparse: _Sparse, limit: float) -> np.ndarray:
@@ -795,11 +832,13 @@ def _keep_after_pruning(sparse: _Sparse, limit: float) -> np.ndarray:
     network, potential = sparse.network, sparse.potential
     pairs = sparse.rows.size
     reduced = network.cost[:pairs] + potential[network.tail[:pairs]] - potential[network.head[:pairs]]
-    return (network.flow[:pairs] > 0) | (reduced <= limit)
+    kept: np.ndarray = (network.flow[:pairs] > 0) | (reduced <= limit)
+    return kept
 
 
-def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray, guide: np.ndarray | None = None,
-                  fix_margin: float = 0.0) -> _Sparse:
+def _solve_sparse(
+    model: _Model, rows: np.ndarray, cols: np.ndarray, guide: np.ndarray | None = None, fix_margin: float = 0.0
+) -> _Sparse:
     """Solve the network over the candidate pairs ``(rows, cols)`` with OR-Tools; potentials from its residual
     graph by label-correcting from the sink.
 
@@ -816,12 +855,15 @@ def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray, guide: np.n
     mentors = np.unique(cols)
     total = int(load[mentees].sum())
     if model.max_unit_gain * max(num_nodes + 1, total) >= INT64_HEADROOM:
-        raise ValueError(f"{label}: gains up to {model.max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 "
-                         f"cost range; use smaller priority values or fewer mentees")
+        raise ValueError(
+            f"{label}: gains up to {model.max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 "
+            f"cost range; use smaller priority values or fewer mentees"
+        )
     tail = np.concatenate([rows, mentees, mentors + n]).astype(np.int64)
     head = np.concatenate([cols + n, np.full(mentees.size, sink), np.full(mentors.size, sink)]).astype(np.int64)
-    capacity = np.concatenate([load[rows], load[mentees],
-                               np.minimum(instance.capacity[mentors], total).astype(np.int64)])
+    capacity = np.concatenate(
+        [load[rows], load[mentees], np.minimum(instance.capacity[mentors], total).astype(np.int64)]
+    )
     cost = np.concatenate([-model.gains(rows, cols), np.zeros(mentees.size + mentors.size, np.int64)])
     supply = np.zeros(num_nodes, np.int64)
     supply[mentees] = load[mentees]
@@ -833,16 +875,26 @@ def _solve_sparse(model: _Model, rows: np.ndarray, cols: np.ndarray, guide: np.n
             sparse = _certify_flow(model, rows, cols, arcs, max_work=CERTIFY_WORK * arcs.tail.size + 64)
             if sparse is not None:
                 return sparse
-    arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost,
-                    flow=_or_tools(tail, head, capacity, cost, supply, label))
+    flow = _or_tools(tail, head, capacity, cost, supply, label)
+    assert flow is not None  # strict: an error rather than None
+    arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
     sparse = _certify_flow(model, rows, cols, arcs)
     if sparse is None:
         raise SolverBug(f"{label}: the residual graph has a negative cycle; the sparse flow is not optimal")
     return sparse
 
 
-def _fixed_flow(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray,
-                guide: np.ndarray, margin: float, pairs: int, label: str) -> np.ndarray | None:
+def _fixed_flow(
+    tail: np.ndarray,
+    head: np.ndarray,
+    capacity: np.ndarray,
+    cost: np.ndarray,
+    supply: np.ndarray,
+    guide: np.ndarray,
+    margin: float,
+    pairs: int,
+    label: str,
+) -> np.ndarray | None:
     """An optimal flow of the network with reduced costs under ``guide`` and bypass arcs priced above ``margin``
     held empty, capacity arcs priced below ``−margin`` held full; None when OR-Tools refuses it."""
     reduced = cost + guide[tail] - guide[head]
@@ -862,8 +914,15 @@ def _fixed_flow(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: 
     return result
 
 
-def _or_tools(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray,
-              label: str, strict: bool = True) -> np.ndarray | None:
+def _or_tools(
+    tail: np.ndarray,
+    head: np.ndarray,
+    capacity: np.ndarray,
+    cost: np.ndarray,
+    supply: np.ndarray,
+    label: str,
+    strict: bool = True,
+) -> np.ndarray | None:
     """OR-Tools' optimal flow on these arcs and node supplies; with ``strict`` False, None instead of an error
     when it reports anything but OPTIMAL."""
     from ortools.graph.python import min_cost_flow
@@ -884,8 +943,9 @@ def _or_tools(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np
     return flow
 
 
-def _certify_flow(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network,
-                  max_work: int | None = None) -> _Sparse | None:
+def _certify_flow(
+    model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network, max_work: int | None = None
+) -> _Sparse | None:
     """Potentials for the flow on ``arcs`` by label-correcting from the sink, checked by :func:`_certified`; None
     when the labels do not settle (a negative cycle), and with ``max_work`` (a flow solved with fixed arcs) also
     when they take more relaxations than that or leave a node with residual arcs unreached."""
@@ -929,15 +989,14 @@ def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) 
     )
     r_tail, r_head, r_cost = arcs.residual()
     potential = sparse.potential.copy()
-    if not _relax(potential, np.unique(rows).astype(np.int64), r_tail, r_head, r_cost,
-                  max_work=REPAIR_WORK * r_tail.size):
+    if not _relax(
+        potential, np.unique(rows).astype(np.int64), r_tail, r_head, r_cost, max_work=REPAIR_WORK * r_tail.size
+    ):
         return None
-    return _certified(model, np.concatenate([sparse.rows, rows]), np.concatenate([sparse.cols, cols]), arcs,
-                      potential)
+    return _certified(model, np.concatenate([sparse.rows, rows]), np.concatenate([sparse.cols, cols]), arcs, potential)
 
 
-def _certified(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network,
-               potential: np.ndarray) -> _Sparse:
+def _certified(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network, potential: np.ndarray) -> _Sparse:
     """Check the flow and the potentials; raise :class:`SolverBug` if either fails.
 
     The flow must be integral within capacities, and every supplying mentee must send exactly its ``load`` units
@@ -994,8 +1053,14 @@ def _out_arcs(start: np.ndarray, frontier: np.ndarray) -> np.ndarray:
     return np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
 
 
-def _relax(label: np.ndarray, frontier: np.ndarray, tail: np.ndarray, head: np.ndarray, cost: np.ndarray,
-           max_work: int | None = None) -> bool:
+def _relax(
+    label: np.ndarray,
+    frontier: np.ndarray,
+    tail: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    max_work: int | None = None,
+) -> bool:
     """Label-correcting shortest paths over arcs that may cost less than zero, in place on ``label`` (int64).
 
     Bellman–Ford in which each sweep relaxes only the arcs leaving nodes whose label fell in the last sweep
@@ -1034,8 +1099,10 @@ def _check_status(code: object, min_cost_flow: object, label: str = NAME) -> Non
     if code == status.OPTIMAL:
         return
     if code == status.BAD_COST_RANGE:
-        raise ValueError(f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
-                         f"weight gains are too large: use smaller priority values or fewer mentees")
+        raise ValueError(
+            f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
+            f"weight gains are too large: use smaller priority values or fewer mentees"
+        )
     raise SolverBug(f"{label}: min-cost flow ended with status {getattr(code, 'name', code)}")
 
 
@@ -1056,9 +1123,19 @@ def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Cloc
     priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
     kept = kept_of(instance, mentor_of)
-    return Solution(mentor_of=mentor_of, status=Status.OPTIMAL, priority_sum=priority_sum,
-                    objective=objective, priority_bound=priority_sum, objective_bound=objective, solver=NAME,
-                    seconds=clock.elapsed(), message=message, kept=kept, kept_bound=kept)
+    return Solution(
+        mentor_of=mentor_of,
+        status=Status.OPTIMAL,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_sum,
+        objective_bound=objective,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        message=message,
+        kept=kept,
+        kept_bound=kept,
+    )
 
 
 def _fallback(instance: Instance, clock: Clock, reason: str, progress: Progress | None) -> Solution:
@@ -1067,5 +1144,6 @@ def _fallback(instance: Instance, clock: Clock, reason: str, progress: Progress 
 
     clock.stage(f"{NAME}: {reason}; solving the dense flow instead")
     dense = flow.solve(instance, progress=progress)
-    return dataclasses.replace(dense, solver=NAME, seconds=clock.elapsed(),
-                               message=f"{reason}; answered by the dense flow")
+    return dataclasses.replace(
+        dense, solver=NAME, seconds=clock.elapsed(), message=f"{reason}; answered by the dense flow"
+    )

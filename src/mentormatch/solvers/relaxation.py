@@ -71,8 +71,18 @@ from mentormatch.solvers._common import (
 from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import Transport, transport
 
-__all__ = ["solve", "relax", "priority_relaxation", "repair", "greedy", "Relaxation", "IMPROVE_PAIRS",
-           "IMPROVE_DETERMINISTIC_SECONDS", "WINDOW_DETERMINISTIC_SECONDS", "MAX_STALLED_WINDOWS"]
+__all__ = [
+    "solve",
+    "relax",
+    "priority_relaxation",
+    "repair",
+    "greedy",
+    "Relaxation",
+    "IMPROVE_PAIRS",
+    "IMPROVE_DETERMINISTIC_SECONDS",
+    "WINDOW_DETERMINISTIC_SECONDS",
+    "MAX_STALLED_WINDOWS",
+]
 
 NAME = "relaxation"
 
@@ -149,8 +159,10 @@ def solve(
     ([0, 0, 1], 4, 12.0, 'optimal')
     """
     if instance.generalised:
-        raise SolverUnsuitable(f"{NAME}: a load per pair (the generalised assignment problem) has no "
-                               f"transportation relaxation here; use solver 'cpsat'")
+        raise SolverUnsuitable(
+            f"{NAME}: a load per pair (the generalised assignment problem) has no "
+            f"transportation relaxation here; use solver 'cpsat'"
+        )
     clock = Clock(progress)
     scaling = scaling if scaling is not None else fit_scaling(instance)
     relaxed = relax(instance, scaling, clock, priced=priced)
@@ -161,10 +173,14 @@ def solve(
     message += ")" if relaxed.note == "dense" else f"; {relaxed.note})"
     whole: Solution | None = None  # CP-SAT's answer when one window held the whole problem
     if value < relaxed.bound and improve_pairs > 0:
-        budget = IMPROVE_DETERMINISTIC_SECONDS if deterministic_limit is None else min(
-            IMPROVE_DETERMINISTIC_SECONDS, deterministic_limit)
-        better, whole, windows = _improve(instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit,
-                                          seed, clock, budget)
+        budget = (
+            IMPROVE_DETERMINISTIC_SECONDS
+            if deterministic_limit is None
+            else min(IMPROVE_DETERMINISTIC_SECONDS, deterministic_limit)
+        )
+        better, whole, windows = _improve(
+            instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit, seed, clock, budget
+        )
         if whole is not None and whole.status is Status.OPTIMAL:
             message += "; CP-SAT proved the whole problem"
         if _gain(instance, scaling, better) > value:
@@ -175,6 +191,8 @@ def solve(
     priority_sum, objective = answer_totals(instance, mentor_of)
     kept = kept_of(instance, mentor_of)
     kept_bound = kept
+    priority_bound: int | None
+    objective_bound: float | None
     if value == relaxed.bound or (whole is not None and whole.status is Status.OPTIMAL):
         # Reaches the relaxation bound, or CP-SAT proved the whole problem (the kept answer's gain is at least
         # that optimum's, so it has the optimal Σ priority and Σ weights to the stated resolution).
@@ -185,8 +203,11 @@ def solve(
         status = Status.FEASIBLE
         found = scaling.tiers(instance, mentor_of)
         bounds = scaling.decode(relaxed.bound, found)
-        if (bounds.priority_decoded and bounds.priority == priority_sum + 1
-                and priority_relaxation(instance, clock, priced) == priority_sum):
+        if (
+            bounds.priority_decoded
+            and bounds.priority == priority_sum + 1
+            and priority_relaxation(instance, clock, priced) == priority_sum
+        ):
             bounds = scaling.decode(relaxed.bound, found, priority_bound=priority_sum)
             message += "; Σ priority proven by the priority-only relaxation"
         priority_bound, objective_bound, kept_bound = scaling.report(bounds, objective)
@@ -207,13 +228,24 @@ def solve(
             candidates.append(scaling.weight_bound(weight_bound))
         objective_bound = max(objective, min(candidates)) if candidates and priority_bound == priority_sum else None
     clock.stage(f"{NAME}: done")
-    return Solution(mentor_of=mentor_of, status=status, priority_sum=priority_sum, objective=objective,
-                    priority_bound=priority_bound, objective_bound=objective_bound, solver=NAME,
-                    seconds=clock.elapsed(), message=message, kept=kept, kept_bound=kept_bound)
+    return Solution(
+        mentor_of=mentor_of,
+        status=status,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_bound,
+        objective_bound=objective_bound,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        message=message,
+        kept=kept,
+        kept_bound=kept_bound,
+    )
 
 
-def relax(instance: Instance, scaling: Scaling, clock: Clock | None = None, *,
-          priced: bool | None = None) -> Relaxation:
+def relax(
+    instance: Instance, scaling: Scaling, clock: Clock | None = None, *, priced: bool | None = None
+) -> Relaxation:
     """Solve the transportation relaxation (step 1 of the module docstring).
 
     Parameters
@@ -270,8 +302,13 @@ def priority_relaxation(instance: Instance, clock: Clock | None = None, priced: 
     so its floor is a bound; it is never above the split's bound, and at most one below it.
     """
     zero = np.broadcast_to(np.zeros((), dtype=np.int8), instance.shape)  # no memory per pair
-    plain = Instance(weights=zero, allowed=instance.allowed, priority=instance.priority, load=instance.load,
-                     capacity=instance.capacity)
+    plain = Instance(
+        weights=zero,
+        allowed=instance.allowed,
+        priority=instance.priority,
+        load=instance.load,
+        capacity=instance.capacity,
+    )
     return relax(plain, fit_scaling(plain), clock, priced=priced).bound
 
 
@@ -284,7 +321,8 @@ def repair(instance: Instance, relaxed: Relaxation) -> np.ndarray:
     whole = flow.units == load[flow.rows]
     mentor_of[flow.rows[whole]] = flow.cols[whole]
     residual = instance.capacity.astype(np.int64) - np.bincount(
-        flow.cols[whole], weights=load[flow.rows[whole]], minlength=m).astype(np.int64)
+        flow.cols[whole], weights=load[flow.rows[whole]], minlength=m
+    ).astype(np.int64)
     if np.any(residual < 0):
         raise SolverBug(f"{NAME}: the relaxation's whole cases exceed a mentor's capacity")
     _place_greedily(instance, mentor_of, residual)
@@ -312,7 +350,8 @@ def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndar
     waiting = np.flatnonzero(mentor_of < 0)
     smallest = instance.row_load(waiting).min(axis=1, initial=np.iinfo(np.int64).max).astype(np.int64)
     order = waiting[np.lexsort((waiting, smallest, -instance.priority[waiting].astype(np.int64)))]
-    prefer_current = instance.keep is not None and instance.keep_tier == "second"
+    keep = instance.keep
+    prefer_current = keep is not None and instance.keep_tier == "second"
     for i in order:
         load = instance.row_load(slice(i, i + 1))[0].astype(np.int64)
         room = candidate_mask(instance, slice(i, i + 1))[0] & (residual >= load)
@@ -320,8 +359,8 @@ def _place_greedily(instance: Instance, mentor_of: np.ndarray, residual: np.ndar
             continue
         values = np.where(room, instance.weights[i].astype(np.float64), -np.inf)
         j = int(np.argmax(values))
-        if prefer_current and instance.keep[i] >= 0 and room[instance.keep[i]]:
-            j = int(instance.keep[i])
+        if prefer_current and keep is not None and keep[i] >= 0 and room[keep[i]]:
+            j = int(keep[i])
         mentor_of[i] = j
         residual[j] -= load[j] if load.size > 1 else load[0]
 
@@ -335,15 +374,23 @@ def _place_current(instance: Instance, mentor_of: np.ndarray, residual: np.ndarr
     rows, cols, locked = rows[take], cols[take], locked[take]
     loads = instance.pair_load(rows, cols)
     order = np.lexsort((rows, loads, -instance.priority[rows].astype(np.int64), ~locked))
-    for i, j, load in zip(rows[order].tolist(), cols[order].tolist(), loads[order].tolist()):
+    for i, j, load in zip(rows[order].tolist(), cols[order].tolist(), loads[order].tolist(), strict=True):
         if residual[j] >= load:
             mentor_of[i] = j
             residual[j] -= load
 
 
-def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.ndarray, window_pairs: int,
-             time_limit: float | None, seed: int, clock: Clock,
-             budget: float = IMPROVE_DETERMINISTIC_SECONDS) -> tuple[np.ndarray, Solution | None, int]:
+def _improve(
+    instance: Instance,
+    scaling: Scaling,
+    bound: int,
+    mentor_of: np.ndarray,
+    window_pairs: int,
+    time_limit: float | None,
+    seed: int,
+    clock: Clock,
+    budget: float = IMPROVE_DETERMINISTIC_SECONDS,
+) -> tuple[np.ndarray, Solution | None, int]:
     """CP-SAT on windows of the problem, keeping each improvement (step 3 of the module docstring), within
     ``budget`` deterministic seconds.
 
@@ -392,8 +439,9 @@ def _improve(instance: Instance, scaling: Scaling, bound: int, mentor_of: np.nda
     return mentor_of, None, windows
 
 
-def _window(instance: Instance, mentor_of: np.ndarray, rng: np.random.Generator, mentors: np.ndarray,
-            window_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+def _window(
+    instance: Instance, mentor_of: np.ndarray, rng: np.random.Generator, mentors: np.ndarray, window_pairs: int
+) -> tuple[np.ndarray, np.ndarray]:
     """A random window: mentors (seeded order, those with room left first) while the pairs of the mentees on them
     stay within half the budget, then unplaced mentees (seeded order) with their pairs to those mentors while the
     whole stays within budget.
@@ -410,7 +458,7 @@ def _window(instance: Instance, mentor_of: np.ndarray, rng: np.random.Generator,
     used = np.bincount(mentor_of[matched], weights=instance.load[matched], minlength=m)
     with_room = used[mentors] < instance.capacity[mentors]
     for j in np.concatenate([rng.permutation(mentors[with_room]), rng.permutation(mentors[~with_room])]):
-        rows = candidate_mask(instance, by_mentor[starts[j]:starts[j + 1]])
+        rows = candidate_mask(instance, by_mentor[starts[j] : starts[j + 1]])
         in_window[j] = True
         added = int(occupant_pairs[j] + rows[:, in_window].sum())
         if pairs + added > window_pairs // 2 and pairs > 0:
@@ -423,16 +471,24 @@ def _window(instance: Instance, mentor_of: np.ndarray, rng: np.random.Generator,
     reach = np.zeros(unplaced.size, dtype=np.int64)
     step = block_rows(m)
     for b0 in range(0, unplaced.size, step):
-        reach[b0:b0 + step] = candidate_mask(instance, unplaced[b0:b0 + step])[:, cols].sum(axis=1)
+        reach[b0 : b0 + step] = candidate_mask(instance, unplaced[b0 : b0 + step])[:, cols].sum(axis=1)
     keep = (reach > 0) & (pairs + np.cumsum(reach) <= window_pairs)
     rows = np.union1d(by_mentor[in_window[mentor_of[by_mentor]]], unplaced[keep])
     return rows, cols
 
 
-def _solve_window(instance: Instance, mentor_of: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-                  remaining: float | None, seed: int, deterministic_limit: float, clock: Clock,
-                  stats: dict[str, float],
-                  scaling: Scaling | None = None) -> tuple[np.ndarray, Solution, bool] | None:
+def _solve_window(
+    instance: Instance,
+    mentor_of: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    remaining: float | None,
+    seed: int,
+    deterministic_limit: float,
+    clock: Clock,
+    stats: dict[str, float],
+    scaling: Scaling | None = None,
+) -> tuple[np.ndarray, Solution, bool] | None:
     """CP-SAT on the mentees ``rows`` × mentors ``cols`` (every mentee on those mentors is in ``rows``), warm-started
     from ``mentor_of``: the answer with that part replaced, CP-SAT's answer on the window, and whether the window
     ran at ``scaling``'s weight scale; None when CP-SAT found nothing.
@@ -465,8 +521,15 @@ def _solve_window(instance: Instance, mentor_of: np.ndarray, rows: np.ndarray, c
         return None
     hint = np.where(mentor_of[rows] >= 0, position[np.maximum(mentor_of[rows], 0)], -1)
     clock.stage(f"{NAME}: CP-SAT on {rows.size} mentees × {cols.size} mentors")
-    answer = cpsat.solve(sub, time_limit=remaining, seed=seed, hint=hint, scaling=sub_scaling,
-                         deterministic_limit=deterministic_limit, stats=stats)
+    answer = cpsat.solve(
+        sub,
+        time_limit=remaining,
+        seed=seed,
+        hint=hint,
+        scaling=sub_scaling,
+        deterministic_limit=deterministic_limit,
+        stats=stats,
+    )
     if answer.status is Status.NO_SOLUTION:
         return None
     same_scale = keep is None or scaling is None or sub_scaling.scale == scaling.scale

@@ -1,0 +1,91 @@
+"""The library's exceptions and the located input problem, in one place.
+
+- :class:`InputError` (alias :data:`RosterError`, its earlier name): bad input, from any file the user gave (roster
+  files, a config, a matches file, current pairs): every problem found at once, each an :class:`InputProblem` with
+  file, line, column and value. The CLI prints them and exits 2.
+- :class:`SolverUnsuitable`: the solver asked for cannot take this problem; the message names one that can.
+- :class:`MatchingBug` and :class:`SolverBug`: an answer broke a hard rule: an internal error (exit 1), never written
+  out. The messages carry ids and rule names only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "MAX_LISTED_PROBLEMS",
+    "InputError",
+    "InputProblem",
+    "MatchingBug",
+    "RosterError",
+    "SolverBug",
+    "SolverUnsuitable",
+]
+
+MAX_LISTED_PROBLEMS = 50
+"""Past this many, further input problems are counted, not listed (PRODUCT.md section 2)."""
+
+
+@dataclass(frozen=True, order=True)
+class InputProblem:
+    """One thing wrong with the input, located as a spreadsheet user would look for it.
+
+    ``line`` is the line number a spreadsheet shows (header = 1); ``None`` for a problem with the whole file.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        if self.value is not None:
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.file, -1 if self.line is None else self.line, self.column or "")
+
+
+class InputError(ValueError):
+    """Bad input: every problem found, sorted by file and line.
+
+    ``str(err)`` lists the first :data:`MAX_LISTED_PROBLEMS` problems, one a line, and counts the rest.
+    """
+
+    def __init__(self, problems: list[InputProblem]):
+        self.problems = sorted(problems, key=InputProblem.sort_key)
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        shown = self.problems[:MAX_LISTED_PROBLEMS]
+        lines = [str(p) for p in shown]
+        rest = len(self.problems) - len(shown)
+        if rest > 0:
+            lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''} not listed")
+        return "\n".join(lines)
+
+
+RosterError = InputError
+"""The earlier name of :class:`InputError` (it is raised for config and matches-file errors too)."""
+
+
+class SolverUnsuitable(ValueError):
+    """The chosen solver cannot take this problem; the message names one that can."""
+
+
+class MatchingBug(RuntimeError):
+    """An answer broke a hard rule or a capacity: an internal error (exit 1), never written out.
+
+    The message carries ids and rule names only.
+    """
+
+
+class SolverBug(RuntimeError):
+    """A solver's answer broke a rule (an internal error, never a status)."""
