@@ -92,6 +92,8 @@ from mentormatch.solvers._common import (
     kept_of,
     validate_instance,
 )
+from mentormatch.solvers._cpsat import WALL_SAFETY  # re-exported: its earlier home
+from mentormatch.solvers._cpsat import search_limits as _search_limits
 from mentormatch.solvers._scaling import Scaling
 
 __all__ = [
@@ -103,6 +105,7 @@ __all__ = [
     "AUTO_CPSAT_PAIRS",
     "AUTO_PRICED_PAIRS",
     "AUTO_HUNGARIAN_ENTRIES",
+    "WALL_SAFETY",
 ]
 
 SOLVER_NAMES = ("auto", "hungarian", "flow", "cpsat")
@@ -273,20 +276,6 @@ def _negated(solution: Solution) -> Solution:
     bound = solution.objective_bound
     # ``0.0 - x`` rather than ``-x``: no answer's objective reads 0.0, not -0.0.
     return replace(solution, objective=0.0 - solution.objective, objective_bound=None if bound is None else 0.0 - bound)
-
-
-WALL_SAFETY = (2.0, 5.0)
-"""A search stops on CP-SAT's deterministic time, ``time_limit`` units (about seconds on the measured 2-core
-machine), so that a rerun gives the same answer byte for byte; the wall clock stops it only as a safety net, at
-``2 × time_limit + 5`` seconds."""
-
-
-def _search_limits(time_limit: float | None) -> tuple[float | None, float | None]:
-    """(wall-clock safety limit, deterministic limit) for a search given the user's ``time_limit``."""
-    if time_limit is None:
-        return None, None
-    factor, extra = WALL_SAFETY
-    return factor * time_limit + extra, time_limit
 
 
 def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: Progress | None) -> Solution:

@@ -22,6 +22,10 @@ import numpy as np
 
 from mentormatch.problem import CoachTier
 from mentormatch.solvers._common import SolverBug
+from mentormatch.solvers._cpsat import found, new_solver
+
+_PARAMETERS = {"num_workers": 1}
+"""CP-SAT parameters of this small model: one worker (deterministic), the default subsolvers."""
 
 __all__ = ["keep_coaches"]
 
@@ -109,13 +113,9 @@ def keep_coaches(
     for p, (u, c) in enumerate(zip(pair_u.tolist(), pair_c.tolist(), strict=True)):
         model.add_hint(y[p], bool(coach_of[used[u]] == c))
     # search
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = int(seed)
-    if time_limit is not None:
-        solver.parameters.max_deterministic_time = float(time_limit)
+    solver = new_solver(seed=seed, deterministic=time_limit, parameters=_PARAMETERS)
     code = solver.solve(model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(code, solver, "coach tie-break"):
         return coach_of
     # read out
     chosen = coach_of.copy()

@@ -54,6 +54,7 @@ import numpy as np
 
 from mentormatch.problem import CoachTier, Instance, Progress, Solution, Status
 from mentormatch.solvers._common import Clock, SolverBug, answer_totals, iter_candidate_blocks, kept_of
+from mentormatch.solvers._cpsat import found, new_solver, proven_bound, search_limits
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
 
 __all__ = ["solve", "validate_tier", "check_coaches", "greedy_supervision", "EXACT_PAIRS", "NEIGHBOURS", "PAIR_LINKS"]
@@ -981,43 +982,19 @@ def _model(instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarr
 
 
 def _run_cpsat(model: Any, time_limit: float | None, seed: int) -> tuple[Any, Any]:
-    """Solve ``model`` with :data:`mentormatch.solvers.cpsat.PARAMETERS`, ``time_limit`` in deterministic units
-    (the wall clock as a safety net, :data:`mentormatch.solvers.WALL_SAFETY`); returns (solver, status code)."""
-    from ortools.sat.python import cp_model
-
-    from mentormatch.solvers import _search_limits
-    from mentormatch.solvers.cpsat import PARAMETERS
-
-    solver = cp_model.CpSolver()
-    for key, value in PARAMETERS.items():
-        if isinstance(value, (list, tuple)):
-            getattr(solver.parameters, key).extend(value)
-        else:
-            setattr(solver.parameters, key, value)
-    solver.parameters.random_seed = seed
-    wall, deterministic = _search_limits(time_limit)
-    if wall is not None and deterministic is not None:
-        solver.parameters.max_time_in_seconds = wall
-        solver.parameters.max_deterministic_time = deterministic
+    """Solve ``model`` with :data:`mentormatch.solvers._cpsat.PARAMETERS`, ``time_limit`` in deterministic units
+    (the wall clock as a safety net, :data:`mentormatch.solvers._cpsat.WALL_SAFETY`); returns (solver, status)."""
+    wall, deterministic = search_limits(time_limit)
+    solver = new_solver(seed=seed, wall=wall, deterministic=deterministic)
     return solver, solver.solve(model)
 
 
 def _found(solver: Any, code: Any) -> bool:
     """True when CP-SAT has an answer; False when stopped before one. Any other status is a bug: the empty
     matching satisfies every coach model."""
-    from ortools.sat.python import cp_model
-
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return True
-    if code != cp_model.UNKNOWN:
-        raise SolverBug(f"coaches: CP-SAT status {solver.status_name(code)} on a model the empty matching satisfies")
-    return False
+    return found(code, solver, "coaches: CP-SAT")
 
 
 def _proven_bound(solver: Any, code: Any, gain: int) -> int:
     """CP-SAT's bound on Σ gain (integral, so floored) after checking that ``gain`` is its objective."""
-    from ortools.sat.python import cp_model
-
-    if gain != round(solver.objective_value):
-        raise SolverBug(f"coaches: the answer's gain {gain} differs from CP-SAT's objective {solver.objective_value}")
-    return gain if code == cp_model.OPTIMAL else max(gain, math.floor(solver.best_objective_bound + 1e-6))
+    return proven_bound(solver, code, gain, "coaches")

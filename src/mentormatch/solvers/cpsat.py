@@ -52,14 +52,13 @@ from mentormatch.solvers._common import (
     iter_candidate_blocks,
     kept_of,
 )
+from mentormatch.solvers._cpsat import PARAMETERS, new_solver, status_of  # PARAMETERS: re-exported
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
 
 __all__ = ["solve", "PARAMETERS", "MAX_PAIRS"]
 
 NAME = "cpsat"
 
-PARAMETERS: dict[str, Any] = {"num_workers": 1, "subsolvers": ["max_lp"]}
-"""CP-SAT parameters besides the seed and the limits (see the module docstring for the measurements)."""
 
 MAX_PAIRS = 2_000_000
 """Above this many candidate pairs CP-SAT (~5 KB per Boolean) would need ~10 GB: the solver refuses the problem."""
@@ -152,17 +151,7 @@ def solve(
         _add_hint(model, rows, cols, hint)
 
     # --- solve
-    solver = cp_model.CpSolver()
-    for key, value in PARAMETERS.items():
-        if isinstance(value, (list, tuple)):
-            getattr(solver.parameters, key).extend(value)
-        else:
-            setattr(solver.parameters, key, value)
-    solver.parameters.random_seed = seed
-    if time_limit is not None:
-        solver.parameters.max_time_in_seconds = max(0.0, float(time_limit))
-    if deterministic_limit is not None:
-        solver.parameters.max_deterministic_time = max(0.0, float(deterministic_limit))
+    solver = new_solver(seed=seed, wall=time_limit, deterministic=deterministic_limit)
     clock.stage(f"cpsat: solving ({rows.size} pair variables)")
     if progress is not None:
         callback = _progress_callback(cp_model, clock, scaling, instance, rows, cols)
@@ -173,7 +162,7 @@ def solve(
     # --- read out
     if stats is not None:
         stats.update(deterministic_time=solver.deterministic_time, wall_time=solver.wall_time)
-    status = _status(code, solver)
+    status = status_of(code, solver, NAME)
     mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
     if status is Status.NO_SOLUTION:
         return Solution(
@@ -266,19 +255,6 @@ def _add_hint(model: Any, rows: np.ndarray, cols: np.ndarray, hint: np.ndarray) 
     values = (hint[rows] == cols).astype(np.int64)
     model.proto.solution_hint.vars.extend(range(rows.size))
     model.proto.solution_hint.values.extend(values.tolist())
-
-
-def _status(code: Any, solver: Any) -> Status:
-    """Map CP-SAT's status to ours. The empty matching is always feasible, so INFEASIBLE is a bug."""
-    from ortools.sat.python import cp_model
-
-    if code == cp_model.OPTIMAL:
-        return Status.OPTIMAL
-    if code == cp_model.FEASIBLE:
-        return Status.FEASIBLE
-    if code == cp_model.UNKNOWN:
-        return Status.NO_SOLUTION
-    raise SolverBug(f"cpsat: status {solver.status_name(code)} on a problem the empty matching satisfies")
 
 
 def _progress_callback(
