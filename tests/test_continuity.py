@@ -470,12 +470,13 @@ def test_status_is_validated(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The command line (typer's CliRunner on the real app, and one real process)
+# The command line (typer's CliRunner on the real app; the real process is in cli/test_smoke.py)
 
 NEXT_MONTH = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "next-month"
 
 
 def _cli(*args: str):
+    """The real typer app in-process (typer's CliRunner)."""
     from typer.testing import CliRunner
 
     from mentormatch.cli import app
@@ -528,38 +529,6 @@ def test_cli_validate_explain_and_report_show_the_running_pairs(tmp_path: Path) 
     assert made.exit_code == 0, made.output
     html = report.read_text()
     assert '<section id="changes">' in html and "Price of continuity" in html and "capacity_reduced" in html
-
-
-def test_feeding_last_months_file_back_keeps_every_pair_as_a_real_process(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    for out, extra in ((first, ()), (second, ("--current", first))):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mentormatch",
-                "solve",
-                str(NEXT_MONTH),
-                "-o",
-                str(out),
-                "-q",
-                "--no-price",
-                *map(str, extra),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr
-        assert "Traceback" not in proc.stderr
-    rows = [line.split(",")[:2] for line in first.read_text().splitlines()[1:]]
-    again = [line.split(",")[:2] for line in second.read_text().splitlines()[1:]]
-    assert rows == again
-    changes = {line.rsplit(",", 3)[-2] for line in second.read_text().splitlines()[1:]}
-    assert changes <= {"kept", "locked", ""}
 
 
 def test_a_given_matches_file_is_checked_against_status_locks_and_exemptions(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ and, for people who bring their own matrices, ``assign(weights, capacity=..., ma
 """
 
 import importlib
+import sys
+import types
 from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +91,20 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """The package module: once the import system loads a submodule it binds it to the package's attribute of the
+    same name; three public functions share their module's name (``assign``, ``diagnose``, ``explain``), and there
+    the function wins, as it always has (``importlib.import_module("mentormatch.diagnose")`` gives the module)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _HOME.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

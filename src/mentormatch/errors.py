@@ -6,14 +6,17 @@
 - :class:`SolverUnsuitable`: the solver asked for cannot take this problem; the message names one that can.
 - :class:`MatchingBug` and :class:`SolverBug`: an answer broke a hard rule: an internal error (exit 1), never written
   out. The messages carry ids and rule names only.
+- :class:`ExitCode`: what the command line returns for each.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
+    "ExitCode",
     "InputError",
     "InputProblem",
     "MatchingBug",
@@ -21,6 +24,20 @@ __all__ = [
     "SolverBug",
     "SolverUnsuitable",
 ]
+
+class ExitCode(enum.IntEnum):
+    """The ``mentormatch`` command's exit codes (PRODUCT.md section 5)."""
+
+    OK = 0
+    """A matching was written (or the command did what it was asked)."""
+    INTERNAL = 1
+    """An internal error (:class:`MatchingBug`, :class:`SolverBug`): a bug to report; nothing written."""
+    INPUT = 2
+    """Bad input or usage (:class:`InputError`, :class:`SolverUnsuitable`, a file that cannot be written)."""
+    NO_MATCH = 3
+    """No mentee can be matched under the hard rules (the file is still written, every row with its reason), no
+    answer within the time limit, or ``--require-all`` cannot be met (no file)."""
+
 
 MAX_LISTED_PROBLEMS = 50
 """Past this many, further input problems are counted, not listed (PRODUCT.md section 2)."""

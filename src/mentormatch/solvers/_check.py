@@ -43,7 +43,7 @@ def check_solution(instance: Instance, solution: Solution) -> None:
     >>> check_solution(inst, bad)
     Traceback (most recent call last):
     ...
-    mentormatch.solvers.SolverBug: test: mentee 0 is matched to mentor 1, a pair that is not allowed
+    mentormatch.errors.SolverBug: test: mentee 0 is matched to mentor 1, a pair that is not allowed
     """
     name = solution.solver
     n, m = instance.shape

@@ -1,15 +1,11 @@
-"""The command line through its real entry point: the typer app in-process (``CliRunner``), and a few real processes
-(``python -m mentormatch`` and the console script) for what only a process shows: the quick start as a user runs
-it, the exit code and words of a crash, the installed script."""
+"""The command line through its real entry point, the typer app, in-process (typer's ``CliRunner``): every
+command, its messages, files and exit codes. The few real processes are in ``test_smoke.py``."""
 
 from __future__ import annotations
 
 import csv
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,43 +13,7 @@ import pytest
 from mentormatch.config import MatchConfig
 from mentormatch.result import OUTPUT_COLUMNS
 
-ROOT = Path(__file__).resolve().parents[1]
-SMALL = ROOT / "data" / "synthetic" / "small"
-MEDIUM = ROOT / "data" / "synthetic" / "medium"
-COACHES = ROOT / "data" / "synthetic" / "coaches"
-
-
-def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m mentormatch ARGS`` as a real process."""
-    env = {k: v for k, v in os.environ.items() if k != "MENTORMATCH_DEBUG"}
-    return subprocess.run(
-        [sys.executable, "-m", "mentormatch", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        env=env,
-        timeout=300,
-    )
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The real typer app in-process (CliRunner), answered like a process: return code, stdout, stderr.
-
-    An exception that escapes the app (a bug) fails the test here rather than showing as exit code 1.
-    """
-    from typer.testing import CliRunner
-
-    from mentormatch.cli import app
-
-    before = os.getcwd()
-    os.chdir(cwd or ROOT)
-    try:
-        result = CliRunner().invoke(app, [str(a) for a in args])
-    finally:
-        os.chdir(before)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+from .runner import COACHES, MEDIUM, SMALL, run
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -78,18 +38,6 @@ MENTORS = (
 def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int) -> None:
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-
-
-def test_readme_quick_start_solve_command(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert "mentormatch solve data/synthetic/small -o matches.csv" in readme
-    proc = run_process("solve", "data/synthetic/small", "-o", tmp_path / "matches.csv")
-    assert proc.returncode == 0, proc.stderr
-    with open(tmp_path / "matches.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    assert tuple(rows[0]) == OUTPUT_COLUMNS
-    assert len(rows) == 1 + len((SMALL / "mentees.csv").read_text().strip().splitlines()) - 1
-    assert "status: optimal" in proc.stdout
 
 
 def test_output_dialect_and_byte_identical_reruns(tmp_path: Path) -> None:
@@ -260,32 +208,6 @@ def test_synth_writes_a_valid_roster(tmp_path: Path) -> None:
     assert run("validate", tmp_path / "s").returncode == 0
 
 
-def test_console_script_is_installed() -> None:
-    exe = shutil.which("mentormatch")
-    if exe is None:
-        pytest.skip("console script not on PATH")
-    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and "solve" in proc.stdout
-
-
-def test_crash_is_exit_1_without_locals(tmp_path: Path) -> None:
-    write(tmp_path / "r", "mentees.csv", MENTEES)
-    write(tmp_path / "r", "mentors.csv", MENTORS)
-    code = (
-        "import sys, mentormatch.match as m\n"
-        "def boom(*a, **k):\n    secret = 'islamist-profile'\n    raise KeyError(secret)\n"
-        "m.solve = boom\n"
-        "from mentormatch.cli import main\n"
-        f"sys.argv = ['mentormatch', 'solve', {str(tmp_path / 'r')!r}, '-o', {str(tmp_path / 'm.csv')!r}]\n"
-        "main()\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    assert "internal error: KeyError" in proc.stderr
-    assert "islamist-profile" not in proc.stderr and "Traceback" not in proc.stderr
-    assert not (tmp_path / "m.csv").exists()
-
-
 def test_explicit_paths_win_over_the_folder(tmp_path: Path) -> None:
     write(tmp_path / "r", "mentees.csv", MENTEES.replace("A1,25", "A1,7"))  # the folder's file is bad
     write(tmp_path / "r", "mentors.csv", MENTORS)
@@ -295,29 +217,6 @@ def test_explicit_paths_win_over_the_folder(tmp_path: Path) -> None:
     only_paths = run("solve", "--mentees", good, "--mentors", tmp_path / "r" / "mentors.csv", "-o", tmp_path / "n.csv")
     assert only_paths.returncode == 0, only_paths.stderr
     assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "n.csv").read_bytes()
-
-
-def test_no_answer_within_the_time_limit_is_exit_3_without_a_file(tmp_path: Path) -> None:
-    write(tmp_path / "r", "mentees.csv", MENTEES)
-    write(tmp_path / "r", "mentors.csv", MENTORS)
-    out = write(tmp_path, "m.csv", "keep me")
-    code = (
-        "import sys, dataclasses, numpy as np, mentormatch.match as m\n"
-        "from mentormatch.problem import Status\n"
-        "real = m.run_solver\n"
-        "def none_found(instance, *a, **k):\n"
-        "    sol = real(instance, *a, **k)\n"
-        "    return dataclasses.replace(sol, mentor_of=np.full(len(sol.mentor_of), -1), status=Status.NO_SOLUTION,\n"
-        "                               priority_sum=0, objective=0.0, priority_bound=None, objective_bound=None)\n"
-        "m.run_solver = none_found\n"
-        "from mentormatch.cli import main\n"
-        f"sys.argv = ['mentormatch', 'solve', {str(tmp_path / 'r')!r}, '-o', {str(out)!r}]\n"
-        "main()\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert_clean_failure(proc, 3)
-    assert "no answer was found within the time limit" in proc.stderr
-    assert out.read_text() == "keep me"
 
 
 def test_validate_and_solve_show_shortages_with_remedies(tmp_path: Path) -> None:
@@ -422,3 +321,35 @@ def test_bench_bad_options_are_exit_2(tmp_path: Path) -> None:
     assert_clean_failure(run("bench", "--coaches", "two", "-o", tmp_path / "r.csv"), 2)
     assert_clean_failure(run("bench", "--summary", tmp_path / "none.csv"), 2)
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_no_answer_within_the_time_limit_is_exit_3_without_a_file(tmp_path: Path, monkeypatch) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from mentormatch import match
+    from mentormatch.problem import Status
+
+    write(tmp_path / "r", "mentees.csv", MENTEES)
+    write(tmp_path / "r", "mentors.csv", MENTORS)
+    out = write(tmp_path, "m.csv", "keep me")
+    real = match.run_solver
+
+    def none_found(instance, *args, **kwargs):
+        sol = real(instance, *args, **kwargs)
+        return dataclasses.replace(
+            sol,
+            mentor_of=np.full(len(sol.mentor_of), -1),
+            status=Status.NO_SOLUTION,
+            priority_sum=0,
+            objective=0.0,
+            priority_bound=None,
+            objective_bound=None,
+        )
+
+    monkeypatch.setattr(match, "run_solver", none_found)
+    proc = run("solve", tmp_path / "r", "-o", out)
+    assert_clean_failure(proc, 3)
+    assert "no answer was found within the time limit" in proc.stderr
+    assert out.read_text() == "keep me"
