@@ -31,6 +31,7 @@ import json, resource, sys, time
 import numpy as np
 from mentormatch import MatchConfig, read_roster
 import mentormatch.encode as enc
+from mentormatch.encode.blocks import _run_blocks
 
 folder, workers, method, check = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 roster = read_roster(folder)
@@ -59,7 +60,7 @@ if check:
     n, m = problem.score.shape
     score, allowed = np.zeros((n, m), np.float32), np.zeros((n, m), bool)
     ref, step = scorer(problem.features, problem.config, "reference")
-    enc._run_blocks(n, step, lambda lo, hi, b: ref(lo, hi, score, allowed, b), lambda: {}, lambda done: None)
+    _run_blocks(n, step, lambda lo, hi, b: ref(lo, hi, score, allowed, b), lambda: {}, lambda done: None)
     allowed[problem.features.excluded_i, problem.features.excluded_j] = False
     result["identical"] = bool(np.array_equal(score, problem.score) and np.array_equal(allowed, problem.allowed))
 print(json.dumps(result))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from mentormatch import encode as enc
 from mentormatch import synthetic_roster
 from mentormatch.config import CRITERIA, MatchConfig
-from mentormatch.encode import build_problem, criterion_parts, rule_failures
+from mentormatch.encode import blocks, build_problem, criterion_parts, features, formulas, rule_failures, tables
 from mentormatch.schema import Exclusion, Mentee, Mentor, Roster
 from mentormatch.verify import broken_rules, pair_criteria, pair_score
 
@@ -165,7 +166,7 @@ def test_score_matrix_is_float32_and_blocked_rows_agree() -> None:
         mentors=tuple(_mentor(id=f"B{j}", age=30 + 3 * j) for j in range(3)),
     )
     whole = build_problem(roster)
-    with _patched(_PAIRS_PER_BLOCK=4, _TABLE_PAIRS_PER_BLOCK=4):  # one row per block
+    with _patched((features, "_PAIRS_PER_BLOCK", 4), (enc, "_TABLE_PAIRS_PER_BLOCK", 4)):  # one row per block
         blocked = build_problem(roster)
     assert whole.score.dtype == np.float32
     np.testing.assert_array_equal(whole.score, blocked.score)
@@ -176,16 +177,20 @@ def test_score_matrix_is_float32_and_blocked_rows_agree() -> None:
 
 
 @contextmanager
-def _patched(**values):
-    """Set attributes of mentormatch.encode for the duration (hypothesis forbids the monkeypatch fixture)."""
-    saved = {name: getattr(enc, name) for name in values}
-    for name, value in values.items():
-        setattr(enc, name, value)
+def _patched(*knobs: tuple[ModuleType, str, object]):
+    """Set ``module.name = value`` for each knob for the duration (hypothesis forbids the monkeypatch fixture).
+
+    The module is the one that reads the name (``enc`` for what ``build_problem`` and ``_scorer`` read): a name
+    imported from a sibling module is the importer's own binding.
+    """
+    saved = [(module, name, getattr(module, name)) for module, name, _ in knobs]
+    for module, name, value in knobs:
+        setattr(module, name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(enc, name, value)
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def _matrices(roster: Roster, config: MatchConfig, method: str, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -194,26 +199,26 @@ def _matrices(roster: Roster, config: MatchConfig, method: str, workers: int = 1
     score, allowed = np.zeros((n, m), np.float32), np.zeros((n, m), bool)
     with ThreadPoolExecutor(workers) as pool:
         scorer, step = enc._scorer(f, config, method, run=pool.map)
-        assert isinstance(scorer, enc._TableScorer if method == "tables" else enc._ReferenceScorer)
-        enc._score_blocks(scorer, step, score, allowed, None, 0.0, pool, workers)
+        assert isinstance(scorer, tables._TableScorer if method == "tables" else formulas._ReferenceScorer)
+        blocks._score_blocks(scorer, step, score, allowed, None, 0.0, pool, workers)
     return score, allowed
 
 
-KNOBS = {
-    "defaults": {},
-    "no leading code": {"_MAX_CODE": 1},
-    "lookup terms": {"_F32_TABLE_LIMIT": 0},
-    "no merges": {"_MERGE_LIMIT": 0},
-    "merge everything": {"_MERGE_LIMIT": 1 << 40},
-    "sparse vocabularies": {"_DENSE_VOCAB_LIMIT": 1},
-    "row blocks on two threads": {"_TABLE_PAIRS_PER_BLOCK": 1},
+KNOBS: dict[str, tuple[tuple[ModuleType, str, object], ...]] = {
+    "defaults": (),
+    "no leading code": ((tables, "_MAX_CODE", 1),),
+    "lookup terms": ((tables, "_F32_TABLE_LIMIT", 0),),
+    "no merges": ((tables, "_MERGE_LIMIT", 0),),
+    "merge everything": ((tables, "_MERGE_LIMIT", 1 << 40),),
+    "sparse vocabularies": ((features, "_DENSE_VOCAB_LIMIT", 1),),
+    "row blocks on two threads": ((enc, "_TABLE_PAIRS_PER_BLOCK", 1),),
 }
 
 
 @settings(max_examples=80, deadline=None)
 @given(roster=rosters(), config=configs, knobs=st.sampled_from(sorted(KNOBS)))
 def test_table_method_equals_the_reference_formulas(roster: Roster, config: MatchConfig, knobs: str) -> None:
-    with _patched(**KNOBS[knobs]):
+    with _patched(*KNOBS[knobs]):
         expected = _matrices(roster, config, "reference")
         score, allowed = _matrices(roster, config, "tables", workers=2 if "threads" in knobs else 1)
     np.testing.assert_array_equal(score, expected[0])
@@ -229,7 +234,7 @@ CLIPPED = MatchConfig.model_validate({"weights": dict(zip(CRITERIA, [0.5, 1.0, 0
 def test_table_method_equals_the_reference_on_a_synthetic_roster(seed: int, knobs: str) -> None:
     roster = synthetic_roster(300, 90, seed=seed)
     assert enc._scorer(enc.encode(roster, CLIPPED), CLIPPED)[0].clip
-    with _patched(**KNOBS[knobs]):
+    with _patched(*KNOBS[knobs]):
         _assert_table_method_equals_reference(roster)
 
 
@@ -260,9 +265,10 @@ def test_leading_criteria_with_one_value_each() -> None:
 
 def test_threaded_scoring_equals_single_threaded() -> None:
     roster = synthetic_roster(400, 120, seed=3)
-    with _patched(_workers=lambda pairs: 1):
+    with _patched((enc, "_workers", lambda pairs: 1)):
         single = build_problem(roster)
-    with _patched(_workers=lambda pairs: 2, _TABLE_PAIRS_PER_BLOCK=1):  # one row per block, two threads
+    # one row per block, two threads
+    with _patched((enc, "_workers", lambda pairs: 2), (enc, "_TABLE_PAIRS_PER_BLOCK", 1)):
         threaded = build_problem(roster)
     np.testing.assert_array_equal(threaded.score, single.score)
     np.testing.assert_array_equal(threaded.allowed, single.allowed)
@@ -270,13 +276,13 @@ def test_threaded_scoring_equals_single_threaded() -> None:
 
 def test_large_tables_fall_back_to_the_reference_formulas() -> None:
     roster = synthetic_roster(120, 40, seed=4)
-    tables = build_problem(roster)
-    with _patched(_TABLE_BUDGET=0, _TABLE_BUDGET_SHARE=0.0):
+    by_tables = build_problem(roster)
+    with _patched((tables, "_TABLE_BUDGET", 0), (tables, "_TABLE_BUDGET_SHARE", 0.0)):
         f = enc.encode(roster, MatchConfig())
-        assert isinstance(enc._scorer(f, MatchConfig())[0], enc._ReferenceScorer)
+        assert isinstance(enc._scorer(f, MatchConfig())[0], formulas._ReferenceScorer)
         fallback = build_problem(roster)
-    np.testing.assert_array_equal(fallback.score, tables.score)
-    np.testing.assert_array_equal(fallback.allowed, tables.allowed)
+    np.testing.assert_array_equal(fallback.score, by_tables.score)
+    np.testing.assert_array_equal(fallback.allowed, by_tables.allowed)
 
 
 def test_a_worker_error_is_raised() -> None:
@@ -285,7 +291,7 @@ def test_a_worker_error_is_raised() -> None:
             raise ValueError("boom")
 
     with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match="boom"):
-        enc._run_blocks(10, 1, fill, dict, lambda done: None, pool, 2)
+        blocks._run_blocks(10, 1, fill, dict, lambda done: None, pool, 2)
 
 
 def test_empty_sides() -> None:
