@@ -29,7 +29,7 @@ from mentormatch.result import MatchResult
 from mentormatch.schema import Coach, Exclusion, Mentee, Mentor
 from mentormatch.solvers import SolverBug
 from mentormatch.solvers import coaches as coach_solver
-from mentormatch.solvers.coaches import check_coaches
+from mentormatch.solvers.coaches import CoachOptions, check_coaches
 from mentormatch.verify import broken_rules
 
 from .strategies import instances_with_coach_tiers, rosters_with_coaches
@@ -523,20 +523,19 @@ def assert_bounds_hold(solution: Solution, best: tuple[int, int]) -> None:
 @pytest.mark.parametrize(
     "setting",
     [
-        {"STRONG_TRIPLES": -1},  # the pair model (_Model), used above STRONG_TRIPLES triples
-        {"STRONG_TRIPLES": -1, "PAIR_LINKS": 0},  # the pair model with its grouped specialism link (large models)
-        {"EXACT_PAIRS": 0, "NEIGHBOURS": 1},  # the repair model on each mentee's best pair only: bounds must hold
+        {"strong_triples": -1},  # the pair model (PairModel), used above strong_triples triples
+        {"strong_triples": -1, "pair_links": 0},  # the pair model with its grouped specialism link (large models)
+        {"exact_pairs": 0, "neighbours": 1},  # the repair model on each mentee's best pair only: bounds must hold
     ],
 )
-def test_array_level_coach_solve_on_the_large_roster_paths(setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in setting.items():
-        monkeypatch.setattr(coach_solver, name, value)
+def test_array_level_coach_solve_on_the_large_roster_paths(setting: dict) -> None:
+    options = CoachOptions(**setting)
     rng = np.random.default_rng(99)
-    exact = "EXACT_PAIRS" not in setting
+    exact = "exact_pairs" not in setting
     binding = tried = 0
     while binding < 12 and tried < 600:  # until the repair model has run a dozen times
         inst, tier = random_tier_case(rng)
-        solution = coach_solver.solve(inst, tier)
+        solution = coach_solver.solve(inst, tier, options=options)
         best = brute_force_tier(inst, tier)
         check_coaches(inst, tier, solution)
         assert_bounds_hold(solution, best)

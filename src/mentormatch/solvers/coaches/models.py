@@ -1,0 +1,307 @@
+"""The coach tier's CP-SAT models, built in labelled stages (data → variables → constraints → objective → solve
+→ read out), and the choice between them (:func:`new_model`):
+
+* :class:`TripleModel`, one Boolean per (mentee, mentor, coach) triple: a far tighter LP relaxation, used up to
+  :attr:`CoachOptions.strong_triples` triples;
+* :class:`PairModel`, one Boolean per (mentee, mentor) pair, with y[j, c] per mentor and eligible coach and z[j, c]
+  per mentor and coach with a case-load limit (the formulation in :mod:`mentormatch.solvers.coaches`).
+
+Both hold the candidate pairs they are given (:mod:`mentormatch.solvers.coaches.pairs`), take a warm start, and
+return an :class:`Answer` with CP-SAT's bound. Parameters, limits and status mapping are
+:mod:`mentormatch.solvers._cpsat`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mentormatch.problem import CoachTier, Instance
+from mentormatch.solvers._cpsat import found, new_solver, proven_bound, search_limits
+from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling
+from mentormatch.solvers.coaches.options import CoachOptions
+
+__all__ = ["Answer", "PairModel", "TripleModel", "new_model"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a model's search found: ``found`` False (stopped before any answer) leaves the arrays all −1;
+    ``gain`` is Σ gain of the answer, ``bound`` CP-SAT's bound on it (None without an answer)."""
+
+    found: bool
+    mentor_of: np.ndarray
+    coach_of: np.ndarray
+    gain: int
+    bound: int | None
+
+
+class PairModel:
+    """The coach model over candidate pairs ``(rows[k], cols[k])`` (row-major), built in labelled stages. Up to
+    ``pair_links`` pairs the specialism link is written per pair (a tighter LP), beyond per (mentor, mentee type)
+    group (:attr:`CoachOptions.pair_links`)."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        tier: CoachTier,
+        scaling: Scaling,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        *,
+        pair_links: int,
+    ) -> None:
+        from ortools.sat.python import cp_model
+
+        scaling.require(FLOAT_EXACT, "CP-SAT's float64 objective bound")
+        self.instance, self.tier, self.scaling = instance, tier, scaling
+        n, m = instance.shape
+        # --- data
+        order = np.lexsort((cols, rows))
+        self.rows = np.asarray(rows, np.int64)[order]
+        self.cols = np.asarray(cols, np.int64)[order]
+        self.gains = scaling.pair_gains(instance, self.rows, self.cols)
+        self.loads = instance.pair_load(self.rows, self.cols)
+        self.types = tier.mentee_type[self.rows]
+        p = self.rows.size
+        self.model = model = cp_model.CpModel()
+
+        # --- variables: x[k] are proto variables 0..p-1; then y[j, c], then z[j, c]
+        if p:
+            model.proto.merge_text_format("variables { domain: [0, 1] }\n" * p)
+        by_mentor = np.argsort(self.cols, kind="stable")
+        starts = np.searchsorted(self.cols[by_mentor], np.arange(m + 1))
+        self.mentors = np.flatnonzero(np.diff(starts) > 0).tolist()
+        self.y: dict[int, dict[int, Any]] = {}
+        mentor_types = {}
+        for j in self.mentors:
+            pairs = by_mentor[starts[j] : starts[j + 1]]
+            present = np.unique(self.types[pairs])
+            mentor_types[j] = (pairs, present)
+            coaches = np.flatnonzero(tier.eligible[j] & tier.cover[:, present].any(axis=1))
+            self.y[j] = {int(c): model.new_bool_var(f"y_{j}_{c}") for c in coaches}
+
+        # --- constraints: each mentee at most once
+        row_starts = np.searchsorted(self.rows, np.arange(n + 1))
+        for i in np.flatnonzero(np.diff(row_starts) > 1):
+            model.proto.constraints.add().at_most_one.literals.extend(range(int(row_starts[i]), int(row_starts[i + 1])))
+        per_pair = p <= pair_links
+        limited = np.flatnonzero(tier.max_mentees < n)
+        z_of_coach: dict[int, list[Any]] = {int(c): [] for c in limited}
+        for j in self.mentors:
+            pairs, present = mentor_types[j]
+            ys = self.y[j]
+            x_vars = [model.get_bool_var_from_proto_index(int(k)) for k in pairs]
+            # one coach per mentor
+            if len(ys) > 1:
+                model.add_at_most_one(ys.values())
+            # capacity, and only a supervised mentor takes mentees
+            loads = self.loads[pairs]
+            model.add(
+                sum(int(a) * v for a, v in zip(loads, x_vars, strict=True))
+                <= int(instance.capacity[j]) * sum(ys.values())
+            )
+            # specialisms: each mentee's type is covered by the mentor's coach (per pair: also a tighter link)
+            pair_types = self.types[pairs]
+            for t in present:
+                covering = [v for c, v in ys.items() if tier.cover[c, t]]
+                group = [v for v, tk in zip(x_vars, pair_types, strict=True) if tk == t]
+                if per_pair:
+                    for v in group:
+                        model.add(v <= sum(covering))
+                elif len(covering) < len(ys):
+                    reach_t = min(len(group), int(instance.capacity[j]) // max(1, int(loads.min())))
+                    model.add(sum(group) <= reach_t * sum(covering))
+            # case-load: z[j, c] ≥ (j's mentee count) when c supervises j
+            reach = min(len(pairs), int(instance.capacity[j]) // max(1, int(loads.min())))
+            count = sum(x_vars)
+            for c, yc in ys.items():
+                if c in z_of_coach and reach > 0:
+                    z = model.new_int_var(0, reach, f"z_{j}_{c}")
+                    model.add(z <= reach * yc)
+                    model.add(count - z + reach * yc <= reach)
+                    z_of_coach[c].append(z)
+        # max mentors and case-loads per coach
+        for c in range(tier.n_coaches):
+            supervised = [self.y[j][c] for j in self.mentors if c in self.y[j]]
+            if len(supervised) > tier.max_mentors[c]:
+                model.add(sum(supervised) <= int(tier.max_mentors[c]))
+        for c, zs in z_of_coach.items():
+            if zs:
+                model.add(sum(zs) <= int(tier.max_mentees[c]))
+
+        # --- objective: maximise Σ gain · x (the proto minimises: negated, scaling_factor −1)
+        objective = model.proto.objective
+        objective.vars.extend(range(p))
+        objective.coeffs.extend((-self.gains).tolist())
+        objective.scaling_factor = -1.0
+
+    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> Answer:
+        """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
+        n, m = self.instance.shape
+        # --- warm start: the hint's pairs and coaches
+        if hint is not None:
+            mentor_of, coach_of = hint
+            proto_hint = self.model.proto.solution_hint
+            proto_hint.vars.extend(range(self.rows.size))
+            proto_hint.values.extend((mentor_of[self.rows] == self.cols).astype(np.int64).tolist())
+            for j, ys in self.y.items():
+                for c, v in ys.items():
+                    self.model.add_hint(v, bool(coach_of[j] == c))
+        # --- solve
+        solver, code = _run_cpsat(self.model, time_limit, seed)
+        # --- read out: the chosen pairs (proto variables 0..p-1) and each mentor's coach
+        mentor_of = np.full(n, -1, dtype=np.int64)
+        coach_of = np.full(m, -1, dtype=np.int64)
+        if not _found(solver, code):
+            return Answer(False, mentor_of, coach_of, 0, None)
+        chosen = np.asarray(solver.response_proto.solution, dtype=np.int64)[: self.rows.size].astype(bool)
+        mentor_of[self.rows[chosen]] = self.cols[chosen]
+        for j, ys in self.y.items():
+            for c, v in ys.items():
+                if solver.boolean_value(v):
+                    coach_of[j] = c
+        gain = int(self.gains[chosen].sum())
+        return Answer(True, mentor_of, coach_of, gain, _proven_bound(solver, code, gain))
+
+
+class TripleModel:
+    """The coach model with one Boolean per (mentee, mentor, coach) triple instead of per pair: w[i, j, c] ≤ y[j, c]
+    for every triple makes its LP relaxation far tighter (on the bundled 200 × 50 × 5 ``coaches-binding`` roster
+    CP-SAT's bound after 60 s is 223 priority points against 249 with one Boolean per pair; the optimum is 221).
+    Used for every model up to :attr:`CoachOptions.strong_triples` triples. Same interface as :class:`PairModel`."""
+
+    def __init__(
+        self, instance: Instance, tier: CoachTier, scaling: Scaling, rows: np.ndarray, cols: np.ndarray
+    ) -> None:
+        from ortools.sat.python import cp_model
+
+        scaling.require(FLOAT_EXACT, "CP-SAT's float64 objective bound")
+        self.instance, self.tier = instance, tier
+        n, m = instance.shape
+        k = tier.n_coaches
+        # --- data: triples (pair, coach) with the coach eligible for the mentor and covering the mentee's type
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        fits = tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T  # (pairs, k)
+        pair, coach = np.nonzero(fits)
+        self.rows, self.cols, self.coach = rows[pair], cols[pair], coach.astype(np.int64)
+        self.gains = scaling.pair_gains(instance, self.rows, self.cols)
+        loads = instance.pair_load(self.rows, self.cols)
+        t = self.rows.size
+        y_key = np.unique(self.cols * k + self.coach)
+        self.y_mentor, self.y_coach = np.divmod(y_key, k)
+        y_of = t + np.searchsorted(y_key, self.cols * k + self.coach)  # proto index of each triple's y
+        self.model = model = cp_model.CpModel()
+        proto = model.proto
+
+        # --- variables: w[0..t-1] per triple, then y per (mentor, coach)
+        proto.merge_text_format("variables { domain: [0, 1] }\n" * (t + y_key.size))
+        # --- constraints: each mentee at most once
+        order = np.argsort(self.rows, kind="stable")
+        starts = np.searchsorted(self.rows[order], np.arange(n + 1))
+        for i in np.flatnonzero(np.diff(starts) > 1):
+            proto.constraints.add().at_most_one.literals.extend(order[starts[i] : starts[i + 1]].tolist())
+        # w[i, j, c] ≤ y[j, c]: only a supervised mentor takes mentees, and only types its coach covers
+        for w, y in zip(range(t), y_of.tolist(), strict=True):
+            linear = proto.constraints.add().linear
+            linear.vars.extend([w, y])
+            linear.coeffs.extend([1, -1])
+            linear.domain.extend([-1, 0])
+        # capacity: Σ load · w[·, j, c] ≤ cap[j] · y[j, c]
+        by_y = np.argsort(y_of, kind="stable")
+        y_starts = np.searchsorted(y_of[by_y], t + np.arange(y_key.size + 1))
+        for y in range(y_key.size):
+            members = by_y[y_starts[y] : y_starts[y + 1]]
+            j = int(self.y_mentor[y])
+            if loads[members].sum() <= instance.capacity[j]:
+                continue
+            linear = proto.constraints.add().linear
+            linear.vars.extend(members.tolist() + [t + y])
+            linear.coeffs.extend(loads[members].tolist() + [-int(instance.capacity[j])])
+            linear.domain.extend([-(2**40), 0])
+        # one coach per mentor
+        mentor_starts = np.searchsorted(self.y_mentor, np.arange(m + 1))
+        for j in np.flatnonzero(np.diff(mentor_starts) > 1).tolist():
+            proto.constraints.add().at_most_one.literals.extend(
+                range(t + int(mentor_starts[j]), t + int(mentor_starts[j + 1]))
+            )
+        # max mentors and case-load per coach
+        for c in range(k):
+            ys = t + np.flatnonzero(self.y_coach == c)
+            if ys.size > tier.max_mentors[c]:
+                linear = proto.constraints.add().linear
+                linear.vars.extend(ys.tolist())
+                linear.coeffs.extend([1] * ys.size)
+                linear.domain.extend([0, int(tier.max_mentors[c])])
+            ws = np.flatnonzero(self.coach == c)
+            if ws.size > tier.max_mentees[c]:
+                linear = proto.constraints.add().linear
+                linear.vars.extend(ws.tolist())
+                linear.coeffs.extend([1] * ws.size)
+                linear.domain.extend([0, int(tier.max_mentees[c])])
+        # --- objective: maximise Σ gain · w
+        proto.objective.vars.extend(range(t))
+        proto.objective.coeffs.extend((-self.gains).tolist())
+        proto.objective.scaling_factor = -1.0
+
+    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> Answer:
+        """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
+        n, m = self.instance.shape
+        t = self.rows.size
+        # --- warm start: the hint's triples and (mentor, coach) choices
+        if hint is not None:
+            mentor_of, coach_of = hint
+            w = (mentor_of[self.rows] == self.cols) & (coach_of[self.cols] == self.coach)
+            y = coach_of[self.y_mentor] == self.y_coach
+            self.model.proto.solution_hint.vars.extend(range(t + self.y_mentor.size))
+            self.model.proto.solution_hint.values.extend(np.concatenate([w, y]).astype(np.int64).tolist())
+        # --- solve
+        solver, code = _run_cpsat(self.model, time_limit, seed)
+        # --- read out: the chosen triples (proto variables 0..t-1) give the pairs and the coaches
+        mentor_of = np.full(n, -1, dtype=np.int64)
+        coach_of = np.full(m, -1, dtype=np.int64)
+        if not _found(solver, code):
+            return Answer(False, mentor_of, coach_of, 0, None)
+        values = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
+        chosen = values[:t]
+        mentor_of[self.rows[chosen]] = self.cols[chosen]
+        coach_of[self.cols[chosen]] = self.coach[chosen]
+        gain = int(self.gains[chosen].sum())
+        return Answer(True, mentor_of, coach_of, gain, _proven_bound(solver, code, gain))
+
+
+def new_model(
+    instance: Instance,
+    tier: CoachTier,
+    scaling: Scaling,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    options: CoachOptions,
+) -> TripleModel | PairModel:
+    """The coach model over the candidate pairs ``(rows, cols)``: the triple model (a Boolean per triple) up to
+    ``options.strong_triples`` triples, else the pair model."""
+    triples = int((tier.eligible[cols] & tier.cover[:, tier.mentee_type[rows]].T).sum()) if rows.size else 0
+    if triples <= options.strong_triples:
+        return TripleModel(instance, tier, scaling, rows, cols)
+    return PairModel(instance, tier, scaling, rows, cols, pair_links=options.pair_links)
+
+
+def _run_cpsat(model: Any, time_limit: float | None, seed: int) -> tuple[Any, Any]:
+    """Solve ``model`` with :data:`mentormatch.solvers._cpsat.PARAMETERS`, ``time_limit`` in deterministic units
+    (the wall clock as a safety net, :data:`mentormatch.solvers._cpsat.WALL_SAFETY`); returns (solver, status)."""
+    wall, deterministic = search_limits(time_limit)
+    solver = new_solver(seed=seed, wall=wall, deterministic=deterministic)
+    return solver, solver.solve(model)
+
+
+def _found(solver: Any, code: Any) -> bool:
+    """True when CP-SAT has an answer; False when stopped before one. Any other status is a bug: the empty
+    matching satisfies every coach model."""
+    return found(code, solver, "coaches: CP-SAT")
+
+
+def _proven_bound(solver: Any, code: Any, gain: int) -> int:
+    """CP-SAT's bound on Σ gain (integral, so floored) after checking that ``gain`` is its objective."""
+    return proven_bound(solver, code, gain, "coaches")
