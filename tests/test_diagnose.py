@@ -4,7 +4,6 @@ brute force over every smaller set, the coach rows, and the words (no profile va
 
 from __future__ import annotations
 
-import importlib
 import re
 from itertools import combinations
 from pathlib import Path
@@ -17,11 +16,11 @@ from hypothesis import strategies as st
 from mentormatch import MatchConfig, assign, build_problem, read_roster, solve
 from mentormatch.diagnose import RELAXABLE, SHORTAGE_COLUMNS, diagnose, relaxations, relaxed_config
 from mentormatch.encode import RULES, rule_bits, rule_failures
+from mentormatch.rules import relaxable_rules
 from mentormatch.schema import Coach, Exclusion, Mentee, Mentor, Roster
+from mentormatch.solvers.maxflow import max_matching
 
 from .strategies import rosters, rosters_with_coaches
-
-dg = importlib.import_module("mentormatch.diagnose")  # the module; mentormatch.diagnose is the function
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,7 +111,7 @@ def test_max_matching_is_maximum(data) -> None:
     cand = rng.random((n, m)) < density
     capacity = rng.integers(0, 4, size=m)
     cand &= capacity[None, :] > 0
-    mentor_of = dg._max_matching(cand, capacity)
+    mentor_of = max_matching(cand, capacity)
     matched = mentor_of >= 0
     assert cand[np.flatnonzero(matched), mentor_of[matched]].all()
     assert np.all(np.bincount(mentor_of[matched], minlength=m) <= capacity)
@@ -120,7 +119,7 @@ def test_max_matching_is_maximum(data) -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_max_matching_grows_a_start_and_falls_back_to_the_full_flow(seed: int, monkeypatch) -> None:
+def test_max_matching_grows_a_start_and_falls_back_to_the_full_flow(seed: int) -> None:
     # popular mentors: many mentees allowed only a few of them, so that the sample leaves augmenting paths
     rng = np.random.default_rng(seed)
     n, m = 400, 60
@@ -128,11 +127,10 @@ def test_max_matching_grows_a_start_and_falls_back_to_the_full_flow(seed: int, m
     cand = rng.random((n, m)) < np.where(popular, 0.6, 0.03)[None, :]
     capacity = rng.integers(1, 6, size=m)
     best = most_matched(cand, capacity)
-    assert (dg._max_matching(cand, capacity) >= 0).sum() == best
-    start = dg._max_matching(cand[:, :30] & True, capacity[:30])  # valid for the whole mask too
-    assert (dg._max_matching(cand, capacity, start) >= 0).sum() == best
-    monkeypatch.setattr(dg, "_MAX_ROUNDS", 0)
-    assert (dg._max_matching(cand, capacity) >= 0).sum() == best
+    assert (max_matching(cand, capacity) >= 0).sum() == best
+    start = max_matching(cand[:, :30] & True, capacity[:30])  # valid for the whole mask too
+    assert (max_matching(cand, capacity, start) >= 0).sum() == best
+    assert (max_matching(cand, capacity, max_rounds=0) >= 0).sum() == best
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -454,7 +452,7 @@ def _oracle(roster: Roster, config: MatchConfig, families: tuple[str, ...], requ
 
 
 def _check_minimum(roster: Roster, config: MatchConfig, relaxation, required: np.ndarray) -> None:
-    offered = [f for f in RELAXABLE if f in dg._offered(config)]
+    offered = [f for f in RELAXABLE if f in relaxable_rules(config)]
     cache: dict = {}
 
     def works(families) -> bool:
@@ -591,10 +589,10 @@ def test_inactive_families_are_not_offered() -> None:
             }
         }
     )
-    assert dg._offered(config) == ("capacity",)
-    assert dg._offered(MatchConfig()) == ("language", "availability", "gender_preference", "high_risk", "capacity")
+    assert relaxable_rules(config) == ("capacity",)
+    assert relaxable_rules(MatchConfig()) == ("language", "availability", "gender_preference", "high_risk", "capacity")
     full = MatchConfig.model_validate({"rules": {"same_region": True, "max_age_gap": 10, "min_score": 50}})
-    assert dg._offered(full) == RELAXABLE
+    assert relaxable_rules(full) == RELAXABLE
     with pytest.raises(ValueError, match="unknown rule family 'exclusion'"):
         relaxed_config(full, ["exclusion"])
 
