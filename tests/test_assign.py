@@ -14,7 +14,8 @@ from scipy.optimize import linear_sum_assignment
 import mentormatch.solvers as solvers
 from mentormatch import Assignment, Status, assign
 from mentormatch.instances import cost_matrix, gap_loads, tight_capacity
-from mentormatch.solvers import SolverUnsuitable
+from mentormatch.problem import Instance
+from mentormatch.solvers import AutoOptions, SolverOptions, SolverUnsuitable
 
 from .strategies import assign_arguments
 
@@ -283,16 +284,24 @@ def test_exact_solvers_agree_on_capacitated_instances(kind):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_sparse_pricing_equals_the_dense_optimum_on_popular_mentors(monkeypatch, seed):
+def test_sparse_pricing_equals_the_dense_optimum_on_popular_mentors(seed):
     # Structured costs: most mentees want the same few mentors, so each one's k best mentors are not enough.
-    monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 1)
     n, m = 1500, 300
     cost = cost_matrix("structured", n, m, seed=seed)
     capacity = tight_capacity(n, m, seed=seed)
-    priced = assign(cost, capacity=capacity, maximize=False)
+    # assign() takes no solver options: the same minimising instance, with auto's pricing threshold at 1 pair
+    instance = Instance(
+        weights=cost,
+        allowed=np.ones((n, m), bool),
+        priority=np.ones(n, np.int64),
+        load=np.ones(n, np.int64),
+        capacity=np.asarray(capacity, np.int64),
+        maximize=False,
+    )
+    priced = solvers.run_solver(instance, "auto", options=SolverOptions(auto=AutoOptions(priced_pairs=1)))
     dense = assign(cost, capacity=capacity, maximize=False, solver="flow")
-    assert priced.solver == "flow-priced" and dense.solver == "flow"
-    assert priced.status is Status.OPTIMAL and priced.matched == n
+    assert priced.solver == "flow-priced" and priced.method == "flow-priced" and dense.solver == "flow"
+    assert priced.status is Status.OPTIMAL and int((priced.mentor_of >= 0).sum()) == n
     assert (priced.priority_sum, priced.objective) == (dense.priority_sum, dense.objective)
     # Each mentee's 8 best mentors alone would leave mentees unmatched: the instance does need pricing.
     best = np.argpartition(cost, 8, axis=1)[:, :8]

@@ -15,13 +15,27 @@ from scipy.sparse.csgraph import bellman_ford
 
 from mentormatch.instances import cost_matrix, tight_capacity
 from mentormatch.problem import Instance, Solution, Status
-from mentormatch.solvers import SolverUnsuitable, check_solution, cpsat, flow, pricing, relaxation
+from mentormatch.solvers import SolverUnsuitable, _network, check_solution, cpsat, flow, pricing, relaxation
 from mentormatch.solvers._common import Clock, candidate_mask
 from mentormatch.solvers._scaling import fit_scaling
+from mentormatch.solvers.options import AutoOptions, PricingOptions, RelaxationOptions, SolverOptions
 
 from .strategies import instances, unit_load_instances
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+PRICING = PricingOptions()
+"""The default knobs."""
+
+
+def pricing_options(**fields) -> SolverOptions:
+    """The default options with these pricing knobs changed."""
+    return SolverOptions(pricing=replace(PRICING, **fields))
+
+
+def steps(solution: Solution) -> list[str]:
+    """The steps of ``Solution.method`` (``"relaxation+priced+windows"`` → its three names)."""
+    return solution.method.split("+")
 
 
 # --- instances ---------------------------------------------------------------------------------------------------
@@ -130,7 +144,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", CASES)
-@pytest.mark.parametrize("k", [1, pricing.DEFAULT_K])
+@pytest.mark.parametrize("k", [1, PRICING.k])
 def test_agrees_with_dense_flow(name, k):
     inst = CASES[name]()
     assert_same_optimum(inst, pricing.solve(inst, k=k), flow.solve(inst))
@@ -209,13 +223,13 @@ def test_huge_weights_price_in_float64():
 
 def test_plain_top_k_falls_short_and_pricing_recovers():
     inst = popular_instance(0, 400, 100)
-    k = pricing.DEFAULT_K
+    k = PRICING.k
     dense = flow.solve(inst)
     pruned = flow.solve(replace(inst, allowed=top_k_mask(inst, k)))
     assert pruned.priority_sum < dense.priority_sum - 100  # many mentees left out by top-k alone
     sol = pricing.solve(inst, k=k)
     assert_same_optimum(inst, sol, dense)
-    assert sol.message.startswith("proven optimal by pricing")
+    assert sol.method == "flow-priced"  # proven by pricing, no fallback
 
 
 def test_pricing_terminates_and_reports_rounds():
@@ -224,9 +238,10 @@ def test_pricing_terminates_and_reports_rounds():
     sol = pricing.solve(inst, progress=lambda stage, elapsed: seen.append((stage, elapsed)))
     assert_same_optimum(inst, sol, flow.solve(inst))
     rounds = [stage for stage, _ in seen if "negative reduced cost" in stage]
-    assert 1 < len(rounds) <= pricing.MAX_ROUNDS
+    assert 1 < len(rounds) <= PRICING.max_rounds
     assert rounds[-1].endswith(": 0 pairs with negative reduced cost")
-    assert f"{len(rounds)} rounds" in sol.message
+    assert sol.method == "flow-priced" and sol.stats["rounds"] == len(rounds)
+    assert 0 < sol.stats["candidates"] < sol.stats["candidate_pairs"] and sol.stats["flow_solves"] >= 1
     assert all(stage.startswith("flow-priced: ") and elapsed >= 0 for stage, elapsed in seen)
 
 
@@ -285,15 +300,17 @@ def test_fallback_after_the_round_limit():
     inst = popular_instance(0, 400, 100)
     sol = pricing.solve(inst, max_rounds=1)
     assert_same_optimum(inst, sol, flow.solve(inst))
+    assert sol.method == "flow-priced+dense" and sol.stats["rounds"] == 1
+    # the note users read, printed as it was
     assert sol.message == "pricing did not settle in 1 round; answered by the dense flow"
 
 
-def test_fallback_when_candidates_grow(monkeypatch):
-    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 0.01)
+def test_fallback_when_candidates_grow():
     inst = popular_instance(0, 400, 100)
-    sol = pricing.solve(inst)
+    sol = pricing.solve(inst, options=pricing_options(max_candidate_fraction=0.01))
     assert_same_optimum(inst, sol, flow.solve(inst))
-    assert sol.message.startswith("the candidates grew to ") and sol.message.endswith("answered by the dense flow")
+    # the dense flow answered before the round limit: the candidates grew past the fraction
+    assert sol.method == "flow-priced+dense" and sol.stats["rounds"] < PRICING.max_rounds
 
 
 def test_nothing_printed(capsys):
@@ -308,7 +325,7 @@ def test_structured_popular_costs_give_the_dense_optimum():
         inst = make(-cost, capacity=tight_capacity(600, 120, seed=seed))
         sol = pricing.solve(inst)
         assert_same_optimum(inst, sol, flow.solve(inst))
-        assert sol.message.startswith("proven optimal by pricing")
+        assert sol.method == "flow-priced"
 
 
 # --- the mechanisms: scans, picks, fixed solves, pruning ----------------------------------------------------------
@@ -317,7 +334,7 @@ def test_structured_popular_costs_give_the_dense_optimum():
 def empty_sparse(inst: Instance, potential: np.ndarray) -> pricing._Sparse:
     """A network without arcs and arbitrary potentials: every candidate pair is priced by the scan."""
     nothing = np.zeros(0, np.int64)
-    network = pricing._Network(tail=nothing, head=nothing, capacity=nothing, cost=nothing, flow=nothing)
+    network = _network.Network(tail=nothing, head=nothing, capacity=nothing, cost=nothing, flow=nothing)
     return pricing._Sparse(
         rows=nothing.astype(np.int32), cols=nothing.astype(np.int32), network=network, gain=0, potential=potential
     )
@@ -372,13 +389,14 @@ def test_the_float32_filter_never_misses_a_violator(inst, multiplier, seed, spre
     assert {i for i, _ in expected} <= {i for i, j in picked if (i, j) in expected}
 
 
-def test_counting_by_the_filter_reports_an_upper_bound(monkeypatch):
+def test_counting_by_the_filter_reports_an_upper_bound():
     # With every block counted by the float32 filter once a violator is confirmed, progress says "at most"; the
     # answer is the same and the last round still proves it exactly.
-    monkeypatch.setattr(pricing, "EXACT_LIMIT", 0)
     inst = popular_instance(1, 400, 100)
     seen = []
-    sol = pricing.solve(inst, progress=lambda stage, elapsed: seen.append(stage))
+    sol = pricing.solve(
+        inst, progress=lambda stage, elapsed: seen.append(stage), options=pricing_options(exact_limit=0)
+    )
     assert_same_optimum(inst, sol, flow.solve(inst))
     assert any(": at most " in stage for stage in seen)
     assert seen[-2].endswith(": 0 pairs with negative reduced cost")
@@ -389,9 +407,9 @@ def test_picks_take_each_rows_best_and_each_columns_best():
     y = np.array(
         [[-0.9, 0.2, -0.5, inf, 0.1], [-0.3, -0.2, -0.25, -5.0, inf], [-2.0, -3.0, 0.0, -4.0, -1.5]], np.float32
     )
-    picks = pricing._Picks(k=1, floor=-10.0)
+    picks = pricing._Picks(k=1, floor=-10.0, stride=PRICING.sample_stride)
     # Column 0 wants two rows, column 3 one; the sample (row 0 only) sets their thresholds at −0.9 and the floor.
-    picks.set_columns(np.array([2, 0, 0, 1, 0]), y[:: pricing.SAMPLE_STRIDE][:, [0, 3]])
+    picks.set_columns(np.array([2, 0, 0, 1, 0]), y[:: PRICING.sample_stride][:, [0, 3]])
     picks.add(0, y, mask=None)
     picks.force(np.array([2 * 5 + 4]))
     rows, cols = picks.result(3, 5)
@@ -412,7 +430,7 @@ def test_a_crowded_row_is_cut_before_ranking():
     # 4000 entries above the floor: the cut keeps a few dozen, among them the row's 3 largest.
     rng = np.random.default_rng(0)
     y = rng.random((1, 4000)).astype(np.float32)
-    picks = pricing._Picks(k=3, floor=-1.0)
+    picks = pricing._Picks(k=3, floor=-1.0, stride=PRICING.sample_stride)
     picks.add(0, y, mask=None)
     assert 3 <= picks.parts[0][0].size <= 400
     assert sorted(picks.result(1, 4000)[1].tolist()) == sorted(np.argsort(-y[0])[:3].tolist())
@@ -436,15 +454,14 @@ def test_a_wrong_fixing_is_caught_and_the_network_solved_again(monkeypatch):
     assert calls  # fixing was tried
 
 
-def test_fixed_solves_give_the_dense_optimum(monkeypatch):
+def test_fixed_solves_give_the_dense_optimum():
     # Fixing everything the guide prices away from zero (margin 0) is a strong guess; whether it holds or not,
     # the answer is the dense optimum.
-    monkeypatch.setattr(pricing, "FIX_FACTOR", 0)
     for inst in (popular_instance(3, 400, 100), random_instance(11, 300, 60, kind="correlated")):
-        assert_same_optimum(inst, pricing.solve(inst), flow.solve(inst))
+        assert_same_optimum(inst, pricing.solve(inst, options=pricing_options(fix_factor=0)), flow.solve(inst))
 
 
-def test_pruning_keeps_every_arc_with_flow(monkeypatch):
+def test_pruning_keeps_every_arc_with_flow():
     inst = popular_instance(4, 400, 100)
     model = unit_model(inst)
     found = pricing._Scanner(model).initial(2)
@@ -453,8 +470,7 @@ def test_pruning_keeps_every_arc_with_flow(monkeypatch):
     keep = pricing._keep_after_pruning(sparse, -1.0)
     assert np.array_equal(keep, carries)  # with a negative limit only the arcs with flow stay
     # Pruning everything without flow whenever allowed still ends at the dense optimum.
-    monkeypatch.setattr(pricing, "PRUNE_FACTOR", 0.0)
-    assert_same_optimum(inst, pricing.solve(inst), flow.solve(inst))
+    assert_same_optimum(inst, pricing.solve(inst, options=pricing_options(prune_factor=0.0)), flow.solve(inst))
 
 
 # --- input errors --------------------------------------------------------------------------------------------------
@@ -497,24 +513,24 @@ def random_graph(seed: int, nodes: int, arcs: int) -> tuple[np.ndarray, np.ndarr
 def test_label_correcting_matches_scipy_bellman_ford(seed):
     nodes = 60
     tail, head, cost = random_graph(seed, nodes, 240)
-    label = np.full(nodes, pricing._UNREACHED, np.int64)
+    label = np.full(nodes, _network.UNREACHED, np.int64)
     label[0] = 0
-    assert pricing._relax(label, np.array([0]), tail, head, cost)
+    assert _network.relax_labels(label, np.array([0]), tail, head, cost)
     expected = bellman_ford(csr_matrix((cost.astype(float), (tail, head)), shape=(nodes, nodes)), indices=0)
     reached = np.isfinite(expected)
     assert np.array_equal(label[reached], expected[reached].astype(np.int64))
-    assert np.all(label[~reached] == pricing._UNREACHED)
+    assert np.all(label[~reached] == _network.UNREACHED)
 
 
 def test_label_correcting_detects_a_negative_cycle():
     tail, head, cost = np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([5, -3, -3])
-    label = np.array([0, pricing._UNREACHED, pricing._UNREACHED], np.int64)
-    assert not pricing._relax(label, np.array([0]), tail, head, cost)
-    label = np.array([0, pricing._UNREACHED, pricing._UNREACHED], np.int64)
-    assert not pricing._relax(label, np.array([0]), tail, head, cost, max_work=100)
+    label = np.array([0, _network.UNREACHED, _network.UNREACHED], np.int64)
+    assert not _network.relax_labels(label, np.array([0]), tail, head, cost)
+    label = np.array([0, _network.UNREACHED, _network.UNREACHED], np.int64)
+    assert not _network.relax_labels(label, np.array([0]), tail, head, cost, max_work=100)
 
 
-def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) -> None:
+def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow() -> None:
     import mentormatch.solvers as solvers
 
     rng = np.random.default_rng(3)
@@ -527,8 +543,8 @@ def test_auto_uses_pricing_from_its_threshold_and_agrees_with_flow(monkeypatch) 
         capacity=rng.integers(0, 5, m),
     )
     dense = solvers.run_solver(inst, "flow")
-    monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 10)
-    priced = solvers.run_solver(inst, "auto")
+    assert solvers.run_solver(inst, "auto").solver == "flow"  # below the default threshold
+    priced = solvers.run_solver(inst, "auto", options=SolverOptions(auto=AutoOptions(priced_pairs=10)))
     assert priced.solver == "flow-priced"
     assert (priced.priority_sum, priced.objective) == (dense.priority_sum, dense.objective)
 
@@ -560,36 +576,40 @@ RELAXATION_CASES = {
 }
 
 
-@pytest.fixture
-def no_size_limit(monkeypatch):
-    """Small instances soon pass the candidate fraction at which pricing gives up: lift it, so pricing proves."""
-    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
+NO_SIZE_LIMIT = pricing_options(max_candidate_fraction=1.0)
+"""Small instances soon pass the candidate fraction at which pricing gives up: lift it, so pricing proves."""
+
+SMALL_BUDGET = replace(
+    NO_SIZE_LIMIT,
+    relaxation=RelaxationOptions(improve_deterministic_seconds=0.5, window_deterministic_seconds=0.1),
+)
+"""No size limit, and a small CP-SAT budget for the relaxation's windows."""
 
 
-def relaxations(inst: Instance, **kwargs):
+def relaxations(inst: Instance, options: SolverOptions = NO_SIZE_LIMIT):
     scaling = fit_scaling(inst)
     return (
-        relaxation.relax(inst, scaling, priced=False, **kwargs),
-        relaxation.relax(inst, scaling, priced=True, **kwargs),
+        relaxation.relax(inst, scaling, priced=False, options=options),
+        relaxation.relax(inst, scaling, priced=True, options=options),
     )
 
 
 def assert_same_transport(dense, priced) -> None:
-    assert priced.note.startswith("proven optimal by pricing")
+    assert priced.method == "priced" and dense.method == "dense"  # proven by pricing, no fallback
     assert (priced.bound, priced.flow.gain, priced.multiplier) == (dense.bound, dense.flow.gain, dense.multiplier)
     # The priced flow is a valid transport: each arc within the mentee's units.
     assert np.all((priced.flow.units > 0) & (priced.flow.units <= 3))
 
 
 @pytest.mark.parametrize("name", RELAXATION_CASES)
-def test_priced_relaxation_gives_the_dense_bound(name, no_size_limit):
+def test_priced_relaxation_gives_the_dense_bound(name):
     inst = RELAXATION_CASES[name]()
     dense, priced = relaxations(inst)
     assert_same_transport(dense, priced)
 
 
 @pytest.mark.parametrize("multiplier", [1, 5, 7])
-def test_priced_relaxation_rounds_up_like_the_dense_one(monkeypatch, no_size_limit, multiplier):
+def test_priced_relaxation_rounds_up_like_the_dense_one(monkeypatch, multiplier):
     # A multiplier that is not a multiple of every workload rounds per-unit gains up (the int64 pricing path).
     monkeypatch.setattr(relaxation, "_multiplier", lambda *args: multiplier)
     for inst in (RELAXATION_CASES["popular-loads-1-3"](), RELAXATION_CASES["float64-negatives"]()):
@@ -597,7 +617,7 @@ def test_priced_relaxation_rounds_up_like_the_dense_one(monkeypatch, no_size_lim
         assert_same_transport(dense, priced)
 
 
-def test_priced_relaxation_with_huge_weights(no_size_limit):
+def test_priced_relaxation_with_huge_weights():
     inst = RELAXATION_CASES["correlated-float32-loads-2"]()
     dense, priced = relaxations(replace(inst, weights=inst.weights.astype(np.float64) * 1e300))
     assert_same_transport(dense, priced)
@@ -609,45 +629,41 @@ def test_priced_relaxation_agrees_on_any_instance(inst):
     assume(scalable(inst))
     scaling = fit_scaling(inst)
     dense = relaxation.relax(inst, scaling, priced=False)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
-        priced = pricing.priced_transport(inst, scaling, dense.multiplier, clock=Clock(), label="test", k=1)
+    priced = pricing.priced_transport(
+        inst, scaling, dense.multiplier, clock=Clock(), label="test", options=replace(NO_SIZE_LIMIT.pricing, k=1)
+    )
     assert priced.flow is not None and priced.flow.gain == dense.flow.gain
 
 
-def test_priced_relaxation_falls_back_to_the_dense_one(monkeypatch):
-    monkeypatch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 0.01)
+def test_priced_relaxation_falls_back_to_the_dense_one():
     inst = RELAXATION_CASES["popular-loads-1-3"]()
-    dense, priced = relaxations(inst)
-    assert priced.note.endswith("; solved densely instead")
+    dense, priced = relaxations(inst, pricing_options(max_candidate_fraction=0.01))
+    assert priced.method == "priced+dense" and priced.stats["rounds"] < PRICING.max_rounds
     assert (priced.bound, priced.flow.gain) == (dense.bound, dense.flow.gain)
 
 
-def test_priced_path_answers_are_valid_and_bounded(monkeypatch, no_size_limit):
-    monkeypatch.setattr(relaxation, "IMPROVE_DETERMINISTIC_SECONDS", 0.5)
-    monkeypatch.setattr(relaxation, "WINDOW_DETERMINISTIC_SECONDS", 0.1)
+def test_priced_path_answers_are_valid_and_bounded():
     for name, improves in (("popular-loads-1-3", (0, 1_000)), ("uniform-loads-1-3", (0,))):
         inst = RELAXATION_CASES[name]()
-        dense = relaxation.solve(inst, improve_pairs=0, priced=False)
+        dense = relaxation.solve(inst, improve_pairs=0, priced=False, options=SMALL_BUDGET)
+        assert steps(dense)[:2] != ["relaxation", "priced"]
         for improve in improves:
-            sol = relaxation.solve(inst, improve_pairs=improve, priced=True)
+            sol = relaxation.solve(inst, improve_pairs=improve, priced=True, options=SMALL_BUDGET)
             check_solution(inst, sol)
-            assert "proven optimal by pricing" in sol.message
+            assert steps(sol)[:2] == ["relaxation", "priced"] and "dense" not in steps(sol)  # proven by pricing
             assert sol.priority_bound == dense.priority_bound >= sol.priority_sum
             if sol.objective_bound is not None:
                 assert sol.objective_bound >= sol.objective
 
 
-def test_auto_prices_the_relaxation_from_its_threshold(monkeypatch, no_size_limit):
+def test_auto_prices_the_relaxation_from_its_threshold():
     import mentormatch.solvers as solvers
 
-    monkeypatch.setattr(relaxation, "IMPROVE_DETERMINISTIC_SECONDS", 0.5)
-    monkeypatch.setattr(relaxation, "WINDOW_DETERMINISTIC_SECONDS", 0.1)
-    monkeypatch.setattr(solvers, "AUTO_CPSAT_PAIRS", 10)
-    monkeypatch.setattr(solvers, "AUTO_PRICED_PAIRS", 10)
+    options = replace(SMALL_BUDGET, auto=AutoOptions(cpsat_pairs=10, priced_pairs=10))
     inst = RELAXATION_CASES["popular-masked-loads-1-2"]()
-    sol = solvers.run_solver(inst, "auto", time_limit=10)
-    assert sol.solver == "relaxation" and "proven optimal by pricing" in sol.message
+    sol = solvers.run_solver(inst, "auto", time_limit=10, options=options)
+    assert sol.solver == "relaxation"
+    assert steps(sol)[:2] == ["relaxation", "priced"] and "dense" not in steps(sol)  # proven by pricing
     assert sol.priority_bound >= sol.priority_sum
 
 
@@ -657,9 +673,7 @@ def test_priced_path_agrees_with_cpsat_when_it_claims_optimal(inst):
     assume(scalable(inst))
     exact = cpsat.solve(inst)
     assert exact.status is Status.OPTIMAL
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pricing, "MAX_CANDIDATE_FRACTION", 1.0)
-        sol = relaxation.solve(inst, improve_pairs=40, priced=True)
+    sol = relaxation.solve(inst, improve_pairs=40, priced=True, options=NO_SIZE_LIMIT)
     check_solution(inst, sol)
     assert sol.priority_bound >= exact.priority_sum >= sol.priority_sum
     if sol.objective_bound is not None:

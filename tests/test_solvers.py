@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from mentormatch.problem import Instance, Solution, Status
 from mentormatch.solvers import (
     SOLVER_NAMES,
+    SOLVERS,
     SolverBug,
     SolverUnsuitable,
     check_solution,
@@ -25,6 +26,13 @@ from mentormatch.solvers import (
     run_solver,
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
+from mentormatch.solvers.options import (
+    AutoOptions,
+    CpsatOptions,
+    HungarianOptions,
+    RelaxationOptions,
+    SolverOptions,
+)
 
 from .strategies import instances, tiny_instances, unit_load_instances
 
@@ -117,6 +125,24 @@ def test_solver_names():
     assert SOLVER_NAMES == ("auto", "hungarian", "flow", "cpsat")
 
 
+def test_the_registry_lists_every_method_once_with_one_signature():
+    assert tuple(name for name, method in SOLVERS.items() if method.public) == SOLVER_NAMES
+    assert set(SOLVERS) == set(SOLVER_NAMES) | {"flow-priced", "relaxation", "greedy"}
+    assert all(method.name == name and method.takes for name, method in SOLVERS.items())
+    # Every method, internal ones included, answers the same call; each answer passes the check.
+    inst = make([[3, 1], [2, 2]], load=[1, 1], capacity=[1, 1], priority=[2, 1])  # greedy reaches the bounds too
+    for name, method in SOLVERS.items():
+        sol = method.solve(inst, time_limit=None, seed=0, progress=None, options=SolverOptions())
+        check_solution(inst, sol)
+        assert sol.mentor_of.tolist() == [0, 1] and sol.status is Status.OPTIMAL, name
+        assert sol.solver == ("hungarian" if name == "auto" else name)  # auto: a complete graph, every load 1
+
+
+def test_options_must_be_solver_options():
+    with pytest.raises(ValueError, match=r"options must be None or a SolverOptions, got dict"):
+        run_solver(make([[1.0]]), "flow", options={})
+
+
 def test_error_classes():
     assert issubclass(SolverUnsuitable, ValueError)
     assert issubclass(SolverBug, RuntimeError)
@@ -133,16 +159,28 @@ def test_unit_load_solvers_refuse_larger_loads(name):
         run_solver(inst, name)
 
 
-def test_hungarian_memory_guard_names_flow(monkeypatch):
-    monkeypatch.setattr(hungarian, "MAX_MATRIX_BYTES", 100)
+def test_hungarian_memory_guard_names_flow():
+    options = SolverOptions(hungarian=HungarianOptions(max_matrix_bytes=100))
     with pytest.raises(SolverUnsuitable, match=r"GB, limit .*use solver 'flow'"):
-        run_solver(make(np.ones((4, 4))), "hungarian")
+        run_solver(make(np.ones((4, 4))), "hungarian", options=options)
+    # the same guard on the capacity-slot path (priorities differ, fewer slots than mentees)
+    with pytest.raises(SolverUnsuitable, match=r"GB, limit .*use solver 'flow'"):
+        run_solver(make(np.ones((6, 3)), priority=[1, 2, 3, 4, 5, 6]), "hungarian", options=options)
 
 
-def test_cpsat_pair_limit_names_auto(monkeypatch):
-    monkeypatch.setattr(cpsat, "MAX_PAIRS", 3)
+def test_cpsat_pair_limit_names_auto():
+    options = SolverOptions(cpsat=CpsatOptions(max_pairs=3))
     with pytest.raises(SolverUnsuitable, match=r"4 candidate pairs \(limit 3.*use solver 'auto'"):
-        run_solver(make(np.ones((2, 2))), "cpsat")
+        run_solver(make(np.ones((2, 2))), "cpsat", options=options)
+
+
+def test_auto_answers_greedily_beyond_the_cpsat_pair_limit():
+    inst = make([[3.0, 1.0], [2.0, 2.0]], load=[[1, 2], [2, 1]], capacity=[2, 2])
+    options = SolverOptions(cpsat=CpsatOptions(max_pairs=3))
+    sol = run_solver(inst, "auto", options=options)
+    assert (sol.solver, sol.method, dict(sol.stats)) == ("greedy", "greedy", {"pairs": 4})
+    assert sol.message == "greedy answer: 4 candidate pairs are beyond CP-SAT's 3; the bound is the trivial one"
+    assert run_solver(inst, "auto").solver == "cpsat"
 
 
 @pytest.mark.parametrize(
@@ -367,7 +405,7 @@ def test_brute_force_tiny(inst):
     assert plain.status is Status.OPTIMAL
     assert_optimal(plain, expected, inst)
     # The relaxation's bounds hold against the true optimum, with or without improvement.
-    for improve in (0, relaxation.IMPROVE_PAIRS):
+    for improve in (0, RelaxationOptions().improve_pairs):
         sol = relaxation.solve(inst, improve_pairs=improve)
         check_solution(inst, sol)
         assert_bounds_consistent(sol)
@@ -475,61 +513,59 @@ def test_cpsat_reproducible_when_stopped_by_a_deterministic_limit():
 # --- workloads above 1 at scale ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def small_budget(monkeypatch):
-    monkeypatch.setattr(relaxation, "IMPROVE_DETERMINISTIC_SECONDS", 2.0)
-    monkeypatch.setattr(relaxation, "WINDOW_DETERMINISTIC_SECONDS", 0.5)
+SMALL_BUDGET = SolverOptions(
+    relaxation=RelaxationOptions(improve_deterministic_seconds=2.0, window_deterministic_seconds=0.5)
+)
+"""A small CP-SAT budget for the relaxation's windows."""
 
 
-def test_relaxation_mid_size_loads_two(small_budget):
+def test_relaxation_mid_size_loads_two():
     inst = random_instance(3, 300, 60, loads=(2,), density=0.3)
-    sol = relaxation.solve(inst, improve_pairs=2_000)
+    sol = relaxation.solve(inst, improve_pairs=2_000, options=SMALL_BUDGET)
     check_solution(inst, sol)
     assert sol.solver == "relaxation"
     assert_bounds_consistent(sol)
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sol.priority_bound is not None
-    greedy = relaxation.solve(inst, improve_pairs=0)
+    greedy = relaxation.solve(inst, improve_pairs=0, options=SMALL_BUDGET)
     check_solution(inst, greedy)
     assert (sol.priority_sum, sol.objective) >= (greedy.priority_sum, greedy.objective)
     assert sol.priority_bound == greedy.priority_bound  # the same relaxation bounds both
 
 
-def test_relaxation_search_ends_on_deterministic_time_not_the_wall_clock(small_budget, monkeypatch):
+def test_relaxation_search_ends_on_deterministic_time_not_the_wall_clock(monkeypatch):
     # reruns must agree byte for byte (PRODUCT.md section 4): a slow machine may not change the answer
     inst = random_instance(3, 300, 60, loads=(2,), density=0.3)
-    quick = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0)
+    quick = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0, options=SMALL_BUDGET)
     import mentormatch.solvers._common as common
 
     real = time.perf_counter
     monkeypatch.setattr(common.time, "perf_counter", lambda: 7 * real())  # a wall clock running 7 times faster
-    slow = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0)
+    slow = relaxation.solve(inst, improve_pairs=2_000, time_limit=60, deterministic_limit=1.0, options=SMALL_BUDGET)
     assert slow.mentor_of.tolist() == quick.mentor_of.tolist() and slow.message == quick.message
-    none = relaxation.solve(inst, improve_pairs=2_000, deterministic_limit=0.0)
-    assert "improved by CP-SAT" not in none.message  # no budget, no window
-    import mentormatch.solvers as solvers
+    assert (slow.method, slow.stats) == (quick.method, quick.stats)
+    none = relaxation.solve(inst, improve_pairs=2_000, deterministic_limit=0.0, options=SMALL_BUDGET)
+    assert none.stats.get("windows", 0) == 0 and "windows" not in none.method.split("+")  # no budget, no window
+    # auto hands its time limit on as the budget
+    options = replace(SMALL_BUDGET, auto=AutoOptions(cpsat_pairs=10))
+    tiny = run_solver(inst, "auto", time_limit=1e-9, options=options)
+    assert tiny.solver == "relaxation" and "windows" not in tiny.method.split("+")
 
-    monkeypatch.setattr(solvers, "AUTO_CPSAT_PAIRS", 10)  # auto hands its time limit on as the budget
-    assert "improved by CP-SAT" not in run_solver(inst, "auto", time_limit=1e-9).message
 
-
-def test_relaxation_never_splits_a_case(small_budget):
+def test_relaxation_never_splits_a_case():
     inst = random_instance(5, 80, 20, loads=(2, 3), density=0.5)
     relaxed = relaxation.relax(inst, fit_scaling(inst))
     assert np.any(relaxed.flow.units < inst.load[relaxed.flow.rows])  # the relaxation does split cases
     mentor_of = relaxation.repair(inst, relaxed)
     assert mentor_of.shape == (80,) and mentor_of.dtype.kind == "i"  # one mentor or none per mentee
-    sol = relaxation.solve(inst)
+    sol = relaxation.solve(inst, options=SMALL_BUDGET)
     check_solution(inst, sol)
 
 
-def test_auto_takes_the_relaxation_above_its_threshold(monkeypatch, small_budget):
-    import mentormatch.solvers as solvers
-
-    monkeypatch.setattr(solvers, "AUTO_CPSAT_PAIRS", 10)
+def test_auto_takes_the_relaxation_above_its_threshold():
     inst = random_instance(2, 100, 20, loads=(1, 2), density=0.4)
-    sol = run_solver(inst, "auto", time_limit=20)
-    assert sol.solver == "relaxation"
+    sol = run_solver(inst, "auto", time_limit=20, options=replace(SMALL_BUDGET, auto=AutoOptions(cpsat_pairs=10)))
+    assert sol.solver == "relaxation" and sol.method.split("+")[0] == "relaxation"
     assert_bounds_consistent(sol)
 
 

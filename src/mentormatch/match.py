@@ -171,7 +171,7 @@ def find_solution(
         solution = coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed, progress=progress)
         current = problem.current
         if current is not None and solution.coach_of is not None and (current.coach >= 0).any():
-            from .solvers.coach_keep import keep_coaches
+            from .solvers.coaches import keep_coaches
 
             # PRODUCT.md section 7: current coaches are kept where the coach rules allow, a tie-break after all tiers
             limit = COACH_KEEP_TIME if time_limit is None else min(COACH_KEEP_TIME, time_limit)

@@ -6,13 +6,13 @@ This module imports nothing else of mentormatch: solvers depend on it, never on 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Status", "Instance", "CoachTier", "Solution", "Problem", "Progress"]
+__all__ = ["Status", "Instance", "CoachTier", "Solution", "Stats", "Problem", "Progress"]
 
 Progress = Callable[[str, float], None]
 """A progress callback: ``progress(stage, elapsed_seconds)``. The library never prints; the CLI renders this."""
@@ -176,6 +176,35 @@ class CoachTier:
         return mentor_types[:, self.mentee_type].T
 
 
+class Stats(Mapping[str, int | float]):
+    """A read-only mapping of names to numbers (``Solution.stats``); it pickles and copies like a dict.
+
+    >>> stats = Stats({"rounds": 3, "candidates": 120})
+    >>> stats["rounds"], dict(stats) == {"rounds": 3, "candidates": 120}, stats
+    (3, True, Stats({'rounds': 3, 'candidates': 120}))
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, int | float] | None = None) -> None:
+        self._items: dict[str, int | float] = dict(items or {})
+
+    def __getitem__(self, key: str) -> int | float:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Stats({self._items!r})"
+
+    def __reduce__(self) -> tuple[type[Stats], tuple[dict[str, int | float]]]:
+        return Stats, (self._items,)
+
+
 @dataclass(frozen=True, eq=False)
 class Solution:
     """A solver's answer in index space, before verification.
@@ -208,6 +237,21 @@ class Solution:
     kept_bound: int | None = None
     """With a continuity tier: an upper bound on K among answers that reach the tiers above K as found; None when
     a tier above K is not proven (or the solver has no bound)."""
+    method: str = ""
+    """Which path produced the answer: a short stable name, the steps that shaped it joined by ``+`` (for example
+    ``"flow-priced"``, ``"flow-priced+dense"`` when pricing gave up and the dense flow answered,
+    ``"relaxation+priced+windows"``); the vocabulary is tabled in :mod:`mentormatch.solvers`. Left empty, it is
+    ``solver`` (a method with a single path). Read this, not ``message``, to learn which path ran."""
+    stats: Mapping[str, int | float] = field(default_factory=Stats)
+    """Numbers of the path that ran (a read-only :class:`Stats`; a mapping given is copied into one), for example
+    ``rounds``, ``candidates`` and ``candidate_pairs`` of pricing, ``windows`` of the relaxation's CP-SAT search;
+    the keys are tabled in :mod:`mentormatch.solvers`."""
+
+    def __post_init__(self) -> None:
+        if not self.method:
+            object.__setattr__(self, "method", self.solver)
+        if not isinstance(self.stats, Stats):
+            object.__setattr__(self, "stats", Stats(self.stats))
 
     @property
     def gap(self) -> float | None:

@@ -8,6 +8,9 @@ assignment problem). Solvers maximise: a minimising instance reaches them with i
 is read back (objective and bound negated) and checked again; ``hungarian`` alone takes it as it is, through
 scipy's own ``maximize`` flag, so that no copy of the matrix is made.
 
+The registry (``SOLVERS``, ``_registry.py``) holds every method by name, each called the same way:
+``solve(instance, *, time_limit, seed, progress, options) -> Solution``; its public entries are ``SOLVER_NAMES``:
+
 ========== ============================================================ ==========================================
 solver     method                                                       takes
 ========== ============================================================ ==========================================
@@ -18,21 +21,26 @@ hungarian  scipy ``linear_sum_assignment``: the weights as given on a   loads al
 flow       OR-Tools min-cost flow over the allowed pairs                loads all 1
 cpsat      OR-Tools CP-SAT, one Boolean per candidate pair              any loads (per mentee or per pair),
                                                                         ≤ 2 M candidate pairs
-auto       chosen by the problem's shape and size (table below)         anything
+auto       chosen by the problem's shape and size (table below;         anything
+           ``auto.py``)
 ========== ============================================================ ==========================================
+
+Tuning knobs (``options.py``) are frozen dataclasses gathered in :class:`SolverOptions` and passed as
+``run_solver(..., options=...)`` (None: the defaults), each field documented with the measurement that set it.
 
 A load per pair that is the same on all of each mentee's allowed pairs is read as a load per mentee first, so the
 exact polynomial methods take it.
 
-What ``auto`` picks (by shape and size only, never by timing; "candidate pairs" are allowed pairs whose mentee's
-load fits the mentor's capacity):
+What ``auto`` picks (``auto.py``; by shape and size only, never by timing; "candidate pairs" are allowed pairs whose
+mentee's load fits the mentor's capacity; the thresholds are :class:`AutoOptions` fields, their defaults also
+:data:`AUTO_HUNGARIAN_ENTRIES`, :data:`AUTO_PRICED_PAIRS` and :data:`AUTO_CPSAT_PAIRS`):
 
 ========================================================== ===========================================================
 problem                                                     method (``Solution.solver``)
 ========================================================== ===========================================================
-every pair allowed, every load 1, ≤                         ``hungarian``: scipy on the weights (or their capacity
-:data:`AUTO_HUNGARIAN_ENTRIES` mentee × slot entries        slots) as given; fastest there (see the constant)
-every load 1, < :data:`AUTO_PRICED_PAIRS` candidate pairs   ``flow``: exact, polynomial, memory O(allowed pairs);
+every pair allowed, every load 1, ≤ ``hungarian_entries``   ``hungarian``: scipy on the weights (or their capacity
+mentee × slot entries (no continuity tier)                  slots) as given; fastest there (see the field)
+every load 1, < ``priced_pairs`` candidate pairs            ``flow``: exact, polynomial, memory O(allowed pairs);
                                                             measured faster than ``hungarian`` with its "unmatched"
                                                             columns from 100 × 25 up (1000 × 250: 29 ms vs 0.66 s)
 every load 1, more candidate pairs                          ``flow-priced`` (``pricing.py``): the flow on a few
@@ -41,17 +49,39 @@ every load 1, more candidate pairs                          ``flow-priced`` (``p
 a load per pair (not per mentee)                            ``cpsat``, warm-started from a greedy answer; that answer
                                                             (``greedy``, with the trivial bounds) when CP-SAT stops
                                                             before finding one or the problem has more than
-                                                            ``cpsat.MAX_PAIRS`` candidate pairs
-a load above 1, ≤ :data:`AUTO_CPSAT_PAIRS` candidate pairs  ``cpsat``, warm-started from the relaxation's repaired
+                                                            ``CpsatOptions.max_pairs`` candidate pairs
+a load above 1, ≤ ``cpsat_pairs`` candidate pairs           ``cpsat``, warm-started from the relaxation's repaired
                                                             answer; that answer itself (``relaxation``) when it already
                                                             reaches the relaxation's bound (proven optimal), or when
                                                             CP-SAT stops before finding any answer
 a load above 1, more candidate pairs (or a combined         ``relaxation``: transportation-relaxation bound, repaired
 objective too large for CP-SAT's float64 bound)             answer, CP-SAT on windows of the problem (large-
                                                             neighbourhood search; ``relaxation.py``); from
-                                                            :data:`AUTO_PRICED_PAIRS` candidate pairs the
-                                                            relaxation is priced as in ``flow-priced``
+                                                            ``priced_pairs`` candidate pairs the relaxation is
+                                                            priced as in ``flow-priced``
 ========================================================== ===========================================================
+
+Which path ran is ``Solution.method`` (a short stable name, steps joined by ``+``), with its numbers in
+``Solution.stats`` (read-only); ``Solution.message`` says the same in words for people:
+
+================================= ================================================================================
+``method``                        path (``stats``)
+================================= ================================================================================
+``hungarian``                     scipy on integer gains over capacity slots
+``hungarian-direct``              scipy on the weights as given (complete graph, priority cannot choose who)
+``flow``                          the dense min-cost flow
+``flow-priced``                   the flow on a few candidate pairs, proven by pricing (``rounds``,
+                                  ``flow_solves``, ``candidates`` in the last network, ``candidate_pairs``)
+``flow-priced+dense``             pricing gave up (after ``max_rounds`` rounds, or the candidates grew past
+                                  ``max_candidate_fraction``): the dense flow answered (the same stats)
+``cpsat``                         CP-SAT on the whole problem (``pairs``, ``deterministic_time``)
+``greedy``                        the greedy answer with the trivial bounds (``pairs`` when beyond CP-SAT's limit)
+``relaxation[+priced[+dense]]``   the relaxation's bound and repaired answer; ``+priced``: the relaxation solved
+``[+cpsat-proof][+windows]``      by pricing (``+dense``: it gave up); ``+cpsat-proof``: one CP-SAT window held
+``[+priority-bound]``             the whole problem and proved it; ``+windows``: CP-SAT windows improved the
+                                  answer; ``+priority-bound``: the priority-only relaxation proved Σ priority
+                                  (``multiplier``, pricing's stats when priced, ``windows`` solved)
+================================= ================================================================================
 
 Scaling to integers happens in one place, ``_scaling.py`` (integer weights with |w| ≤ 10**6 exact; float weights
 to 1e-6 of the largest |weight| per pair). With float weights ``optimal`` means optimal to that resolution: Σ
@@ -81,23 +111,32 @@ from dataclasses import replace
 
 import numpy as np
 
-from mentormatch.problem import Instance, Progress, Solution, Status
+from mentormatch.problem import Instance, Progress, Solution
 from mentormatch.solvers._check import check_solution
-from mentormatch.solvers._common import (
-    SolverBug,
-    SolverUnsuitable,
-    answer_totals,
-    block_rows,
-    candidate_counts,
-    kept_of,
-    validate_instance,
-)
+from mentormatch.solvers._common import SolverBug, SolverUnsuitable, block_rows, validate_instance
 from mentormatch.solvers._cpsat import WALL_SAFETY  # re-exported: its earlier home
-from mentormatch.solvers._cpsat import search_limits as _search_limits
-from mentormatch.solvers._scaling import Scaling
+from mentormatch.solvers._registry import SOLVERS, Method, SolveFunction
+from mentormatch.solvers.auto import AUTO_CPSAT_PAIRS, AUTO_HUNGARIAN_ENTRIES, AUTO_PRICED_PAIRS
+from mentormatch.solvers.options import (
+    AutoOptions,
+    CpsatOptions,
+    HungarianOptions,
+    PricingOptions,
+    RelaxationOptions,
+    SolverOptions,
+)
 
 __all__ = [
     "SOLVER_NAMES",
+    "SOLVERS",
+    "Method",
+    "SolveFunction",
+    "SolverOptions",
+    "AutoOptions",
+    "HungarianOptions",
+    "CpsatOptions",
+    "PricingOptions",
+    "RelaxationOptions",
     "SolverUnsuitable",
     "SolverBug",
     "run_solver",
@@ -108,34 +147,8 @@ __all__ = [
     "WALL_SAFETY",
 ]
 
-SOLVER_NAMES = ("auto", "hungarian", "flow", "cpsat")
-"""Valid values of ``run_solver(..., solver=...)``."""
-
-AUTO_CPSAT_PAIRS = 50_000
-"""``auto`` gives a problem with workloads above 1 to CP-SAT whole up to this many candidate pairs.
-
-Measured (``cpsat.py``): at 45 000 pairs CP-SAT proves or nearly proves workload-1–3 instances in 20 s; at 87 000
-it does not improve on its warm start in 30 s, while the relaxation's CP-SAT windows reach the priority bound.
-CP-SAT's memory (~5 KB per Boolean) is 0.25 GB here."""
-
-
-AUTO_HUNGARIAN_ENTRIES = 1_100_000
-"""``auto`` solves a problem with every pair allowed and every load 1 by ``hungarian`` (scipy on the weights as
-given, or on their capacity slots) up to this many mentee × slot entries.
-
-Measured (``benchmarks/results/assign_grid.md``, costs 0..1000): at 1000 × 1000 scipy takes 0.06 / 0.77 / 0.24 s
-on uniform / correlated / structured costs where the dense flow takes 0.64 / 0.78 / 0.59 s; at 2000 × 2000 it is
-0.27 / 6.2 / 1.1 s against ``flow-priced``'s 0.45 / 3.1 / 1.6 s, and beyond that ``flow-priced`` wins on every kind
-(4000 × 4000: 2.7 / 34 / 7.1 s against 1.2 / 7.9 / 2.6 s)."""
-
-
-AUTO_PRICED_PAIRS = 2_000_000
-"""From this many candidate pairs, ``auto`` solves unit-workload problems by ``pricing.py`` (a flow on a few
-candidate pairs, proven optimal over all of them by reduced costs) instead of the dense flow; the relaxation of the
-workload > 1 path is priced the same way from this size.
-
-Measured: 20000 × 5000 with 31 M pairs, 11.6 s and 0.76 GB against 27 s and 3.1 GB dense; below about a million
-pairs the dense flow is as fast or faster (1000 × 250: 0.09 s against 0.13 s)."""
+SOLVER_NAMES: tuple[str, ...] = tuple(name for name, method in SOLVERS.items() if method.public)
+"""Valid values of ``run_solver(..., solver=...)``: the registry's public entries."""
 
 
 def run_solver(
@@ -145,6 +158,7 @@ def run_solver(
     time_limit: float | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Solve ``instance`` with the named solver and return the checked answer.
 
@@ -160,16 +174,18 @@ def run_solver(
         Seed for CP-SAT (0 ≤ seed < 2**31); the same input, solver and seed give the same answer.
     progress : callable, optional
         ``progress(stage, elapsed_seconds)`` at major stages. Nothing is printed.
+    options : SolverOptions, optional
+        The solvers' tuning knobs (``auto``'s thresholds among them); None: the defaults.
 
     Returns
     -------
     Solution
-        Checked by :func:`check_solution`.
+        Checked by :func:`check_solution`; ``method`` and ``stats`` say which path ran (module docstring).
 
     Raises
     ------
     ValueError
-        An unknown solver name (listing the valid ones), an invalid instance, time limit or seed.
+        An unknown solver name (listing the valid ones), an invalid instance, time limit, seed or options.
     SolverUnsuitable
         The chosen solver cannot take this problem; the message names one that can.
     SolverBug
@@ -196,51 +212,19 @@ def run_solver(
         raise ValueError(f"time_limit must be None or a number ≥ 0, got {time_limit!r}")
     if not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**31:
         raise ValueError(f"seed must be an integer in 0..2**31-1 (CP-SAT's random_seed), got {seed!r}")
+    if options is None:
+        options = SolverOptions()
+    elif not isinstance(options, SolverOptions):
+        raise ValueError(f"options must be None or a SolverOptions, got {type(options).__name__}")
     validate_instance(instance)
     start_time = time.perf_counter()
     instance = _per_mentee_load(instance)
-    if solver == "hungarian" or (solver == "auto" and _auto_takes_hungarian(instance)):
-        from mentormatch.solvers import hungarian
-
-        # The one method that takes a minimising instance itself (scipy's own ``maximize`` flag, no copy).
-        solution = hungarian.solve(instance, progress=progress)
-        check_solution(instance, solution)
-        return replace(solution, seconds=time.perf_counter() - start_time)
-    work = instance.maximising()
-    if solver == "auto":
-        solution = _auto(work, time_limit=time_limit, seed=int(seed), progress=progress)
-    elif solver == "flow":
-        from mentormatch.solvers import flow
-
-        solution = flow.solve(work, progress=progress)
-    else:
-        from mentormatch.solvers import cpsat
-
-        wall, deterministic = _search_limits(time_limit)
-        solution = cpsat.solve(
-            work,
-            time_limit=wall,
-            deterministic_limit=deterministic,
-            seed=int(seed),
-            progress=progress,
-            hint=_warm_start(work),
-        )
-    check_solution(work, solution)
-    if work is not instance:
-        solution = _negated(solution)
-        check_solution(instance, solution)
+    solution = SOLVERS[solver].solve(
+        instance, time_limit=time_limit, seed=int(seed), progress=progress, options=options
+    )
+    check_solution(instance, solution)
     # ``seconds`` covers everything run for this answer, warm starts included.
     return replace(solution, seconds=time.perf_counter() - start_time)
-
-
-def _auto_takes_hungarian(instance: Instance) -> bool:
-    """``auto``'s first row: every pair allowed, every load 1, and at most :data:`AUTO_HUNGARIAN_ENTRIES` mentee ×
-    capacity-slot entries."""
-    n, m = instance.shape
-    if not n or not m or instance.generalised or not instance.unit_loads or instance.keep is not None:
-        return False  # with current pairs (a continuity tier) ``flow`` solves it: scipy's direct path cannot
-    slots = int(np.minimum(instance.capacity, n).sum())
-    return n * slots <= AUTO_HUNGARIAN_ENTRIES and bool(instance.allowed.all())
 
 
 def _per_mentee_load(instance: Instance) -> Instance:
@@ -260,103 +244,3 @@ def _per_mentee_load(instance: Instance) -> Instance:
             return instance
         load[r0 : r0 + step] = np.where(allowed.any(axis=1), high, 1)
     return replace(instance, load=load)
-
-
-def _warm_start(instance: Instance) -> np.ndarray:
-    """A feasible answer for CP-SAT to start from: the relaxation repaired (no search), or greedy per pair."""
-    from mentormatch.solvers import relaxation
-
-    if instance.generalised:
-        return relaxation.greedy(instance)
-    return relaxation.solve(instance, improve_pairs=0).mentor_of
-
-
-def _negated(solution: Solution) -> Solution:
-    """A solution of the negated (maximising) instance read back for the minimising one."""
-    bound = solution.objective_bound
-    # ``0.0 - x`` rather than ``-x``: no answer's objective reads 0.0, not -0.0.
-    return replace(solution, objective=0.0 - solution.objective, objective_bound=None if bound is None else 0.0 - bound)
-
-
-def _auto(instance: Instance, *, time_limit: float | None, seed: int, progress: Progress | None) -> Solution:
-    """The ``auto`` choice of the module docstring's table."""
-    from mentormatch.solvers import cpsat, flow, relaxation
-    from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
-
-    pairs = int(candidate_counts(instance)[0].sum())
-    if instance.unit_loads:
-        if pairs >= AUTO_PRICED_PAIRS:
-            from mentormatch.solvers import pricing
-
-            return pricing.solve(instance, progress=progress)
-        return flow.solve(instance, progress=progress)
-    scaling = fit_scaling(instance)
-    wall, deterministic = _search_limits(time_limit)
-    cpsat_size = instance.generalised or pairs <= AUTO_CPSAT_PAIRS
-    if instance.keep is not None and scaling.combined_high >= FLOAT_EXACT and cpsat_size:
-        # With a continuity tier, CP-SAT's float64 bound takes a coarser weight scale (``_scaling``; float weights)
-        scaling = fit_scaling(instance, limit=FLOAT_EXACT)
-    if instance.generalised:
-        start = _greedy_solution(instance, scaling)
-        if pairs > cpsat.MAX_PAIRS:
-            return replace(
-                start,
-                message=f"greedy answer: {pairs} candidate pairs are beyond CP-SAT's "
-                f"{cpsat.MAX_PAIRS}; the bound is the trivial one",
-            )
-        solution = cpsat.solve(
-            instance,
-            time_limit=wall,
-            deterministic_limit=deterministic,
-            seed=seed,
-            progress=progress,
-            hint=start.mentor_of,
-            scaling=scaling,
-        )
-        return start if solution.status is Status.NO_SOLUTION else solution
-    if pairs > AUTO_CPSAT_PAIRS or scaling.combined_high >= FLOAT_EXACT:
-        return relaxation.solve(
-            instance, time_limit=wall, deterministic_limit=deterministic, seed=seed, progress=progress
-        )
-    start = relaxation.solve(instance, improve_pairs=0, progress=progress, scaling=scaling)
-    if start.status is Status.OPTIMAL:
-        return start
-    solution = cpsat.solve(
-        instance,
-        time_limit=wall,
-        deterministic_limit=deterministic,
-        seed=seed,
-        progress=progress,
-        hint=start.mentor_of,
-        scaling=scaling,
-    )
-    if solution.status is Status.NO_SOLUTION:
-        return start
-    return solution
-
-
-def _greedy_solution(instance: Instance, scaling: Scaling) -> Solution:
-    """The greedy answer as a ``feasible`` Solution with the trivial bounds (every mentee with a candidate pair
-    matched; then every one with its best weight), or ``optimal`` when it reaches them."""
-    from mentormatch.solvers import relaxation
-
-    mentor_of = relaxation.greedy(instance)
-    priority_sum, objective = answer_totals(instance, mentor_of)
-    kept = kept_of(instance, mentor_of)
-    priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
-        scaling.combined_high, scaling.tiers(instance, mentor_of), objective
-    )
-    optimal = objective_bound == objective and (kept is None or kept_bound == kept)
-    return Solution(
-        mentor_of=mentor_of,
-        status=Status.OPTIMAL if optimal else Status.FEASIBLE,
-        priority_sum=priority_sum,
-        objective=objective,
-        priority_bound=priority_bound,
-        objective_bound=objective_bound,
-        solver="greedy",
-        seconds=0.0,
-        message="greedy answer with the trivial bounds",
-        kept=kept,
-        kept_bound=kept_bound,
-    )

@@ -11,8 +11,8 @@ Variables exist only for candidate pairs (allowed, and the pair's load ≤ ``cap
 loads fit its capacity gets no capacity constraint. The model is written straight into CP-SAT's proto from numpy
 arrays, so no Python loop runs over pairs (loops run over mentees and mentors only).
 
-Parameters (measured on 2 cores; see :data:`PARAMETERS`)
--------------------------------------------------------
+Parameters (measured on 2 cores; see :data:`PARAMETERS`, set in ``_cpsat.py``)
+------------------------------------------------------------------------------
 One worker with the ``max_lp`` subsolver (full LP relaxation, plus CP-SAT's interleaved LNS helpers, run in turn
 on one thread). One worker makes the search deterministic for a given ``seed``; ``max_lp`` keeps the assignment
 rows and capacity rows in the LP, which is what proves these models. Wall times (best answer / bound):
@@ -33,7 +33,8 @@ instance                            1 worker,      2 workers      2 workers,    
 
 A run that ends by proof, or by ``deterministic_limit``, is reproducible byte for byte. A run cut by the wall-clock
 ``time_limit`` returns the best answer found by then, which may differ between runs when the cut falls between
-two improvements (pass ``deterministic_limit`` as well when that matters).
+two improvements (pass ``deterministic_limit`` as well when that matters). :func:`run` is CP-SAT as
+``run_solver(..., "cpsat")`` runs it: a time limit in deterministic seconds, warm-started.
 """
 
 from __future__ import annotations
@@ -52,19 +53,13 @@ from mentormatch.solvers._common import (
     iter_candidate_blocks,
     kept_of,
 )
-from mentormatch.solvers._cpsat import PARAMETERS, new_solver, status_of  # PARAMETERS: re-exported
+from mentormatch.solvers._cpsat import PARAMETERS, new_solver, search_limits, status_of  # PARAMETERS: re-exported
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
+from mentormatch.solvers.options import SolverOptions
 
-__all__ = ["solve", "PARAMETERS", "MAX_PAIRS"]
+__all__ = ["solve", "run", "PARAMETERS"]
 
 NAME = "cpsat"
-
-
-MAX_PAIRS = 2_000_000
-"""Above this many candidate pairs CP-SAT (~5 KB per Boolean) would need ~10 GB: the solver refuses the problem."""
-
-PROGRESS_EVERY = 1.0
-"""Seconds between two progress reports from the solution callback."""
 
 
 def solve(
@@ -77,6 +72,7 @@ def solve(
     deterministic_limit: float | None = None,
     scaling: Scaling | None = None,
     stats: dict[str, float] | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Solve ``instance`` with CP-SAT.
 
@@ -99,17 +95,20 @@ def solve(
         ``limit``).
     stats : dict, optional
         Filled with CP-SAT's ``deterministic_time`` and ``wall_time`` of the search.
+    options : SolverOptions, optional
+        ``options.cpsat`` (:class:`~mentormatch.solvers.options.CpsatOptions`): the pair limit and how often
+        progress is reported; None: the defaults.
 
     Returns
     -------
     Solution
         ``optimal`` when proven; ``feasible`` with the bound split into Σ priority and Σ weights; ``no_solution``
-        when stopped before any answer.
+        when stopped before any answer. ``stats``: ``pairs`` (pair variables) and ``deterministic_time``.
 
     Raises
     ------
     SolverUnsuitable
-        More than :data:`MAX_PAIRS` candidate pairs.
+        More than ``options.cpsat.max_pairs`` candidate pairs.
     ValueError
         The combined objective cannot be read back exactly from CP-SAT's float64 bound.
 
@@ -125,6 +124,7 @@ def solve(
     """
     from ortools.sat.python import cp_model
 
+    knobs = (options or SolverOptions()).cpsat
     clock = Clock(progress)
     clock.stage("cpsat: building the model")
     # --- data: candidate pairs (row-major) and their integer gains
@@ -132,9 +132,9 @@ def solve(
         scaling = fit_scaling(instance, limit=FLOAT_EXACT if instance.keep is not None else None)
     scaling.require(FLOAT_EXACT, "CP-SAT's float64 objective bound")
     rows, cols = _candidate_pairs(instance)
-    if rows.size > MAX_PAIRS:
+    if rows.size > knobs.max_pairs:
         raise SolverUnsuitable(
-            f"solver 'cpsat' would need a variable for each of {rows.size} candidate pairs (limit {MAX_PAIRS}, "
+            f"solver 'cpsat' would need a variable for each of {rows.size} candidate pairs (limit {knobs.max_pairs}, "
             f"about 5 KB each); use solver 'auto'" + (" or 'flow'" if instance.unit_loads else "")
         )
     gains = scaling.pair_gains(instance, rows, cols)
@@ -154,7 +154,7 @@ def solve(
     solver = new_solver(seed=seed, wall=time_limit, deterministic=deterministic_limit)
     clock.stage(f"cpsat: solving ({rows.size} pair variables)")
     if progress is not None:
-        callback = _progress_callback(cp_model, clock, scaling, instance, rows, cols)
+        callback = _progress_callback(cp_model, clock, scaling, instance, rows, cols, knobs.progress_every)
         code = solver.solve(model, callback)
     else:
         code = solver.solve(model)
@@ -162,6 +162,7 @@ def solve(
     # --- read out
     if stats is not None:
         stats.update(deterministic_time=solver.deterministic_time, wall_time=solver.wall_time)
+    numbers = {"pairs": int(rows.size), "deterministic_time": float(solver.deterministic_time)}
     status = status_of(code, solver, NAME)
     mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
     if status is Status.NO_SOLUTION:
@@ -176,6 +177,7 @@ def solve(
             seconds=clock.elapsed(),
             message="stopped by the time limit before an answer was found",
             kept=kept_of(instance, mentor_of),
+            stats=numbers,
         )
     chosen = np.asarray(solver.response_proto.solution, dtype=np.int64).astype(bool)
     mentor_of[rows[chosen]] = cols[chosen]
@@ -205,6 +207,37 @@ def solve(
         seconds=clock.elapsed(),
         kept=kept,
         kept_bound=kept_bound,
+        stats=numbers,
+    )
+
+
+def run(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    options: SolverOptions | None = None,
+) -> Solution:
+    """CP-SAT as ``run_solver(..., "cpsat")`` runs it: :func:`solve` stopped after ``time_limit`` seconds of
+    CP-SAT's deterministic time (the wall clock a safety net, ``_cpsat.search_limits``), warm-started from a
+    feasible answer found without search: the relaxation's repaired answer, or the greedy one with a load per
+    pair."""
+    from mentormatch.solvers import relaxation
+
+    wall, deterministic = search_limits(time_limit)
+    if instance.generalised:
+        hint = relaxation.greedy(instance)
+    else:
+        hint = relaxation.solve(instance, improve_pairs=0, options=options).mentor_of
+    return solve(
+        instance,
+        time_limit=wall,
+        deterministic_limit=deterministic,
+        seed=seed,
+        progress=progress,
+        hint=hint,
+        options=options,
     )
 
 
@@ -258,10 +291,16 @@ def _add_hint(model: Any, rows: np.ndarray, cols: np.ndarray, hint: np.ndarray) 
 
 
 def _progress_callback(
-    cp_model: Any, clock: Clock, scaling: Scaling, instance: Instance, rows: np.ndarray, cols: np.ndarray
+    cp_model: Any,
+    clock: Clock,
+    scaling: Scaling,
+    instance: Instance,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    every: float,
 ) -> Any:
     """A solution callback reporting the best Σ priority and Σ weights (and K with a continuity tier), at most once
-    per PROGRESS_EVERY seconds."""
+    per ``every`` seconds."""
 
     class _Progress(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]  # OR-Tools' class is untyped
         def __init__(self) -> None:
@@ -270,7 +309,7 @@ def _progress_callback(
 
         def on_solution_callback(self) -> None:
             now = clock.elapsed()
-            if now - self.last < PROGRESS_EVERY:
+            if now - self.last < every:
                 return
             self.last = now
             if scaling.keep_tier is None:

@@ -10,8 +10,9 @@ flow is a min-cost flow of fixed value, not a max-flow: the most pairs is not th
 combined integers of ``_scaling`` (priority first, then weights; with a continuity tier the kept and locked current
 pairs' bonuses on their own arcs), so the min-cost flow is the lexicographic optimum.
 
-:func:`transport` builds the same network for any supplies and per-unit gains; ``relaxation.py`` uses it with
-supply = workload for the transportation relaxation of the workload > 1 problem.
+:func:`transport` (``_network.py``, re-exported here) builds the same network for any supplies and per-unit
+gains; ``relaxation.py`` uses it with supply = workload for the transportation relaxation of the workload > 1
+problem.
 
 Memory: arcs go to OR-Tools a block of rows at a time (int32 node indices, int64 costs), so besides OR-Tools' own
 arc arrays (~80 bytes per arc) only one block's temporaries are held; answers are read back only for arcs that
@@ -22,22 +23,13 @@ is the instance itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import (
-    Clock,
-    SolverBug,
-    SolverUnsuitable,
-    answer_totals,
-    iter_candidate_blocks,
-    kept_of,
-)
-from mentormatch.solvers._scaling import INT64_HEADROOM, fit_scaling
+from mentormatch.solvers._common import Clock, SolverBug, SolverUnsuitable, answer_totals, kept_of
+from mentormatch.solvers._network import Transport, transport  # re-exported: their earlier home
+from mentormatch.solvers._scaling import fit_scaling
+from mentormatch.solvers.options import SolverOptions
 
 __all__ = ["solve", "transport", "Transport", "require_unit_loads"]
 
@@ -65,6 +57,7 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Solve a unit-workload ``instance`` exactly by min-cost flow.
 
@@ -76,11 +69,13 @@ def solve(
         Ignored: the method is polynomial and deterministic.
     progress : callable, optional
         ``progress(stage, elapsed)`` at each stage.
+    options : SolverOptions, optional
+        Ignored: the method has no knobs (accepted so that every solver is called the same way).
 
     Returns
     -------
     Solution
-        Always ``optimal`` (to the stated weight resolution for float weights).
+        Always ``optimal`` (to the stated weight resolution for float weights); ``method`` ``"flow"``.
 
     Raises
     ------
@@ -100,7 +95,7 @@ def solve(
     >>> sol.mentor_of.tolist(), sol.priority_sum, round(sol.objective, 6)
     ([1, 0, -1], 4, 1.0)
     """
-    del time_limit, seed
+    del time_limit, seed, options
     require_unit_loads(NAME, instance)
     clock = Clock(progress)
     scaling = fit_scaling(instance)
@@ -135,134 +130,3 @@ def solve(
         kept=kept,
         kept_bound=kept,
     )
-
-
-@dataclass(frozen=True)
-class Transport:
-    """The pair arcs that carry flow in an optimal transport: ``units[k]`` units from ``rows[k]`` to ``cols[k]``.
-
-    ``gain`` is the optimum Σ per-unit gain × units (the negated optimal cost), exact.
-    """
-
-    rows: np.ndarray
-    cols: np.ndarray
-    units: np.ndarray
-    gain: int
-
-
-def transport(
-    instance: Instance,
-    *,
-    supply: np.ndarray,
-    pair_gains: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    max_unit_gain: int,
-    clock: Clock,
-    label: str,
-    pair_capacity: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-) -> Transport:
-    """Solve the transportation network over the candidate pairs by min-cost flow.
-
-    Parameters
-    ----------
-    instance : Instance
-    supply : (n,) int64
-        Units each mentee sends (to mentors or through its bypass arc).
-    pair_gains : callable
-        ``pair_gains(rows, cols)`` → int64 per-unit gain of each pair arc (all must be ≤ ``max_unit_gain``).
-    max_unit_gain : int
-        A bound on |per-unit gain|, for the overflow check.
-    clock : Clock
-    label : str
-        Names the caller in progress messages and errors.
-    pair_capacity : callable, optional
-        ``pair_capacity(rows, cols)`` → int64 arc capacities; default ``supply[rows]``.
-
-    Returns
-    -------
-    Transport
-    """
-    from ortools.graph.python import min_cost_flow
-
-    n, m = instance.shape
-    sink = n + m
-    num_nodes = n + m + 1
-    if max_unit_gain * (num_nodes + 1) >= INT64_HEADROOM or max_unit_gain * int(supply.sum()) >= INT64_HEADROOM:
-        raise ValueError(
-            f"{label}: gains up to {max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 cost "
-            f"range; use smaller priority values or fewer mentees"
-        )
-    network = min_cost_flow.SimpleMinCostFlow()
-    clock.stage(f"{label}: building arcs")
-    # Pair arcs first, so arc k < num_pair_arcs is a mentee → mentor arc.
-    num_pair_arcs = 0
-    has_pair = np.zeros(n, dtype=bool)
-    mentor_used = np.zeros(m, dtype=bool)
-    for rows, cols in iter_candidate_blocks(instance):
-        if rows.size == 0:
-            continue
-        gains = pair_gains(rows, cols)
-        capacity = supply[rows] if pair_capacity is None else pair_capacity(rows, cols)
-        network.add_arcs_with_capacity_and_unit_cost(
-            rows, (cols + n).astype(np.int32), capacity.astype(np.int64), -gains
-        )
-        num_pair_arcs += rows.size
-        has_pair[rows] = True
-        mentor_used[cols] = True
-        del gains, capacity
-    # Bypass arcs (stay unmatched) and mentor → sink arcs (capacity).
-    mentees = np.flatnonzero(has_pair).astype(np.int32)
-    mentors = np.flatnonzero(mentor_used).astype(np.int32)
-    total = int(supply[mentees].sum())
-    network.add_arcs_with_capacity_and_unit_cost(
-        mentees,
-        np.full(mentees.size, sink, np.int32),
-        supply[mentees].astype(np.int64),
-        np.zeros(mentees.size, np.int64),
-    )
-    network.add_arcs_with_capacity_and_unit_cost(
-        (mentors + n).astype(np.int32),
-        np.full(mentors.size, sink, np.int32),
-        np.minimum(instance.capacity[mentors], total).astype(np.int64),
-        np.zeros(mentors.size, np.int64),
-    )
-    network.set_nodes_supplies(
-        np.append(mentees, np.int32(sink)).astype(np.int32),
-        np.append(supply[mentees].astype(np.int64), -total).astype(np.int64),
-    )
-
-    clock.stage(f"{label}: solving ({num_pair_arcs} pair arcs)")
-    _check_status(network.solve(), label, min_cost_flow)
-
-    clock.stage(f"{label}: reading the flow")
-    arcs = _arcs_with_flow(network, num_pair_arcs)
-    units = network.flows(arcs).astype(np.int64) if arcs.size else np.zeros(0, np.int64)
-    rows = np.array([network.tail(int(a)) for a in arcs], dtype=np.int64)
-    cols = np.array([network.head(int(a)) - n for a in arcs], dtype=np.int64)
-    return Transport(rows=rows, cols=cols, units=units, gain=-int(network.optimal_cost()))
-
-
-def _arcs_with_flow(network: Any, num_pair_arcs: int) -> np.ndarray:
-    """Indices (int32) of the pair arcs with positive flow, read a block at a time."""
-    step = 1 << 22
-    found = []
-    for a0 in range(0, num_pair_arcs, step):
-        arcs = np.arange(a0, min(num_pair_arcs, a0 + step), dtype=np.int32)
-        found.append(arcs[np.asarray(network.flows(arcs)) > 0])
-    return np.concatenate(found) if found else np.zeros(0, np.int32)
-
-
-def _check_status(code: Any, label: str, min_cost_flow: Any) -> None:
-    """Map OR-Tools' flow status: OPTIMAL passes; BAD_COST_RANGE is bad input; anything else is a bug.
-
-    The network is always feasible (every unit can take its bypass arc), so INFEASIBLE or UNBALANCED can only
-    come from a construction error.
-    """
-    status = min_cost_flow.SimpleMinCostFlow
-    if code == status.OPTIMAL:
-        return
-    if code == status.BAD_COST_RANGE:
-        raise ValueError(
-            f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
-            f"weight gains are too large: use smaller priority values or fewer mentees"
-        )
-    raise SolverBug(f"{label}: min-cost flow ended with status {getattr(code, 'name', code)}")

@@ -10,9 +10,11 @@ scipy never assigns an infinite entry, so a forbidden pair cannot be chosen (no 
 block is all zeros, so every mentee can always stay unmatched and the problem is always feasible. Costs are
 integers below 2**53 (checked), so scipy's float64 arithmetic is exact.
 
-A reference method: ``auto`` never picks it. Measured on 2 cores against ``flow`` (capacities 1–4, correlated
-weights): equal below 100 × 25 (≤ 1 ms), 1000 × 250 0.6 s vs 29 ms, 5000 × 1000 94 s vs 1.1 s; the "unmatched"
-block makes the dense problem n × (slots + n).
+On a complete graph with every load 1, when priority cannot choose who is matched, scipy takes the weights as
+given instead (:func:`_direct_matrix`; ``Solution.method`` ``"hungarian-direct"``); ``auto`` picks this solver only
+on complete graphs with every load 1, up to ``AutoOptions.hungarian_entries`` mentee × slot entries. Measured on 2
+cores against ``flow`` (capacities 1–4, correlated weights): equal below 100 × 25 (≤ 1 ms), 1000 × 250 0.6 s vs
+29 ms, 5000 × 1000 94 s vs 1.1 s; the "unmatched" block makes the dense problem n × (slots + n).
 """
 
 from __future__ import annotations
@@ -32,13 +34,11 @@ from mentormatch.solvers._common import (
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, MAX_INT_WEIGHT, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
+from mentormatch.solvers.options import SolverOptions
 
-__all__ = ["solve", "MAX_MATRIX_BYTES"]
+__all__ = ["solve"]
 
 NAME = "hungarian"
-
-MAX_MATRIX_BYTES = 2 * 10**9
-"""Largest expanded float64 cost matrix built; above it the solver refuses and names 'flow'."""
 
 
 def solve(
@@ -47,6 +47,7 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Solve a unit-workload ``instance`` exactly with scipy's ``linear_sum_assignment``.
 
@@ -58,17 +59,21 @@ def solve(
         Ignored: the method is polynomial and deterministic.
     progress : callable, optional
         ``progress(stage, elapsed)`` at each stage.
+    options : SolverOptions, optional
+        ``options.hungarian.max_matrix_bytes`` limits the matrix; None: the defaults.
 
     Returns
     -------
     Solution
-        Always ``optimal`` (to the stated weight resolution for float weights).
+        Always ``optimal`` (to the stated weight resolution for float weights). ``method`` is
+        ``"hungarian-direct"`` when scipy solved the weights as given, else ``"hungarian"`` (integer gains on
+        capacity slots).
 
     Raises
     ------
     SolverUnsuitable
-        A workload above 1, an expanded matrix above :data:`MAX_MATRIX_BYTES`, or gains too large for exact
-        float64 arithmetic.
+        A workload above 1, an expanded matrix above ``options.hungarian.max_matrix_bytes``, or gains too large
+        for exact float64 arithmetic.
 
     Examples
     --------
@@ -82,16 +87,17 @@ def solve(
     from scipy.optimize import linear_sum_assignment
 
     del time_limit, seed
+    max_bytes = (options or SolverOptions()).hungarian.max_matrix_bytes
     require_unit_loads(NAME, instance)
     clock = Clock(progress)
     n, m = instance.shape
     complete = bool(instance.allowed.all())
     if complete and n and m and instance.keep is None:  # the weights as given know nothing of current pairs
-        direct = _direct_matrix(instance)
+        direct = _direct_matrix(instance, max_bytes)
         if direct is not None:
             clock.stage(f"{NAME}: solving the {direct.shape[0]} × {direct.shape[1]} matrix as given")
             row_index, col_index = linear_sum_assignment(direct, maximize=instance.maximize)
-            return _answer(instance, row_index, _slot_mentors(instance)[col_index], clock)
+            return _answer(instance, row_index, _slot_mentors(instance)[col_index], clock, f"{NAME}-direct")
     original, instance = instance, instance.maximising()
     scaling = fit_scaling(instance)
     # Reduced costs and potentials are sums along alternating paths of up to ~2 n entries.
@@ -108,10 +114,10 @@ def solve(
     # answer (as many pairs as possible) is then optimal without "unmatched" columns.
     width = slot_mentor.size + (0 if complete else mentees.size)
     size = mentees.size * width * 8
-    if size > MAX_MATRIX_BYTES:
+    if size > max_bytes:
         raise SolverUnsuitable(
             f"solver '{NAME}' would build a {mentees.size} × {width} cost matrix "
-            f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'"
+            f"({size / 1e9:.1f} GB, limit {max_bytes / 1e9:.0f} GB); use solver 'flow'"
         )
 
     clock.stage(f"{NAME}: building the {mentees.size} × {width} cost matrix")
@@ -131,7 +137,7 @@ def solve(
         raise SolverBug(f"{NAME}: scipy assigned an infinite (forbidden) entry")
     del cost
     matched = col_index < slot_mentor.size
-    return _answer(original, mentees[row_index[matched]], slot_mentor[col_index[matched]], clock)
+    return _answer(original, mentees[row_index[matched]], slot_mentor[col_index[matched]], clock, NAME)
 
 
 def _slot_mentors(instance: Instance) -> np.ndarray:
@@ -140,7 +146,7 @@ def _slot_mentors(instance: Instance) -> np.ndarray:
     return np.repeat(np.arange(instance.shape[1]), np.minimum(instance.capacity, n))
 
 
-def _direct_matrix(instance: Instance) -> np.ndarray | None:
+def _direct_matrix(instance: Instance, max_bytes: int) -> np.ndarray | None:
     """The weights themselves (or their slot columns) when scipy can solve them as given, else None.
 
     On a complete graph (every pair allowed, every load 1) scipy's rectangular answer has as many pairs as
@@ -148,7 +154,8 @@ def _direct_matrix(instance: Instance) -> np.ndarray | None:
     priority equal, or at least as many slots as mentees (then everyone is matched). Without priority to fold in,
     the weights need no integer scaling: integer weights within ±10**6 are exact in float64 sums, float weights
     are solved in scipy's own float64 arithmetic (finer than the 1e-6 resolution of the scaled solvers).
-    Integer weights beyond ±10**6 and non-finite floats still raise, as :func:`fit_scaling` would.
+    Integer weights beyond ±10**6 and non-finite floats still raise, as :func:`fit_scaling` would. A matrix above
+    ``max_bytes`` is refused (:class:`SolverUnsuitable`, naming 'flow').
     """
     n = instance.shape[0]
     slot_count = int(np.minimum(instance.capacity, n).sum())
@@ -162,18 +169,18 @@ def _direct_matrix(instance: Instance) -> np.ndarray | None:
     elif not np.isfinite(weights).all():
         return None
     size = n * slot_count * 8  # scipy works on a float64 copy
-    if size > MAX_MATRIX_BYTES:
+    if size > max_bytes:
         raise SolverUnsuitable(
             f"solver '{NAME}' would build a {n} × {slot_count} cost matrix "
-            f"({size / 1e9:.1f} GB, limit {MAX_MATRIX_BYTES / 1e9:.0f} GB); use solver 'flow'"
+            f"({size / 1e9:.1f} GB, limit {max_bytes / 1e9:.0f} GB); use solver 'flow'"
         )
     if np.all(np.minimum(instance.capacity, n) == 1):  # one slot per mentor: the matrix itself
         return weights
     return weights[:, _slot_mentors(instance)]
 
 
-def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock) -> Solution:
-    """The optimal Solution matching mentees ``rows`` to mentors ``cols``."""
+def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock, method: str) -> Solution:
+    """The optimal Solution matching mentees ``rows`` to mentors ``cols``, found by ``method``."""
     mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
     mentor_of[rows] = cols
     priority_sum, objective = answer_totals(instance, mentor_of)
@@ -190,4 +197,5 @@ def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock
         seconds=clock.elapsed(),
         kept=kept,
         kept_bound=kept,
+        method=method,
     )

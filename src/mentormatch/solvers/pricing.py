@@ -14,7 +14,7 @@ With larger loads it is the transportation relaxation whose optimum bounds ``rel
    (:meth:`_Scanner.scan` derives it); only pairs with ``y > 0`` are priced exactly, in int64. The same pass
    picks new candidate pairs (:class:`_Picks`):
 
-   * **row side:** each mentee's :data:`ADD_PER_ROW` largest ``y`` above ``−window`` (:data:`NEAR_WINDOW` of the
+   * **row side:** each mentee's ``add_per_row`` largest ``y`` above ``−window`` (``near_window`` of the
      weight range): its violators and near-violators, since a pair just short of violating is often a violator
      after the next solve, and taking it now saves a round; each violating mentee's largest exact violator joins
      in any case;
@@ -22,38 +22,42 @@ With larger loads it is the transportation relaxation whose optimum bounds ``rel
      plus its share of the mentees left unmatched. This fills the mentors that the mentees' own choices leave
      empty, which is what settles Σ priority in a round or two when many mentees want the same mentors.
 
-   The first scan (no potentials yet) ranks by weight (per unit): each mentee's ``k`` best mentors
-   (:data:`DEFAULT_K`) and each mentor's ``factor · capacity + 1`` best mentees (:data:`INITIAL_COLUMN_FACTOR`).
+   The first scan (no potentials yet) ranks by weight (per unit): each mentee's ``k`` best mentors and each
+   mentor's ``factor · capacity + 1`` best mentees (``initial_column_factor``).
    A mentor's ranking of mentees does not depend on its own price, which makes the column side a good first guess
    when many mentees want the same mentors (priority is left to the rounds: ranking by it first measured slower).
 2. **Sparse solve.** OR-Tools ``SimpleMinCostFlow`` on the candidate arcs. Once pricing has settled (fewer than
-   :data:`SETTLED_ROWS` of the mentees violate), the solve takes the reduced costs under the last potentials and
-   holds fixed the bypass and capacity arcs they price more than :data:`FIX_FACTOR` weight ranges out of play:
+   ``settled_rows`` of the mentees violate), the solve takes the reduced costs under the last potentials and
+   holds fixed the bypass and capacity arcs they price more than ``fix_factor`` weight ranges out of play:
    the same optimum, without the ``priority · big`` extremes that make OR-Tools' cost scaling slow (measured
    2–4 times faster). Whether the fixing was right is proven in step 3 like any flow; if not, the network is
    solved again as it is.
 3. **Potentials.** OR-Tools exposes none. They are shortest-path distances from the sink in the residual graph of
    the optimal flow, computed by a vectorised label-correcting Bellman–Ford in int64 over the residual arc arrays
-   (each sweep touches only the arcs leaving nodes whose label just fell). The flow is checked (capacities, each
-   mentee's supply conserved) and every residual arc is checked to have reduced cost ``cost + π(tail) − π(head)
-   ≥ 0``: the certificate that the flow is optimal on the candidate arcs. A mentor without arcs takes the sink's
-   potential (its capacity arc is unused: price 0). Nothing here assumes unit capacities.
+   (each sweep touches only the arcs leaving nodes whose label just fell; ``_network.py``). The flow is checked
+   (capacities, each mentee's supply conserved) and every residual arc is checked to have reduced cost
+   ``cost + π(tail) − π(head) ≥ 0``: the certificate that the flow is optimal on the candidate arcs. A mentor
+   without arcs takes the sink's potential (its capacity arc is unused: price 0). Nothing here assumes unit
+   capacities.
 4. **Pricing.** A scan under these potentials; a candidate pair off the network is a violator when its reduced
    cost ``−unit_gain(i, j) + π(i) − π(j)`` is negative (pairs in the network are covered by step 3). None: the
    potentials are feasible for the full network, so the flow is optimal over all candidate pairs. Otherwise the
    picked pairs join. Once settled, if the flow is still optimal with them (label-correcting from the current
    potentials settles quickly: no negative cycle), the new labels are the new potentials and pricing runs again;
    otherwise the network is solved again (step 2), first dropping the arcs without flow priced more than
-   :data:`PRUNE_FACTOR` weight ranges above zero, but only when the sparse optimum rose since the last pruning.
+   ``prune_factor`` weight ranges above zero, but only when the sparse optimum rose since the last pruning.
 
 With a continuity tier (``Instance.keep``) every current pair that is a candidate pair is in the first network
 and in every later one: never pruned (and pair arcs are never fixed), so the scans price only pairs without the
 tier's bonuses (see :meth:`_Scanner.scan` for why the filter stays rigorous).
 
 Arcs with flow are never pruned, so the sparse optimum never falls; it rises between prunings, and without pruning
-the candidates only grow, so the loop ends. After :data:`MAX_ROUNDS` pricing scans, or once the candidates pass
-:data:`MAX_CANDIDATE_FRACTION` of all candidate pairs, the engine gives up and its caller solves the dense network
-instead (exact, heavier), saying why in ``Solution.message``.
+the candidates only grow, so the loop ends. After ``max_rounds`` pricing scans, or once the candidates pass
+``max_candidate_fraction`` of all candidate pairs, the engine gives up and its caller solves the dense network
+instead (exact, heavier), saying why in ``Solution.message`` (``Solution.method`` ``"flow-priced+dense"``).
+
+The knobs named here are the fields of :class:`~mentormatch.solvers.options.PricingOptions`, with the measurements
+that set them.
 
 Memory: besides the instance, one block's few arrays (~1 M entries each) and O(candidate pairs) for the network
 (OR-Tools ~80 bytes per arc, the arc arrays ~100 bytes), not the dense flow's O(allowed pairs).
@@ -84,73 +88,29 @@ workloads (2037 of 2) the priced transportation relaxation (``relaxation.py``'s 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from mentormatch.problem import Instance, Progress, Solution, Status
 from mentormatch.solvers._common import Clock, SolverBug, answer_totals, keep_pairs, kept_of
+from mentormatch.solvers._network import (
+    Network,
+    Transport,
+    certify_potentials,
+    relax_labels,
+    sink_potentials,
+    solve_arcs,
+    unit_gains,  # re-exported: its earlier home
+)
 from mentormatch.solvers._scaling import INT64_HEADROOM, Scaling, fit_scaling
-from mentormatch.solvers.flow import Transport, require_unit_loads
+from mentormatch.solvers.flow import require_unit_loads
+from mentormatch.solvers.options import PricingOptions, SolverOptions
 
-__all__ = [
-    "solve",
-    "priced_transport",
-    "unit_gains",
-    "Priced",
-    "DEFAULT_K",
-    "INITIAL_COLUMN_FACTOR",
-    "ADD_PER_ROW",
-    "NEAR_WINDOW",
-    "SETTLED_ROWS",
-    "PRUNE_FACTOR",
-    "FIX_FACTOR",
-    "SAMPLE_STRIDE",
-    "SCAN_ENTRIES",
-    "EXACT_LIMIT",
-    "MAX_ROUNDS",
-    "MAX_CANDIDATE_FRACTION",
-    "REPAIR_WORK",
-    "CERTIFY_WORK",
-]
+__all__ = ["solve", "priced_transport", "unit_gains", "Priced"]
 
 NAME = "flow-priced"
-
-DEFAULT_K = 2
-"""Candidate mentors per mentee in the first scan (its ``k`` best by weight)."""
-INITIAL_COLUMN_FACTOR = (10, 6)
-"""In the first scan each mentor also gets its ``factor · capacity + 1`` best mentees by weight: the first factor
-when every mentee has the same per-unit priority, the second otherwise (then the deeper lists mostly add mentees
-who lose their place to higher priorities; measured best: 10 on one-level popular-mentor costs, 6 on the roster)."""
-ADD_PER_ROW = (3, 8)
-"""Pairs a mentee adds per scan, its largest ``y`` above ``−window`` (before pricing has settled, after)."""
-NEAR_WINDOW = (0.01, 0.05)
-"""The window below zero, as a fraction of the weight range (before pricing has settled, after)."""
-SETTLED_ROWS = 0.5
-"""Pricing has settled once fewer than this fraction of the mentees in play violate: from then on the wider
-window applies, solves fix arcs and arcs are pruned."""
-PRUNE_FACTOR = 0.05
-"""Once settled, arcs without flow priced more than this many weight ranges above zero leave the network."""
-FIX_FACTOR = 20
-"""Once settled, solves hold fixed the bypass and capacity arcs priced more than this many weight ranges from
-zero."""
-SAMPLE_STRIDE = 16
-"""Every this-many-th row sets the column side's thresholds, every this-many-th entry of a row its row-side cut."""
-SCAN_ENTRIES = 1 << 20
-"""Pairs per block of a scan (~1 M: the block's few float32 and bool arrays stay in cache between operations)."""
-EXACT_LIMIT = 1 << 14
-"""A block with more flagged pairs prices exactly only the row side's picks among them (they hold each flagged
-row's largest); once that confirms a violator the block's count is the filter's, an upper bound reported as "at
-most"."""
-MAX_ROUNDS = 30
-"""Pricing scans before the dense flow answers instead."""
-MAX_CANDIDATE_FRACTION = 0.25
-"""Above this fraction of all candidate pairs the dense flow answers instead (it is then not much larger)."""
-REPAIR_WORK = 2
-"""Relaxations per residual arc spent on re-proving the flow after pairs join, before solving again instead."""
-CERTIFY_WORK = 40
-"""Relaxations per arc spent on the potentials of a flow solved with fixed arcs (they take about 5–15) before
-solving the network again as it is."""
 
 
 def solve(
@@ -159,8 +119,9 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     progress: Progress | None = None,
-    k: int = DEFAULT_K,
-    max_rounds: int = MAX_ROUNDS,
+    options: SolverOptions | None = None,
+    k: int | None = None,
+    max_rounds: int | None = None,
 ) -> Solution:
     """Solve a unit-workload ``instance`` exactly: min-cost flow on candidate pairs, proven by pricing.
 
@@ -172,17 +133,22 @@ def solve(
         Ignored: the method is polynomial and deterministic.
     progress : callable, optional
         ``progress(stage, elapsed)`` at each stage and pricing round (candidates, violators, repairs).
-    k : int
-        Candidate mentors per mentee in the first scan (≥ 1).
-    max_rounds : int
-        Pricing scans before falling back to the dense flow (≥ 1).
+    options : SolverOptions, optional
+        ``options.pricing`` holds the knobs (:class:`~mentormatch.solvers.options.PricingOptions`); None: the
+        defaults.
+    k : int, optional
+        Candidate mentors per mentee in the first scan (≥ 1); default ``options.pricing.k``.
+    max_rounds : int, optional
+        Pricing scans before falling back to the dense flow (≥ 1); default ``options.pricing.max_rounds``.
 
     Returns
     -------
     Solution
         Always ``optimal`` (to the stated weight resolution for float weights), with the same Σ priority and
-        Σ integer gain as ``flow.solve``. ``solver`` is ``"flow-priced"``; ``message`` gives the rounds and
-        candidate pairs, or the reason for a fallback to the dense flow.
+        Σ integer gain as ``flow.solve``. ``solver`` is ``"flow-priced"``; ``method`` is ``"flow-priced"`` when
+        pricing proved the sparse flow, ``"flow-priced+dense"`` when it gave up and the dense flow answered;
+        ``stats`` has ``rounds``, ``flow_solves``, ``candidates`` (in the last network) and ``candidate_pairs``
+        (all of them); ``message`` says the same in words, or why pricing gave up.
 
     Raises
     ------
@@ -199,31 +165,22 @@ def solve(
     ...                 allowed=np.array([[True, True], [True, True], [False, True]]),
     ...                 priority=np.array([1, 3, 1]), load=np.ones(3, int), capacity=np.array([1, 1]))
     >>> sol = solve(inst, k=1)
-    >>> sol.mentor_of.tolist(), sol.priority_sum, round(sol.objective, 6), sol.solver
-    ([1, 0, -1], 4, 1.0, 'flow-priced')
+    >>> sol.mentor_of.tolist(), sol.priority_sum, round(sol.objective, 6), sol.solver, sol.method
+    ([1, 0, -1], 4, 1.0, 'flow-priced', 'flow-priced')
     """
     del time_limit, seed
+    knobs = (options or SolverOptions()).pricing
+    k = knobs.k if k is None else k
+    max_rounds = knobs.max_rounds if max_rounds is None else max_rounds
     if k < 1 or max_rounds < 1:
         raise ValueError(f"{NAME}: k and max_rounds must be ≥ 1, got k={k!r}, max_rounds={max_rounds!r}")
     require_unit_loads(NAME, instance)
     clock = Clock(progress)
     scaling = fit_scaling(instance)
-    priced = priced_transport(instance, scaling, clock=clock, label=NAME, k=k, max_rounds=max_rounds)
+    priced = priced_transport(instance, scaling, clock=clock, label=NAME, options=knobs, k=k, max_rounds=max_rounds)
     if priced.flow is None:
-        return _fallback(instance, clock, priced.message, progress)
-    return _solution(instance, scaling, priced.flow, clock, priced.message)
-
-
-def unit_gains(instance: Instance, scaling: Scaling, multiplier: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Per-unit gain (int64) of the transport arcs ``(rows, cols)``: ``⌈gain[i, j] · multiplier / load[i]⌉``.
-
-    ``gain`` is ``_scaling``'s combined integer gain. Rounding **up** keeps the transport's optimum / multiplier an
-    upper bound on Σ gain of every integral answer (``relaxation.py``); with every load 1 and ``multiplier`` 1 it is
-    ``gain`` itself, and when ``multiplier`` is a multiple of ``load[i]`` nothing is rounded.
-    """
-    scaled = scaling.pair_gains(instance, rows, cols) * multiplier
-    gains: np.ndarray = -((-scaled) // instance.load[rows].astype(np.int64))
-    return gains
+        return _fallback(instance, clock, priced, progress)
+    return _solution(instance, scaling, priced.flow, clock, priced)
 
 
 @dataclass(frozen=True)
@@ -231,12 +188,26 @@ class Priced:
     """What :func:`priced_transport` found: the optimal transport proven by pricing, or ``None`` when it gave up.
 
     ``message`` says how it was proven (rounds, flow solves, candidate pairs) or why it gave up; ``candidates``
-    is the number of candidate pairs in the final network.
+    is the number of candidate pairs in the final network, ``rounds`` the pricing scans made, ``solves`` the
+    flow solves and ``total`` the number of all candidate pairs.
     """
 
     flow: Transport | None
     message: str
     candidates: int
+    rounds: int = 0
+    solves: int = 0
+    total: int = 0
+
+    @property
+    def stats(self) -> Mapping[str, int]:
+        """``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs``, as ``Solution.stats`` reports them."""
+        return {
+            "rounds": self.rounds,
+            "flow_solves": self.solves,
+            "candidates": self.candidates,
+            "candidate_pairs": self.total,
+        }
 
 
 def priced_transport(
@@ -246,8 +217,9 @@ def priced_transport(
     *,
     clock: Clock,
     label: str,
-    k: int = DEFAULT_K,
-    max_rounds: int = MAX_ROUNDS,
+    options: PricingOptions | None = None,
+    k: int | None = None,
+    max_rounds: int | None = None,
 ) -> Priced:
     """The optimal transport over all candidate pairs (supply ``load[i]``, per-unit gains :func:`unit_gains`),
     solved on a few of them and proven by pricing (steps 1–4 of the module docstring).
@@ -262,22 +234,28 @@ def priced_transport(
     clock : Clock
     label : str
         Names the caller in progress messages and errors.
-    k, max_rounds : int
-        Candidate mentors per mentee in the first scan; pricing scans before giving up.
+    options : PricingOptions, optional
+        The knobs; None: the defaults.
+    k, max_rounds : int, optional
+        Candidate mentors per mentee in the first scan; pricing scans before giving up (default: ``options``').
 
     Returns
     -------
     Priced
         ``flow`` holds every pair arc with flow and the exact optimum ``gain`` (the negated cost), like
         ``flow.transport``; ``None`` after ``max_rounds`` scans or when the candidates grow past
-        :data:`MAX_CANDIDATE_FRACTION` of all candidate pairs (``message`` says which).
+        ``options.max_candidate_fraction`` of all candidate pairs (``message`` says which).
     """
+    options = PricingOptions() if options is None else options
+    k = options.k if k is None else k
+    max_rounds = options.max_rounds if max_rounds is None else max_rounds
     model = _Model(
         instance=instance,
         scaling=scaling,
         multiplier=int(multiplier),
         label=label,
         in_play=np.zeros(instance.shape[0], dtype=bool),
+        options=options,
     )
     scanner = _Scanner(model)
     clock.stage(f"{label}: choosing candidates (k={k})")
@@ -298,15 +276,22 @@ def priced_transport(
                 f"proven optimal by pricing: {_count(round_, 'round')}, {_count(solves, 'flow solve')}, "
                 f"{sparse.rows.size} of {total_pairs} candidate pairs"
             )
-            return Priced(flow=sparse.transport(), message=message, candidates=sparse.rows.size)
+            return Priced(
+                flow=sparse.transport(),
+                message=message,
+                candidates=sparse.rows.size,
+                rounds=round_,
+                solves=solves,
+                total=total_pairs,
+            )
         if round_ == max_rounds:
             reason = f"pricing did not settle in {_count(max_rounds, 'round')}"
             break
         size = sparse.rows.size + found.rows.size
-        if size > MAX_CANDIDATE_FRACTION * total_pairs:
+        if size > options.max_candidate_fraction * total_pairs:
             reason = f"the candidates grew to {size} of {total_pairs} pairs in {_count(round_, 'round')}"
             break
-        settled = found.violating_rows < SETTLED_ROWS * max(1, int(model.in_play.sum()))
+        settled = found.violating_rows < options.settled_rows * max(1, int(model.in_play.sum()))
         kept = _extend(model, sparse, found.rows, found.cols) if settled else None
         if kept is not None:
             sparse = kept
@@ -317,7 +302,7 @@ def priced_transport(
             pruned_at = sparse.gain
             keep = np.concatenate(
                 [
-                    _keep_after_pruning(sparse, PRUNE_FACTOR * scanner.unit)
+                    _keep_after_pruning(sparse, options.prune_factor * scanner.unit)
                     | _current(instance, sparse.rows, sparse.cols),
                     np.ones(found.rows.size, dtype=bool),
                 ]
@@ -325,10 +310,16 @@ def priced_transport(
             rows, cols = rows[keep], cols[keep]
         clock.stage(f"{label}: round {round_}: solving the flow on {rows.size} candidate pairs")
         sparse = _solve_sparse(
-            model, rows, cols, guide=sparse.potential if settled else None, fix_margin=FIX_FACTOR * scanner.unit
+            model,
+            rows,
+            cols,
+            guide=sparse.potential if settled else None,
+            fix_margin=options.fix_factor * scanner.unit,
         )
         solves += 1
-    return Priced(flow=None, message=reason, candidates=sparse.rows.size)
+    return Priced(
+        flow=None, message=reason, candidates=sparse.rows.size, rounds=round_, solves=solves, total=total_pairs
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -370,14 +361,15 @@ def _current(instance: Instance, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class _Model:
-    """The transport being priced: the instance, its scaling, ``L``, the caller's label, and which mentees have
-    a candidate pair at all (``in_play``)."""
+    """The transport being priced: the instance, its scaling, ``L``, the caller's label, which mentees have a
+    candidate pair at all (``in_play``), and the knobs."""
 
     instance: Instance
     scaling: Scaling
     multiplier: int
     label: str
     in_play: np.ndarray
+    options: PricingOptions = field(default_factory=PricingOptions)
 
     def gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return unit_gains(self.instance, self.scaling, self.multiplier, rows, cols)
@@ -435,7 +427,8 @@ class _Scanner:
         self.fits_all = n == 0 or not self.usable.any() or int(self.load.max()) <= int(self.capacity[self.usable].min())
         self.all_allowed = bool(self.allowed.all())
         self.dtype: type = np.float32
-        self.step = max(1, SCAN_ENTRIES // max(m, 1))
+        self.stride = model.options.sample_stride
+        self.step = max(1, model.options.scan_entries // max(m, 1))
         self.unit = 1.0
 
     def _float32_range(self) -> bool:
@@ -480,15 +473,15 @@ class _Scanner:
 
     def _columns(self, picks: _Picks, want: np.ndarray, col_term: np.ndarray, row_term: np.ndarray) -> None:
         """Give ``picks`` its column side, wanting ``want[j]`` rows of column ``j``, with thresholds from every
-        SAMPLE_STRIDE-th row."""
+        ``sample_stride``-th row."""
         columns = np.flatnonzero(want > 0)
         if columns.size:
-            rows = slice(0, self.n, SAMPLE_STRIDE)
+            rows = slice(0, self.n, self.stride)
             picks.set_columns(want, self._masked(self._values(rows, col_term, row_term, columns), rows, columns))
 
     def initial(self, k: int) -> _Found:
         """The first scan, by per-unit weight ``w · f``: each mentee's ``k`` best mentors and each mentor's
-        ``factor · capacity + 1`` best mentees (:data:`INITIAL_COLUMN_FACTOR`; capacity in units of the smallest
+        ``factor · capacity + 1`` best mentees (``initial_column_factor``; capacity in units of the smallest
         load); also which mentees have a candidate pair, how many pairs there are, and the weight range (sampled)."""
         n, m = self.n, self.m
         in_play = np.zeros(n, dtype=bool)
@@ -499,9 +492,9 @@ class _Scanner:
         col_term = np.where(self.usable, 0.0, -np.inf).astype(self.dtype)
         row_term = np.zeros(n, self.dtype)
         levels = np.unique(self.model.instance.priority.astype(np.float64) * self.factor).size
-        factor = INITIAL_COLUMN_FACTOR[0 if levels == 1 else 1]
+        factor = self.model.options.initial_column_factor[0 if levels == 1 else 1]
         want = np.where(self.usable, factor * -(-self.capacity // self.load.min()) + 1, 0)
-        picks = _Picks(k=k, floor=float(np.finfo(self.dtype).min))
+        picks = _Picks(k=k, floor=float(np.finfo(self.dtype).min), stride=self.stride)
         self._columns(picks, want, col_term, row_term)
         unusable = np.flatnonzero(~self.usable)
         total = 0
@@ -515,7 +508,7 @@ class _Scanner:
                 counts = np.count_nonzero(mask, axis=1) - np.count_nonzero(mask[:, unusable], axis=1)
             total += int(counts.sum())
             in_play[block] = counts > 0
-            sample = (slice(r0, block.stop, SAMPLE_STRIDE), slice(None, None, SAMPLE_STRIDE))
+            sample = (slice(r0, block.stop, self.stride), slice(None, None, self.stride))
             values = self._masked(self.weights[sample].astype(np.float64), sample[0], sample[1])
             values = values[np.isfinite(values) & self.usable[sample[1]][None, :]]
             if values.size:
@@ -588,7 +581,12 @@ class _Scanner:
         # units left unmatched.
         spare = self._spare(sparse)
         share = -(-2 * self._unplaced(sparse) // max(1, int(np.count_nonzero(spare))))
-        picks = _Picks(k=ADD_PER_ROW[settled], floor=-NEAR_WINDOW[settled] * self.unit / self.y_scale)
+        options = model.options
+        picks = _Picks(
+            k=options.add_per_row[settled],
+            floor=-options.near_window[settled] * self.unit / self.y_scale,
+            stride=self.stride,
+        )
         self._columns(picks, np.where(spare > 0, 2 * spare + 2 + share, 0), col_term, row_term)
         violators = violating_rows = 0
         approximate = False
@@ -607,22 +605,22 @@ class _Scanner:
             if count == 0:
                 continue
             # The row side's entries above zero are flagged, and hold each flagged row's largest entry; often they
-            # are all of them. Beyond EXACT_LIMIT, a violator among them settles that there are violators, and the
+            # are all of them. Beyond ``exact_limit``, a violator among them settles that there are violators, and the
             # filter's count (an upper bound) is reported.
             above = values > 0
-            if count > EXACT_LIMIT or np.count_nonzero(above) == count:
+            if count > options.exact_limit or np.count_nonzero(above) == count:
                 rows, cols = rows[above], cols[above]
             else:
                 rows, cols = _where(flagged)
                 rows = rows + r0
             slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
             exact = slack > 0
-            if count > EXACT_LIMIT and exact.any():
+            if count > options.exact_limit and exact.any():
                 approximate = True
                 violators += count
                 violating_rows += int(np.count_nonzero(flagged.any(axis=1)))
             else:
-                if count > EXACT_LIMIT:  # no violator among them: price every flagged pair
+                if count > options.exact_limit:  # no violator among them: price every flagged pair
                     rows, cols = _where(flagged)
                     rows = rows + r0
                     slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
@@ -655,16 +653,17 @@ class _Picks:
     """New candidate pairs collected over the blocks of one scan (step 1 of the module docstring).
 
     Row side: each row's ``k`` largest ``y`` at or above ``floor``; a row with many such entries (judged from every
-    :data:`SAMPLE_STRIDE`-th one) is first cut at the smaller of the maxima of two disjoint strided samples (about
-    ``2 · SAMPLE_STRIDE`` entries lie above it), so no row is ever sorted.
+    ``stride``-th one, ``PricingOptions.sample_stride``) is first cut at the smaller of the maxima of two disjoint
+    strided samples (about ``2 · stride`` entries lie above it), so no row is ever sorted.
     Column side (:meth:`set_columns`): each column ``j`` with ``want[j] > 0`` takes its ``want[j]`` largest ``y``,
-    looked for among the entries at or above a threshold set from every :data:`SAMPLE_STRIDE`-th row. Blocks hold
-    ``−inf`` where a pair is not a new candidate.
+    looked for among the entries at or above a threshold set from every ``stride``-th row. Blocks hold ``−inf``
+    where a pair is not a new candidate.
     """
 
-    def __init__(self, k: int, floor: float) -> None:
+    def __init__(self, k: int, floor: float, stride: int) -> None:
         self.k = k
         self.floor = floor
+        self.stride = stride
         self.want = np.zeros(0, np.int64)
         self.columns = np.zeros(0, np.int64)
         self.threshold = np.zeros(0)
@@ -673,13 +672,13 @@ class _Picks:
         self.forced: list[np.ndarray] = []
 
     def set_columns(self, want: np.ndarray, sample: np.ndarray) -> None:
-        """The column side: ``want[j]`` rows of column ``j``. ``sample`` is ``y`` of every SAMPLE_STRIDE-th row
-        at the columns with ``want > 0``; each threshold is the ``⌈2 · want / SAMPLE_STRIDE⌉``-th largest sampled
+        """The column side: ``want[j]`` rows of column ``j``. ``sample`` is ``y`` of every ``stride``-th row
+        at the columns with ``want > 0``; each threshold is the ``⌈2 · want / stride⌉``-th largest sampled
         value (at least ``floor``), with about ``2 · want`` entries of the full column above it."""
         columns = np.flatnonzero(want > 0)
         if columns.size == 0 or sample.shape[0] == 0:
             return
-        rank = np.minimum(-(-2 * want[columns] // SAMPLE_STRIDE), sample.shape[0])
+        rank = np.minimum(-(-2 * want[columns] // self.stride), sample.shape[0])
         depth = int(rank.max())
         top = -np.partition(-sample, depth - 1, axis=0)[:depth] if depth < sample.shape[0] else sample
         top = -np.sort(-top, axis=0)
@@ -691,18 +690,19 @@ class _Picks:
         """Collect the picks of the block ``y`` whose first row is ``r0`` (``mask``: its candidate pairs, None for
         all); return the row side's entries of the block (absolute rows, columns, values), which hold each row's
         largest entry whenever that is above the floor."""
-        half = SAMPLE_STRIDE // 2
+        stride = self.stride
+        half = stride // 2
         kind = y.dtype.type
         with np.errstate(invalid="ignore"):
             samples = []
             for start in (0, half):
-                sample = y[:, start::SAMPLE_STRIDE]
+                sample = y[:, start::stride]
                 if mask is not None:
-                    sample = np.where(mask[:, start::SAMPLE_STRIDE], sample, kind(-np.inf))
+                    sample = np.where(mask[:, start::stride], sample, kind(-np.inf))
                 samples.append(sample)
             cut = np.full(y.shape[0], self.floor)
             crowded = sum(np.count_nonzero(sample >= self.floor, axis=1) for sample in samples) * half > 2 * self.k
-            # The smaller of two disjoint samples' maxima: about 2 · SAMPLE_STRIDE entries of the row lie above it.
+            # The smaller of two disjoint samples' maxima: about 2 · stride entries of the row lie above it.
             highest = np.minimum(*(sample[crowded].max(axis=1, initial=-np.inf) for sample in samples))
             cut[crowded] = np.maximum(cut[crowded], highest)
             cut = cut.astype(kind)
@@ -772,34 +772,6 @@ def _best_per_group(
 
 
 @dataclass(frozen=True)
-class _Network:
-    """Arc arrays (int64) of a flow network and a flow on it.
-
-    Nodes are mentees ``0..n-1``, mentors ``n..n+m-1`` and the sink ``n+m``. Arcs are pair arcs first (mentee →
-    mentor, capacity ``load[i]``, cost −unit gain), then bypass arcs (mentee → sink, capacity ``load[i]``, cost 0:
-    stay unmatched) and capacity arcs (mentor → sink, cost 0). Each mentee with a bypass arc supplies ``load[i]``
-    units; the sink absorbs them all.
-    """
-
-    tail: np.ndarray
-    head: np.ndarray
-    capacity: np.ndarray
-    cost: np.ndarray
-    flow: np.ndarray
-
-    def residual(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Residual arcs ``(tail, head, cost)``: forward where flow < capacity, backward (cost negated) where
-        flow > 0."""
-        forward = self.flow < self.capacity
-        backward = self.flow > 0
-        return (
-            np.concatenate([self.tail[forward], self.head[backward]]),
-            np.concatenate([self.head[forward], self.tail[backward]]),
-            np.concatenate([self.cost[forward], -self.cost[backward]]),
-        )
-
-
-@dataclass(frozen=True)
 class _Sparse:
     """An optimal flow on the candidate pairs ``(rows, cols)`` and node potentials proven on its residual graph.
 
@@ -811,7 +783,7 @@ class _Sparse:
 
     rows: np.ndarray
     cols: np.ndarray
-    network: _Network
+    network: Network
     gain: int
     potential: np.ndarray
 
@@ -871,13 +843,13 @@ def _solve_sparse(
     if guide is not None and tail.size:
         flow = _fixed_flow(tail, head, capacity, cost, supply, guide, fix_margin, rows.size, label)
         if flow is not None:
-            arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
-            sparse = _certify_flow(model, rows, cols, arcs, max_work=CERTIFY_WORK * arcs.tail.size + 64)
+            arcs = Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
+            sparse = _certify_flow(model, rows, cols, arcs, max_work=model.options.certify_work * arcs.tail.size + 64)
             if sparse is not None:
                 return sparse
-    flow = _or_tools(tail, head, capacity, cost, supply, label)
+    flow = solve_arcs(tail, head, capacity, cost, supply, label)
     assert flow is not None  # strict: an error rather than None
-    arcs = _Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
+    arcs = Network(tail=tail, head=head, capacity=capacity, cost=cost, flow=flow)
     sparse = _certify_flow(model, rows, cols, arcs)
     if sparse is None:
         raise SolverBug(f"{label}: the residual graph has a negative cycle; the sparse flow is not optimal")
@@ -905,7 +877,7 @@ def _fixed_flow(
     np.add.at(supply, tail[full], -capacity[full])
     np.add.at(supply, head[full], capacity[full])
     free = ~(empty | full)
-    flow = _or_tools(tail[free], head[free], capacity[free], reduced[free], supply, label, strict=False)
+    flow = solve_arcs(tail[free], head[free], capacity[free], reduced[free], supply, label, strict=False)
     if flow is None:
         return None
     result = np.zeros(tail.size, np.int64)
@@ -914,49 +886,16 @@ def _fixed_flow(
     return result
 
 
-def _or_tools(
-    tail: np.ndarray,
-    head: np.ndarray,
-    capacity: np.ndarray,
-    cost: np.ndarray,
-    supply: np.ndarray,
-    label: str,
-    strict: bool = True,
-) -> np.ndarray | None:
-    """OR-Tools' optimal flow on these arcs and node supplies; with ``strict`` False, None instead of an error
-    when it reports anything but OPTIMAL."""
-    from ortools.graph.python import min_cost_flow
-
-    if tail.size == 0:
-        return np.zeros(0, np.int64)
-    network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), capacity, cost)
-    nodes = np.flatnonzero(supply)
-    network.set_nodes_supplies(nodes.astype(np.int32), supply[nodes])
-    status = network.solve()
-    if not strict and status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
-        return None
-    _check_status(status, min_cost_flow, label)
-    flow = np.asarray(network.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64)
-    if int(np.dot(cost, flow)) != int(network.optimal_cost()):
-        raise SolverBug(f"{label}: the flow's cost differs from OR-Tools' optimum")
-    return flow
-
-
 def _certify_flow(
-    model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network, max_work: int | None = None
+    model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: Network, max_work: int | None = None
 ) -> _Sparse | None:
-    """Potentials for the flow on ``arcs`` by label-correcting from the sink, checked by :func:`_certified`; None
-    when the labels do not settle (a negative cycle), and with ``max_work`` (a flow solved with fixed arcs) also
-    when they take more relaxations than that or leave a node with residual arcs unreached."""
+    """Potentials for the flow on ``arcs`` by label-correcting from the sink (``_network.sink_potentials``),
+    checked by :func:`_certified`; None when the labels do not settle (a negative cycle), and with ``max_work`` (a
+    flow solved with fixed arcs) also when they take more relaxations than that or leave a node with residual arcs
+    unreached."""
     n, m = model.instance.shape
-    potential = np.full(n + m + 1, _UNREACHED, dtype=np.int64)
-    potential[n + m] = 0
-    r_tail, r_head, r_cost = arcs.residual()
-    if not _relax(potential, np.array([n + m]), r_tail, r_head, r_cost, max_work=max_work):
-        return None
-    reached = potential != _UNREACHED
-    if max_work is not None and not np.all(reached[r_tail] & reached[r_head]):
+    potential = sink_potentials(arcs, n + m + 1, max_work=max_work)
+    if potential is None:
         return None
     return _certified(model, rows, cols, arcs, potential)
 
@@ -966,7 +905,7 @@ def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) 
 
     The new arcs with negative reduced cost are residual arcs that break the potentials. Label-correcting from the
     current potentials, with their tails as the first frontier, either settles, which gives potentials proving the
-    same flow optimal on the larger network, or is still going after :data:`REPAIR_WORK` relaxations per residual
+    same flow optimal on the larger network, or is still going after ``repair_work`` relaxations per residual
     arc (most likely a negative cycle: the flow can improve); then None, and the caller solves the network again.
     None as well when a new arc reaches a mentee or mentor without its bypass or capacity arc (only a new solve
     builds those).
@@ -980,7 +919,7 @@ def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) 
         return None
     pairs = sparse.rows.size
     # Pair arcs stay first: old pair arcs, new pair arcs, then the old bypass and capacity arcs.
-    arcs = _Network(
+    arcs = Network(
         tail=np.concatenate([old.tail[:pairs], rows.astype(np.int64), old.tail[pairs:]]),
         head=np.concatenate([old.head[:pairs], cols.astype(np.int64) + n, old.head[pairs:]]),
         capacity=np.concatenate([old.capacity[:pairs], instance.load[rows].astype(np.int64), old.capacity[pairs:]]),
@@ -989,128 +928,25 @@ def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) 
     )
     r_tail, r_head, r_cost = arcs.residual()
     potential = sparse.potential.copy()
-    if not _relax(
-        potential, np.unique(rows).astype(np.int64), r_tail, r_head, r_cost, max_work=REPAIR_WORK * r_tail.size
-    ):
+    work = model.options.repair_work * r_tail.size
+    if not relax_labels(potential, np.unique(rows).astype(np.int64), r_tail, r_head, r_cost, max_work=work):
         return None
     return _certified(model, np.concatenate([sparse.rows, rows]), np.concatenate([sparse.cols, cols]), arcs, potential)
 
 
-def _certified(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: _Network, potential: np.ndarray) -> _Sparse:
-    """Check the flow and the potentials; raise :class:`SolverBug` if either fails.
-
-    The flow must be integral within capacities, and every supplying mentee must send exactly its ``load`` units
-    into the sink (through mentors or its bypass arc). Every residual arc must have reduced cost ≥ 0. Potentials
-    are normalised: the sink's is 0, and so is that of a node without residual arcs (a mentor without arcs then
-    prices at 0: its capacity arc is unused).
-    """
-    instance, label = model.instance, model.label
-    n, m = instance.shape
-    sink = n + m
-    num_nodes = n + m + 1
-    flow = arcs.flow
-    if np.any((flow < 0) | (flow > arcs.capacity)):
-        raise SolverBug(f"{label}: a flow leaves its arc's capacity")
-    supplying = arcs.tail[(arcs.head == sink) & (arcs.tail < n)]
-    supply = np.zeros(num_nodes, np.int64)
-    supply[supplying] = instance.load[supplying]
-    supply[sink] = -int(supply[:n].sum())
-    out_flow = np.bincount(arcs.tail, flow, num_nodes) - np.bincount(arcs.head, flow, num_nodes)
-    if not np.array_equal(out_flow, supply):
-        raise SolverBug(f"{label}: the flow does not carry exactly each mentee's units into the sink")
-
-    r_tail, r_head, r_cost = arcs.residual()
-    isolated = np.bincount(r_tail, minlength=num_nodes) + np.bincount(r_head, minlength=num_nodes) == 0
-    if np.any(~isolated & (potential == _UNREACHED)):
-        raise SolverBug(f"{label}: a node of the residual graph is unreachable from the sink")
-    potential = np.where(isolated, 0, potential - potential[sink])
-    if np.abs(potential).max(initial=0) >= _LABEL_LIMIT:
-        raise SolverBug(f"{label}: node potentials beyond ±2**61")
-    reduced = r_cost + potential[r_tail] - potential[r_head]
-    if reduced.size and int(reduced.min()) < 0:
-        raise SolverBug(f"{label}: the potentials leave a residual arc with negative reduced cost")
-    return _Sparse(rows=rows, cols=cols, network=arcs, gain=-int(np.dot(arcs.cost, flow)), potential=potential)
-
-
-_UNREACHED = np.iinfo(np.int64).max
-"""The label of a node not reached yet."""
-_LABEL_LIMIT = 2**61
-"""Labels stay within ±this, so label + cost cannot overflow int64; falling below it means a negative cycle."""
-
-
-def _by_tail(tail: np.ndarray, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Arc indices grouped by tail, and where each node's group starts (CSR)."""
-    order = np.argsort(tail, kind="stable")
-    start = np.zeros(num_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(tail, minlength=num_nodes), out=start[1:])
-    return order, start
-
-
-def _out_arcs(start: np.ndarray, frontier: np.ndarray) -> np.ndarray:
-    """Positions ``start[v] .. start[v + 1] - 1`` for every node ``v`` of ``frontier``, concatenated."""
-    first = start[frontier]
-    count = start[frontier + 1] - first
-    return np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-
-
-def _relax(
-    label: np.ndarray,
-    frontier: np.ndarray,
-    tail: np.ndarray,
-    head: np.ndarray,
-    cost: np.ndarray,
-    max_work: int | None = None,
-) -> bool:
-    """Label-correcting shortest paths over arcs that may cost less than zero, in place on ``label`` (int64).
-
-    Bellman–Ford in which each sweep relaxes only the arcs leaving nodes whose label fell in the last sweep
-    (``frontier`` at first): work proportional to the arcs touched, not sweeps × all arcs. True when it settles:
-    then every arc has ``label[head] ≤ label[tail] + cost`` (unreached nodes keep :data:`_UNREACHED`). False after
-    ``max_work`` relaxations, or ``len(label)`` sweeps, or a label below −2**61 (the last two mean a negative
-    cycle).
-    """
-    order, start = _by_tail(tail, label.size)
-    tail, head, cost = tail[order], head[order], cost[order]
-    changed = np.zeros(label.size, dtype=bool)
-    work = 0
-    for _ in range(label.size + 1):
-        if frontier.size == 0:
-            return True
-        arcs = _out_arcs(start, frontier)
-        work += arcs.size
-        if max_work is not None and work > max_work:
-            return False
-        target = head[arcs]
-        offer = label[tail[arcs]] + cost[arcs]
-        better = offer < label[target]
-        target, offer = target[better], offer[better]
-        if offer.size and int(offer.min()) <= -_LABEL_LIMIT:
-            return False
-        np.minimum.at(label, target, offer)
-        changed[target] = True
-        frontier = np.flatnonzero(changed)
-        changed[frontier] = False
-    return False
-
-
-def _check_status(code: object, min_cost_flow: object, label: str = NAME) -> None:
-    """Map OR-Tools' flow status: OPTIMAL passes; BAD_COST_RANGE is bad input; anything else is a bug."""
-    status = min_cost_flow.SimpleMinCostFlow  # type: ignore[attr-defined]
-    if code == status.OPTIMAL:
-        return
-    if code == status.BAD_COST_RANGE:
-        raise ValueError(
-            f"{label}: OR-Tools rejected the cost range (BAD_COST_RANGE); the combined priority and "
-            f"weight gains are too large: use smaller priority values or fewer mentees"
-        )
-    raise SolverBug(f"{label}: min-cost flow ended with status {getattr(code, 'name', code)}")
+def _certified(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: Network, potential: np.ndarray) -> _Sparse:
+    """Check the flow and the potentials (``_network.certify_potentials``; a :class:`SolverBug` if either fails)
+    and hold them as the sparse flow on the candidate pairs ``(rows, cols)``."""
+    n, m = model.instance.shape
+    potential = certify_potentials(arcs, model.instance.load, n, m, potential, model.label)
+    return _Sparse(rows=rows, cols=cols, network=arcs, gain=-int(np.dot(arcs.cost, arcs.flow)), potential=potential)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The answer.
 
 
-def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Clock, message: str) -> Solution:
+def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Clock, priced: Priced) -> Solution:
     """The proven matching, its totals re-derived from it and its gain checked against the flow's."""
     n = instance.shape[0]
     if np.unique(flow.rows).size != flow.rows.size or np.any(flow.units != 1):
@@ -1132,18 +968,27 @@ def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Cloc
         objective_bound=objective,
         solver=NAME,
         seconds=clock.elapsed(),
-        message=message,
+        message=priced.message,
         kept=kept,
         kept_bound=kept,
+        method=NAME,
+        stats=priced.stats,
     )
 
 
-def _fallback(instance: Instance, clock: Clock, reason: str, progress: Progress | None) -> Solution:
-    """The dense flow's answer, labelled as this solver's, with the reason in ``message``."""
+def _fallback(instance: Instance, clock: Clock, priced: Priced, progress: Progress | None) -> Solution:
+    """The dense flow's answer, labelled as this solver's, with the reason in ``message`` and ``method``
+    ``"flow-priced+dense"``."""
     from mentormatch.solvers import flow
 
+    reason = priced.message
     clock.stage(f"{NAME}: {reason}; solving the dense flow instead")
     dense = flow.solve(instance, progress=progress)
     return dataclasses.replace(
-        dense, solver=NAME, seconds=clock.elapsed(), message=f"{reason}; answered by the dense flow"
+        dense,
+        solver=NAME,
+        seconds=clock.elapsed(),
+        message=f"{reason}; answered by the dense flow",
+        method=f"{NAME}+dense",
+        stats=priced.stats,
     )

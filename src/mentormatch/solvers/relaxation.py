@@ -8,13 +8,13 @@ never splits a case; it uses the split only as a bound:
    ``gain[i, j] / load[i]``. This is the LP relaxation of the problem (x[i, j] = units / load[i]), with pairs that
    cannot fit at all (``load[i] > capacity[j]``) dropped, which only tightens it. To keep costs integral every
    per-unit gain is multiplied by ``L`` (the least common multiple of the workloads, or smaller if that would
-   overflow) and rounded **up** (``pricing.unit_gains``): the flow optimum / L is then ≥ the LP optimum ≥ every
+   overflow) and rounded **up** (``_network.unit_gains``): the flow optimum / L is then ≥ the LP optimum ≥ every
    integral answer, and its floor is the bound (integral answers have integral gains).
-   From :data:`mentormatch.solvers.AUTO_PRICED_PAIRS` candidate pairs up the flow is solved by
+   From ``AutoOptions.priced_pairs`` candidate pairs up (``auto.py`` decides) the flow is solved by
    ``pricing.priced_transport``: on a few candidate arcs, proven optimal over every candidate pair by reduced
    costs, so the same optimum (the same bound) in O(candidate arcs) memory instead of OR-Tools' ~80 bytes per
-   candidate pair; if pricing gives up (``pricing.MAX_ROUNDS``, ``pricing.MAX_CANDIDATE_FRACTION``) the dense
-   flow solves it, and ``message`` says which.
+   candidate pair; if pricing gives up (``PricingOptions.max_rounds``, ``max_candidate_fraction``) the dense
+   flow solves it, and ``message`` and ``method`` say which.
 2. **Repair (answer).** Mentees the relaxation assigns wholly to one mentor keep that mentor: together they fit,
    since each mentor received at most its capacity. The others are placed greedily (priority high first, then
    workload small first, then index), each to its best-weighted candidate mentor with room left.
@@ -22,9 +22,10 @@ never splits a case; it uses the split only as a bound:
    mentors in a seeded random order, those with room left first (fragmented capacity is where the gains hide),
    while the pairs of the mentees on them stay within half of ``improve_pairs``; then unplaced mentees in a seeded
    random order while all its candidate pairs stay within ``improve_pairs``. It is warm-started from the current
-   answer and limited to :data:`WINDOW_DETERMINISTIC_SECONDS` of CP-SAT deterministic time; its answer is kept
-   only when it raises Σ gain. Windows stop when the answer reaches the bound, after :data:`MAX_STALLED_WINDOWS`
-   windows without gain, when :data:`IMPROVE_DETERMINISTIC_SECONDS` are spent, or when the time limit is near.
+   answer and limited to ``window_deterministic_seconds`` of CP-SAT deterministic time; its answer is kept
+   only when it raises Σ gain. Windows stop when the answer reaches the bound, after ``max_stalled_windows``
+   windows without gain, when ``improve_deterministic_seconds`` are spent, or when the time limit is near (the
+   knobs are :class:`~mentormatch.solvers.options.RelaxationOptions`' fields).
    When the whole problem fits in one window, CP-SAT solves it once with the whole deterministic budget.
    Only deterministic quantities decide which windows run (the budget is CP-SAT deterministic time, at most
    ``deterministic_limit``), so the answer is reproducible unless the wall-clock ``time_limit``, a safety net,
@@ -46,12 +47,20 @@ tightened by CP-SAT's bound when its window was the whole problem. The split can
 floor of the largest fractional Σ priority (the combined relaxation may trade part of a priority point for
 weight); when it is exactly one above the answer's, :func:`priority_relaxation` (the relaxation with weights zero,
 floored) is solved too, and may prove the priority part.
+
+``Solution.method`` names the steps that shaped the answer, ``+``-joined in this order: ``relaxation``; ``priced``
+when the bound was solved by pricing (then ``dense`` when pricing gave up); ``cpsat-proof`` when one CP-SAT window
+held the whole problem and proved it; ``windows`` when CP-SAT windows improved the repaired answer;
+``priority-bound`` when the priority-only relaxation proved Σ priority. ``Solution.stats``: ``multiplier`` (L),
+pricing's ``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs`` when priced, and ``windows`` (CP-SAT
+windows solved) when the improvement step ran.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,34 +77,23 @@ from mentormatch.solvers._common import (
     keep_pairs,
     kept_of,
 )
+from mentormatch.solvers._cpsat import search_limits
+from mentormatch.solvers._network import Transport, transport, unit_gains
 from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, Scaling, fit_scaling
-from mentormatch.solvers.flow import Transport, transport
+from mentormatch.solvers.auto import takes_pricing
+from mentormatch.solvers.options import RelaxationOptions, SolverOptions
 
 __all__ = [
     "solve",
+    "run",
     "relax",
     "priority_relaxation",
     "repair",
     "greedy",
     "Relaxation",
-    "IMPROVE_PAIRS",
-    "IMPROVE_DETERMINISTIC_SECONDS",
-    "WINDOW_DETERMINISTIC_SECONDS",
-    "MAX_STALLED_WINDOWS",
 ]
 
 NAME = "relaxation"
-
-IMPROVE_PAIRS = 15_000
-"""Candidate pairs per CP-SAT window (measured: ~1–3 s each at this size on 2 cores)."""
-IMPROVE_DETERMINISTIC_SECONDS = 20.0
-"""CP-SAT deterministic-time budget of the whole improvement step (reproducible, unlike a wall-clock limit)."""
-WINDOW_DETERMINISTIC_SECONDS = 1.0
-"""CP-SAT deterministic-time limit per window."""
-MAX_STALLED_WINDOWS = 8
-"""Stop after this many windows in a row without improvement."""
-MIN_IMPROVE_SECONDS = 0.5
-"""Start no window when less than this remains of the time limit."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +105,11 @@ class Relaxation:
     multiplier: int
     note: str = "dense"
     """How the transport was solved: ``"dense"`` (every candidate pair an arc), or the pricing's summary."""
+    method: str = "dense"
+    """The same as a stable name: ``"dense"``, ``"priced"`` (proven by pricing) or ``"priced+dense"`` (pricing
+    gave up and the dense flow solved it)."""
+    stats: Mapping[str, int] = field(default_factory=dict)
+    """Pricing's ``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs`` when it was priced."""
 
 
 def solve(
@@ -115,10 +118,11 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     progress: Progress | None = None,
-    improve_pairs: int = IMPROVE_PAIRS,
+    improve_pairs: int | None = None,
     scaling: Scaling | None = None,
     priced: bool | None = None,
     deterministic_limit: float | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Bound by the transportation relaxation, answer by repair (and CP-SAT on a subproblem).
 
@@ -132,21 +136,25 @@ def solve(
         CP-SAT's seed in the improvement step.
     progress : callable, optional
         ``progress(stage, elapsed)`` at each stage.
-    improve_pairs : int
+    improve_pairs : int, optional
         Candidate pairs per CP-SAT window; 0 skips the improvement (relaxation and repair only: a warm start).
+        Default ``options.relaxation.improve_pairs``.
     scaling : Scaling, optional
         Reuse a scaling already fitted to ``instance``.
     priced : bool, optional
-        Solve the relaxation by pricing (see :func:`relax`); None: by size.
+        Solve the relaxation by pricing (see :func:`relax`); None: by size (``auto.takes_pricing``).
     deterministic_limit : float, optional
         CP-SAT deterministic seconds the improvement step may use in all, at most
-        :data:`IMPROVE_DETERMINISTIC_SECONDS` (the default); this, not the wall clock, is what ends the search, so
-        that reruns agree.
+        ``options.relaxation.improve_deterministic_seconds`` (the default); this, not the wall clock, is what ends
+        the search, so that reruns agree.
+    options : SolverOptions, optional
+        The knobs (``options.relaxation``, and ``options.pricing`` for a priced relaxation); None: the defaults.
 
     Returns
     -------
     Solution
-        ``optimal`` when the answer reaches the relaxation bound, else ``feasible`` with the bound.
+        ``optimal`` when the answer reaches the relaxation bound, else ``feasible`` with the bound; ``method`` and
+        ``stats`` as in the module docstring.
 
     Examples
     --------
@@ -155,37 +163,45 @@ def solve(
     >>> inst = Instance(weights=np.array([[4, 1], [3, 3], [2, 5]]), allowed=np.ones((3, 2), bool),
     ...                 priority=np.array([2, 1, 1]), load=np.array([2, 1, 2]), capacity=np.array([3, 2]))
     >>> sol = solve(inst)
-    >>> sol.mentor_of.tolist(), sol.priority_sum, sol.objective, str(sol.status)
-    ([0, 0, 1], 4, 12.0, 'optimal')
+    >>> sol.mentor_of.tolist(), sol.priority_sum, sol.objective, str(sol.status), sol.method
+    ([0, 0, 1], 4, 12.0, 'optimal', 'relaxation')
     """
     if instance.generalised:
         raise SolverUnsuitable(
             f"{NAME}: a load per pair (the generalised assignment problem) has no "
             f"transportation relaxation here; use solver 'cpsat'"
         )
+    options = SolverOptions() if options is None else options
+    knobs = options.relaxation
+    improve_pairs = knobs.improve_pairs if improve_pairs is None else improve_pairs
     clock = Clock(progress)
     scaling = scaling if scaling is not None else fit_scaling(instance)
-    relaxed = relax(instance, scaling, clock, priced=priced)
+    relaxed = relax(instance, scaling, clock, priced=priced, options=options)
     clock.stage(f"{NAME}: repairing")
     mentor_of = repair(instance, relaxed)
     value = _gain(instance, scaling, mentor_of)
     message = f"bound from the transportation relaxation (gains per workload unit × {relaxed.multiplier}"
     message += ")" if relaxed.note == "dense" else f"; {relaxed.note})"
+    steps = [NAME] if relaxed.method == "dense" else [NAME, relaxed.method]
+    stats: dict[str, int | float] = {"multiplier": relaxed.multiplier, **relaxed.stats}
     whole: Solution | None = None  # CP-SAT's answer when one window held the whole problem
     if value < relaxed.bound and improve_pairs > 0:
         budget = (
-            IMPROVE_DETERMINISTIC_SECONDS
+            knobs.improve_deterministic_seconds
             if deterministic_limit is None
-            else min(IMPROVE_DETERMINISTIC_SECONDS, deterministic_limit)
+            else min(knobs.improve_deterministic_seconds, deterministic_limit)
         )
         better, whole, windows = _improve(
-            instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit, seed, clock, budget
+            instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit, seed, clock, budget, options
         )
+        stats["windows"] = windows
         if whole is not None and whole.status is Status.OPTIMAL:
             message += "; CP-SAT proved the whole problem"
+            steps.append("cpsat-proof")
         if _gain(instance, scaling, better) > value:
             mentor_of, value = better, _gain(instance, scaling, better)
             message += f"; improved by CP-SAT on {windows} window{'s' if windows != 1 else ''}"
+            steps.append("windows")
     if value > relaxed.bound:
         raise SolverBug(f"{NAME}: the answer's gain {value} exceeds the relaxation bound {relaxed.bound}")
     priority_sum, objective = answer_totals(instance, mentor_of)
@@ -206,10 +222,11 @@ def solve(
         if (
             bounds.priority_decoded
             and bounds.priority == priority_sum + 1
-            and priority_relaxation(instance, clock, priced) == priority_sum
+            and priority_relaxation(instance, clock, priced, options=options) == priority_sum
         ):
             bounds = scaling.decode(relaxed.bound, found, priority_bound=priority_sum)
             message += "; Σ priority proven by the priority-only relaxation"
+            steps.append("priority-bound")
         priority_bound, objective_bound, kept_bound = scaling.report(bounds, objective)
     else:
         status = Status.FEASIBLE
@@ -220,10 +237,14 @@ def solve(
             priority_bound = max(priority_sum, min(priority_bound, whole.priority_bound))
             if whole.objective_bound is not None and whole.priority_sum == priority_sum == priority_bound:
                 candidates.append(whole.objective_bound)
-        if priority_bound == priority_sum + 1 and priority_relaxation(instance, clock, priced) == priority_sum:
+        if (
+            priority_bound == priority_sum + 1
+            and priority_relaxation(instance, clock, priced, options=options) == priority_sum
+        ):
             # The combined bound's split can overstate Σ priority by one; the priority-only relaxation cannot.
             priority_bound = priority_sum
             message += "; Σ priority proven by the priority-only relaxation"
+            steps.append("priority-bound")
             weight_bound = min(scaling.weight_high, relaxed.bound - priority_sum * scaling.big)
             candidates.append(scaling.weight_bound(weight_bound))
         objective_bound = max(objective, min(candidates)) if candidates and priority_bound == priority_sum else None
@@ -240,11 +261,39 @@ def solve(
         message=message,
         kept=kept,
         kept_bound=kept_bound,
+        method="+".join(steps),
+        stats=stats,
+    )
+
+
+def run(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    options: SolverOptions | None = None,
+) -> Solution:
+    """The relaxation as ``auto`` runs it: :func:`solve` with ``time_limit`` seconds of CP-SAT deterministic time
+    for the improvement step (the wall clock a safety net, ``_cpsat.search_limits``), priced by size."""
+    wall, deterministic = search_limits(time_limit)
+    return solve(
+        instance,
+        time_limit=wall,
+        deterministic_limit=deterministic,
+        seed=seed,
+        progress=progress,
+        options=options,
     )
 
 
 def relax(
-    instance: Instance, scaling: Scaling, clock: Clock | None = None, *, priced: bool | None = None
+    instance: Instance,
+    scaling: Scaling,
+    clock: Clock | None = None,
+    *,
+    priced: bool | None = None,
+    options: SolverOptions | None = None,
 ) -> Relaxation:
     """Solve the transportation relaxation (step 1 of the module docstring).
 
@@ -256,43 +305,56 @@ def relax(
     clock : Clock, optional
     priced : bool, optional
         Solve it on candidate arcs proven by pricing (``pricing.priced_transport``) rather than on every candidate
-        pair; None (default): priced from :data:`mentormatch.solvers.AUTO_PRICED_PAIRS` candidate pairs up. The
-        optimum, hence the bound, is the same either way.
+        pair; None (default): as ``auto`` decides by size (:func:`mentormatch.solvers.auto.takes_pricing`: from
+        ``AutoOptions.priced_pairs`` candidate pairs up). The optimum, hence the bound, is the same either way.
+    options : SolverOptions, optional
+        ``options.auto`` for that choice, ``options.pricing`` for the pricing; None: the defaults.
 
     Returns
     -------
     Relaxation
         ``bound`` ≥ Σ gain of every integral answer.
     """
-    from mentormatch.solvers import AUTO_PRICED_PAIRS, pricing
+    from mentormatch.solvers import pricing
 
+    options = SolverOptions() if options is None else options
     clock = clock if clock is not None else Clock()
     row_count = candidate_counts(instance)[0]
     multiplier = _multiplier(instance, scaling, row_count)
     if priced is None:
-        priced = int(row_count.sum()) >= AUTO_PRICED_PAIRS
+        priced = takes_pricing(int(row_count.sum()), options.auto)
     flow: Transport | None = None
-    note = "dense"
+    note, method = "dense", "dense"
+    stats: Mapping[str, int] = {}
     if priced:
-        result = pricing.priced_transport(instance, scaling, multiplier, clock=clock, label=NAME)
-        flow = result.flow
+        result = pricing.priced_transport(
+            instance, scaling, multiplier, clock=clock, label=NAME, options=options.pricing
+        )
+        flow, stats = result.flow, result.stats
         note = result.message if flow is not None else f"{result.message}; solved densely instead"
+        method = "priced" if flow is not None else "priced+dense"
     if flow is None:
         load = instance.load.astype(np.int64)
         flow = transport(
             instance,
             supply=load,
-            pair_gains=lambda rows, cols: pricing.unit_gains(instance, scaling, multiplier, rows, cols),
+            pair_gains=lambda rows, cols: unit_gains(instance, scaling, multiplier, rows, cols),
             max_unit_gain=scaling.max_gain * multiplier,
             clock=clock,
             label=NAME,
             pair_capacity=lambda rows, cols: np.minimum(load[rows], instance.capacity[cols]),
         )
     bound = min(flow.gain // multiplier, scaling.combined_high)  # floor: integral answers have integral gains
-    return Relaxation(bound=bound, flow=flow, multiplier=multiplier, note=note)
+    return Relaxation(bound=bound, flow=flow, multiplier=multiplier, note=note, method=method, stats=stats)
 
 
-def priority_relaxation(instance: Instance, clock: Clock | None = None, priced: bool | None = None) -> int:
+def priority_relaxation(
+    instance: Instance,
+    clock: Clock | None = None,
+    priced: bool | None = None,
+    *,
+    options: SolverOptions | None = None,
+) -> int:
     """A bound on Σ priority of every integral answer: the floored optimum of the relaxation with weights zero.
 
     The combined relaxation bounds ``Σ priority · big + Σ w_int``, and splitting it
@@ -309,7 +371,7 @@ def priority_relaxation(instance: Instance, clock: Clock | None = None, priced: 
         load=instance.load,
         capacity=instance.capacity,
     )
-    return relax(plain, fit_scaling(plain), clock, priced=priced).bound
+    return relax(plain, fit_scaling(plain), clock, priced=priced, options=options).bound
 
 
 def repair(instance: Instance, relaxed: Relaxation) -> np.ndarray:
@@ -389,10 +451,11 @@ def _improve(
     time_limit: float | None,
     seed: int,
     clock: Clock,
-    budget: float = IMPROVE_DETERMINISTIC_SECONDS,
+    budget: float,
+    options: SolverOptions,
 ) -> tuple[np.ndarray, Solution | None, int]:
     """CP-SAT on windows of the problem, keeping each improvement (step 3 of the module docstring), within
-    ``budget`` deterministic seconds.
+    ``budget`` deterministic seconds (the other limits: ``options.relaxation``).
 
     Returns
     -------
@@ -408,11 +471,12 @@ def _improve(
     value = _gain(instance, scaling, mentor_of)
     rng = np.random.default_rng(seed)
     whole_problem = int(row_count.sum()) <= window_pairs
+    knobs: RelaxationOptions = options.relaxation
     stall = 0
     windows = 0
-    while value < bound and budget > 0 and stall < MAX_STALLED_WINDOWS:
+    while value < bound and budget > 0 and stall < knobs.max_stalled_windows:
         remaining = clock.remaining(time_limit)
-        if remaining is not None and remaining < MIN_IMPROVE_SECONDS:
+        if remaining is not None and remaining < knobs.min_improve_seconds:
             break
         if whole_problem:
             rows, cols = np.flatnonzero(row_count > 0), mentors
@@ -420,10 +484,12 @@ def _improve(
             rows, cols = _window(instance, mentor_of, rng, mentors, window_pairs)
         if cols.size == 0:
             break
-        limit = budget if whole_problem else min(budget, WINDOW_DETERMINISTIC_SECONDS)
+        limit = budget if whole_problem else min(budget, knobs.window_deterministic_seconds)
         stats: dict[str, float] = {}
         windows += 1
-        answer = _solve_window(instance, mentor_of, rows, cols, remaining, seed, limit, clock, stats, scaling)
+        answer = _solve_window(
+            instance, mentor_of, rows, cols, remaining, seed, limit, clock, stats, scaling, options=options
+        )
         budget -= max(stats.get("deterministic_time", limit), 0.01)
         if answer is None:
             break
@@ -488,6 +554,8 @@ def _solve_window(
     clock: Clock,
     stats: dict[str, float],
     scaling: Scaling | None = None,
+    *,
+    options: SolverOptions | None = None,
 ) -> tuple[np.ndarray, Solution, bool] | None:
     """CP-SAT on the mentees ``rows`` × mentors ``cols`` (every mentee on those mentors is in ``rows``), warm-started
     from ``mentor_of``: the answer with that part replaced, CP-SAT's answer on the window, and whether the window
@@ -529,6 +597,7 @@ def _solve_window(
         scaling=sub_scaling,
         deterministic_limit=deterministic_limit,
         stats=stats,
+        options=options,
     )
     if answer.status is Status.NO_SOLUTION:
         return None
