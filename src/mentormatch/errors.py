@@ -25,6 +25,7 @@ __all__ = [
     "SolverUnsuitable",
 ]
 
+
 class ExitCode(enum.IntEnum):
     """The ``mentormatch`` command's exit codes (PRODUCT.md section 5)."""
 

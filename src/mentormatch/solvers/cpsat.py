@@ -55,9 +55,13 @@ from mentormatch.solvers._common import (
 )
 from mentormatch.solvers._cpsat import PARAMETERS, new_solver, search_limits, status_of  # PARAMETERS: re-exported
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
-from mentormatch.solvers.options import SolverOptions
+from mentormatch.solvers.options import CpsatOptions, SolverOptions
 
-__all__ = ["solve", "run", "PARAMETERS"]
+__all__ = ["solve", "run", "PARAMETERS", "MAX_PAIRS"]
+
+# The defaults of options.CpsatOptions, kept under their earlier public names (read them;
+# tune a solve with ``run_solver(..., options=SolverOptions(...))``: setting these changes nothing).
+MAX_PAIRS = CpsatOptions().max_pairs
 
 NAME = "cpsat"
 

@@ -34,9 +34,13 @@ from mentormatch.solvers._common import (
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, MAX_INT_WEIGHT, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
-from mentormatch.solvers.options import SolverOptions
+from mentormatch.solvers.options import HungarianOptions, SolverOptions
 
-__all__ = ["solve"]
+__all__ = ["solve", "MAX_MATRIX_BYTES"]
+
+# The defaults of options.HungarianOptions, kept under their earlier public names (read them;
+# tune a solve with ``run_solver(..., options=SolverOptions(...))``: setting these changes nothing).
+MAX_MATRIX_BYTES = HungarianOptions().max_matrix_bytes
 
 NAME = "hungarian"
 

@@ -108,7 +108,43 @@ from mentormatch.solvers._scaling import INT64_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
 from mentormatch.solvers.options import PricingOptions, SolverOptions
 
-__all__ = ["solve", "priced_transport", "unit_gains", "Priced"]
+__all__ = [
+    "solve",
+    "priced_transport",
+    "unit_gains",
+    "Priced",
+    "DEFAULT_K",
+    "INITIAL_COLUMN_FACTOR",
+    "ADD_PER_ROW",
+    "NEAR_WINDOW",
+    "SETTLED_ROWS",
+    "PRUNE_FACTOR",
+    "FIX_FACTOR",
+    "SAMPLE_STRIDE",
+    "SCAN_ENTRIES",
+    "EXACT_LIMIT",
+    "MAX_ROUNDS",
+    "MAX_CANDIDATE_FRACTION",
+    "REPAIR_WORK",
+    "CERTIFY_WORK",
+]
+
+# The defaults of options.PricingOptions, kept under their earlier public names (read them;
+# tune a solve with ``run_solver(..., options=SolverOptions(...))``: setting these changes nothing).
+DEFAULT_K = PricingOptions().k
+INITIAL_COLUMN_FACTOR = PricingOptions().initial_column_factor
+ADD_PER_ROW = PricingOptions().add_per_row
+NEAR_WINDOW = PricingOptions().near_window
+SETTLED_ROWS = PricingOptions().settled_rows
+PRUNE_FACTOR = PricingOptions().prune_factor
+FIX_FACTOR = PricingOptions().fix_factor
+SAMPLE_STRIDE = PricingOptions().sample_stride
+SCAN_ENTRIES = PricingOptions().scan_entries
+EXACT_LIMIT = PricingOptions().exact_limit
+MAX_ROUNDS = PricingOptions().max_rounds
+MAX_CANDIDATE_FRACTION = PricingOptions().max_candidate_fraction
+REPAIR_WORK = PricingOptions().repair_work
+CERTIFY_WORK = PricingOptions().certify_work
 
 NAME = "flow-priced"
 

@@ -91,7 +91,18 @@ __all__ = [
     "repair",
     "greedy",
     "Relaxation",
+    "IMPROVE_PAIRS",
+    "IMPROVE_DETERMINISTIC_SECONDS",
+    "WINDOW_DETERMINISTIC_SECONDS",
+    "MAX_STALLED_WINDOWS",
 ]
+
+# The defaults of options.RelaxationOptions, kept under their earlier public names (read them;
+# tune a solve with ``run_solver(..., options=SolverOptions(...))``: setting these changes nothing).
+IMPROVE_PAIRS = RelaxationOptions().improve_pairs
+IMPROVE_DETERMINISTIC_SECONDS = RelaxationOptions().improve_deterministic_seconds
+WINDOW_DETERMINISTIC_SECONDS = RelaxationOptions().window_deterministic_seconds
+MAX_STALLED_WINDOWS = RelaxationOptions().max_stalled_windows
 
 NAME = "relaxation"
 
