@@ -247,3 +247,17 @@ def test_summary_counts_by_risk_and_capacity_without_ids() -> None:
     )
     ids = {p.id for p in roster.mentees} | {p.id for p in roster.mentors}
     assert not any(i in text for i in ids)
+
+
+def test_require_all_raises_naming_the_rules_to_relax(make_roster) -> None:
+    from mentormatch import NotAllMatchable, read_roster
+
+    folder = make_roster(
+        mentees="id,age,gender,languages,extremism_type\nm1,30,male,en,islamist\nm2,25,female,fr,far_right\n",
+        mentors="id,age,gender,languages\nt1,40,male,en\nt2,50,female,en\n",
+    )
+    problem = build_problem(read_roster(folder), MatchConfig())
+    with pytest.raises(NotAllMatchable, match="relax language") as info:
+        solve(problem, require_all=True)
+    assert info.value.relaxation.families == ("language",) and info.value.result is None
+    assert solve(problem).n_matched == 1  # without the requirement, the one matchable mentee is matched

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the names for type checkers and editors; at run time each l
     from .config import CRITERIA, MatchConfig, load_config
     from .diagnose import Diagnosis, Relaxation, diagnose, relaxations
     from .encode import build_problem, criterion_parts
-    from .errors import InputError, InputProblem, MatchingBug, RosterError, SolverUnsuitable
+    from .errors import InputError, InputProblem, MatchingBug, NotAllMatchable, RosterError, SolverUnsuitable
     from .explain import Explanation, explain
     from .io import read_roster, write_matches, write_roster
     from .match import evaluate, load_matching, solve
@@ -53,6 +53,7 @@ _HOME: dict[str, str] = {
     "InputError": "errors",
     "InputProblem": "errors",
     "MatchingBug": "errors",
+    "NotAllMatchable": "errors",
     "RosterError": "errors",
     "SolverUnsuitable": "errors",
     "Explanation": "explain",
@@ -132,6 +133,7 @@ __all__ = [
     "MatchConfig",
     "MatchingBug",
     "MatchResult",
+    "NotAllMatchable",
     "next_month",
     "Problem",
     "read_roster",

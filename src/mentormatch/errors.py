@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
@@ -20,6 +21,7 @@ __all__ = [
     "InputError",
     "InputProblem",
     "MatchingBug",
+    "NotAllMatchable",
     "RosterError",
     "SolverBug",
     "SolverUnsuitable",
@@ -92,6 +94,18 @@ class InputError(ValueError):
 
 RosterError = InputError
 """The earlier name of :class:`InputError` (it is raised for config and matches-file errors too)."""
+
+
+class NotAllMatchable(Exception):
+    """``solve(..., require_all=True)``: not every mentee can be matched (``relaxation``, from
+    :func:`mentormatch.relaxations`, names the fewest rule families to relax) or the answer leaves some unmatched
+    (``result``, the :class:`~mentormatch.result.MatchResult`). ``str(err)`` says which and why; the CLI exits 3
+    and writes no file."""
+
+    def __init__(self, message: str, *, relaxation: Any = None, result: Any = None):
+        super().__init__(message)
+        self.relaxation = relaxation
+        self.result = result
 
 
 class SolverUnsuitable(ValueError):

@@ -10,10 +10,11 @@ import pandas as pd
 
 from .config import CRITERIA
 from .encode import criterion_parts, encode, rule_failures
-from .errors import InputError, InputProblem
+from .errors import InputError, InputProblem, NotAllMatchable
 from .problem import Instance, Problem, Progress, Solution, Status
 from .result import ChangeSummary, MatchResult
 from .solvers import SOLVER_NAMES, run_solver
+from .solvers.options import SolverOptions
 from .verify import verify_matching
 
 __all__ = ["solve", "find_solution", "evaluate", "load_matching", "DEFAULT_TIME_LIMIT"]
@@ -32,6 +33,8 @@ def solve(
     seed: int = 0,
     progress: Progress | None = None,
     price: bool = True,
+    require_all: bool = False,
+    options: SolverOptions | None = None,
 ) -> MatchResult:
     """Find the best matching of ``problem`` and verify it against every hard rule.
 
@@ -54,6 +57,13 @@ def solve(
     price : bool, default True
         With current pairs (PRODUCT.md section 7) in mode ``keep`` or ``prefer``: solve once more in mode
         ``none`` and report what a fresh matching would reach (``MatchResult.changes``, the price of continuity).
+    require_all : bool, default False
+        Every mentee must be matched: before solving, :func:`mentormatch.relaxations` checks that the hard rules
+        and capacities allow it, and the answer must match everyone; otherwise :class:`NotAllMatchable` is raised
+        (its message names the fewest rule families to relax, or how many mentees stay unmatched and why).
+    options : SolverOptions, optional
+        The solvers' tuning knobs (:mod:`mentormatch.solvers.options`, the coach tier's included); None: the
+        measured defaults.
 
     Returns
     -------
@@ -63,6 +73,8 @@ def solve(
     ------
     ValueError
         Unknown solver, or a solver that cannot take this problem (the message names one that can).
+    NotAllMatchable
+        With ``require_all``, when not every mentee can be (or was) matched.
     mentormatch.verify.MatchingBug
         The answer broke a hard rule (an internal error).
 
@@ -81,7 +93,16 @@ def solve(
         if progress is not None:
             progress(stage, time.perf_counter() - start)
 
-    solution = find_solution(problem, solver, time_limit=time_limit, seed=seed, progress=progress and report)
+    if require_all:
+        from .diagnose import relaxations
+
+        report("checking that every mentee can be matched")
+        relaxation = relaxations(problem, time_limit=time_limit)
+        if relaxation.families or not relaxation.matchable:
+            raise NotAllMatchable(relaxation.words(), relaxation=relaxation)
+    solution = find_solution(
+        problem, solver, time_limit=time_limit, seed=seed, progress=progress and report, options=options
+    )
     _require_locks(problem, solution)
     report("verifying")
     result = evaluate(problem, solution.mentor_of, solution.coach_of, solution=solution)
@@ -95,6 +116,7 @@ def solve(
                 time_limit=time_limit,
                 seed=seed,
                 progress=progress and report,
+                options=options,
             )
         matched = int((fresh.mentor_of >= 0).sum())
         result = replace(
@@ -106,7 +128,15 @@ def solve(
                 fresh_score=100.0 * float(fresh.objective) / matched if matched else 0.0,
             ),
         )
-    return replace(result, seconds=time.perf_counter() - start)
+    result = replace(result, seconds=time.perf_counter() - start)
+    if require_all and result.n_matched < len(result.table):
+        left = len(result.table) - result.n_matched
+        counts = result.table["reason"].dropna().value_counts()
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items()))
+        raise NotAllMatchable(
+            f"{left} {'mentee stays' if left == 1 else 'mentees stay'} unmatched ({reasons})", result=result
+        )
+    return result
 
 
 def _require_locks(problem: Problem, solution: Solution) -> None:
@@ -149,6 +179,7 @@ def find_solution(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     seed: int = 0,
     progress: Progress | None = None,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """The solver's raw answer for ``problem`` (or for ``instance``, arrays of the same shape in its place), with
     the coach tier when the problem has one; not yet verified against the profiles (:func:`evaluate` does that).
@@ -160,7 +191,7 @@ def find_solution(
         reduced = _fix_kept(problem)
         if reduced is not None:
             variant, rows = reduced
-            solution = run_solver(variant, solver, time_limit=time_limit, seed=seed, progress=progress)
+            solution = run_solver(variant, solver, time_limit=time_limit, seed=seed, progress=progress, options=options)
             return _with_fixed(problem, solution, rows)
     instance = problem.instance() if instance is None else instance
     if problem.coaches is not None:
@@ -168,7 +199,15 @@ def find_solution(
 
         if solver not in SOLVER_NAMES:
             run_solver(instance, solver)  # raises the unknown-solver error
-        solution = coaches.solve(instance, problem.coaches, solver, time_limit=time_limit, seed=seed, progress=progress)
+        solution = coaches.solve(
+            instance,
+            problem.coaches,
+            solver,
+            time_limit=time_limit,
+            seed=seed,
+            progress=progress,
+            options=None if options is None else options.coaches,
+        )
         current = problem.current
         if current is not None and solution.coach_of is not None and (current.coach >= 0).any():
             from .solvers.coaches import keep_coaches
@@ -181,7 +220,7 @@ def find_solution(
             solution = replace(solution, coach_of=chosen)
             coaches.check_coaches(instance, problem.coaches, solution)
         return solution
-    return run_solver(instance, solver, time_limit=time_limit, seed=seed, progress=progress)
+    return run_solver(instance, solver, time_limit=time_limit, seed=seed, progress=progress, options=options)
 
 
 def _fix_kept(problem: Problem) -> tuple[Instance, np.ndarray] | None:
