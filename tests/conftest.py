@@ -1,4 +1,9 @@
-"""Shared fixtures: small CSV rosters written into ``tmp_path``."""
+"""Shared fixtures (small CSV rosters written into ``tmp_path``) and the one hypothesis profile of the suite.
+
+The profile: no per-example deadline (a solve's first call pays for imports and warm-up, and CP-SAT's time varies
+with the machine) and no "too slow" health check (building a roster is slow by design). Tests set only their
+``max_examples``; hypothesis strategies live in ``strategies.py``, the brute-force oracle in ``oracles.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("mentormatch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mentormatch")
 
 MENTEES_CSV = "id,age,gender,languages,extremism_type\nm1,30,male,en,islamist\nm2,25,female,ar;en,far_right\n"
 """A valid minimal ``mentees.csv``: required columns only."""

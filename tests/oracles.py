@@ -24,9 +24,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from mentormatch.config import MatchConfig
-from mentormatch.problem import CoachTier, Instance
-from mentormatch.schema import Roster
-from mentormatch.verify import MatchingBug, verify_matching
+from mentormatch.problem import CoachTier, Instance, Problem
+from mentormatch.schema import Coach, Mentee, Mentor, Roster
+from mentormatch.verify import MatchingBug, broken_rules, verify_matching
 
 TIER_ORDER = {
     "first": ("kept", "priority", "weight"),
@@ -43,11 +43,14 @@ def pair_loads(inst: Instance) -> np.ndarray:
     return load if load.ndim == 2 else np.repeat(load[:, None], m, axis=1)
 
 
-def answers(inst: Instance) -> list[np.ndarray]:
-    """Every answer (a mentor index or −1 per mentee) on allowed pairs whose loads fit every capacity."""
+def answers(inst: Instance, fixed: tuple[int, int] | None = None) -> list[np.ndarray]:
+    """Every answer (a mentor index or −1 per mentee) on allowed pairs whose loads fit every capacity; with
+    ``fixed = (i, j)``, only those that match mentee i to mentor j (allowed or not)."""
     n, m = inst.shape
     load = pair_loads(inst)
     options = [[-1] + [j for j in range(m) if inst.allowed[i, j]] for i in range(n)]
+    if fixed is not None:
+        options[fixed[0]] = [fixed[1]]
     found = []
     for choice in itertools.product(*options):
         used = [0] * m
@@ -115,16 +118,40 @@ def key(inst: Instance, mentor_of: np.ndarray) -> tuple[float, ...]:
     return tuple(values[name] for name in order(inst))
 
 
-def optimum(inst: Instance, tier: CoachTier | None = None) -> tuple[tuple[float, ...], np.ndarray]:
+def optimum(
+    inst: Instance, tier: CoachTier | None = None, fixed: tuple[int, int] | None = None
+) -> tuple[tuple[float, ...], np.ndarray] | None:
     """The lexicographic best key and one answer reaching it (the first in enumeration order), among the answers
-    of :func:`answers` that the coach tier, when given, can supervise. The empty answer always qualifies."""
+    of :func:`answers` (with ``fixed``) that the coach tier, when given, can supervise; None when there is none
+    (without ``fixed`` the empty answer always qualifies)."""
     best: tuple[tuple[float, ...], np.ndarray] | None = None
-    for answer in answers(inst):
+    for answer in answers(inst, fixed):
         value = key(inst, answer)
         if (best is None or value > best[0]) and (tier is None or coachable(tier, answer)):
             best = (value, answer)
-    assert best is not None, "unreachable: the empty answer keeps every rule"
     return best
+
+
+def plain_instance(problem: Problem) -> Instance:
+    """The problem's arrays without a continuity tier: Σ priority first, then Σ score."""
+    return Instance(
+        weights=problem.score,
+        allowed=problem.allowed,
+        priority=problem.priority,
+        load=problem.workload,
+        capacity=problem.capacity,
+    )
+
+
+def best_totals(problem: Problem, fixed: tuple[int, int] | None = None) -> tuple[int, float] | None:
+    """The best (Σ priority, Σ score) of ``problem`` over every answer its allowed mask, capacities and coach tier
+    permit (with ``fixed = (i, j)``: among those matching mentee i to mentor j); None when there is none."""
+    inst = plain_instance(problem)
+    best = optimum(inst, problem.coaches, fixed)
+    if best is None:
+        return None
+    values = tier_values(inst, best[1])
+    return int(values["priority"]), float(values["weight"])
 
 
 def profile_answers(
@@ -152,3 +179,107 @@ def profile_answers(
             except MatchingBug:
                 continue
             yield mentor_of, coach_of
+
+
+# --- profiles with coaches: every coach rule read from the profiles, not from the tier's arrays
+
+
+def coach_allows(c: Coach, m: Mentor, types: frozenset[str]) -> bool:
+    """May coach ``c`` supervise mentor ``m`` whose mentees have ``types``? (every rule but the limits)"""
+    return (
+        c.id != m.id
+        and (m.coach_id is None or m.coach_id == c.id)
+        and (c.languages is None or bool(c.languages & set(m.languages)))
+        and (c.specialisms is None or types <= c.specialisms)
+    )
+
+
+def find_coaches(r: Roster, mentor_of: tuple[int, ...] | list[int], cache: dict | None = None) -> list[int] | None:
+    """A coach index per mentor keeping every coach rule (−1 for mentors without mentees), or None."""
+    cases: dict[int, list[Mentee]] = {}
+    for i, j in enumerate(mentor_of):
+        if j >= 0:
+            cases.setdefault(j, []).append(r.mentees[i])
+    key = tuple(sorted((j, frozenset(p.extremism_type for p in ms), len(ms)) for j, ms in cases.items()))
+    if cache is not None and key in cache:
+        return cache[key]
+    used = [
+        (j, count, [c for c, co in enumerate(r.coaches) if coach_allows(co, r.mentors[j], types)])
+        for j, types, count in key
+    ]
+    used.sort(key=lambda u: len(u[2]))
+    mentors_of, mentees_of = Counter(), Counter()
+    chosen: dict[int, int] = {}
+
+    def place(k: int) -> bool:
+        if k == len(used):
+            return True
+        j, count, options = used[k]
+        for c in options:
+            co = r.coaches[c]
+            if mentors_of[c] + 1 > co.max_mentors:
+                continue
+            if co.max_mentees is not None and mentees_of[c] + count > co.max_mentees:
+                continue
+            mentors_of[c] += 1
+            mentees_of[c] += count
+            chosen[j] = c
+            if place(k + 1):
+                return True
+            mentors_of[c] -= 1
+            mentees_of[c] -= count
+        return False
+
+    answer = [chosen.get(j, -1) for j in range(len(r.mentors))] if place(0) else None
+    if cache is not None:
+        cache[key] = answer
+    return answer
+
+
+def matchings(options: list[list[int]], workload: list[int], capacity: list[int]):
+    """Every matching (a mentor index or −1 per mentee) over ``options`` that keeps the capacities."""
+    room = list(capacity)
+    choice = [-1] * len(options)
+
+    def walk(i: int):
+        if i == len(options):
+            yield tuple(choice)
+            return
+        for j in options[i]:
+            if j >= 0:
+                if room[j] < workload[i]:
+                    continue
+                room[j] -= workload[i]
+            choice[i] = j
+            yield from walk(i + 1)
+            if j >= 0:
+                room[j] += workload[i]
+        choice[i] = -1
+
+    yield from walk(0)
+
+
+def profile_coach_optimum(problem: Problem) -> tuple[int, float, list[int], list[int]]:
+    """The best (Σ priority, Σ score) with coaches, read from the profiles: pairs allowed by ``broken_rules``,
+    capacities from the mentors, every coach rule by :func:`find_coaches`. Returns the totals and one best
+    answer."""
+    r, config = problem.roster, problem.config
+    priority = config.priority.model_dump()
+    excluded = {(e.mentee_id, e.mentor_id) for e in r.exclusions}
+    options = [
+        [-1] + [j for j, mr in enumerate(r.mentors) if not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
+        for me in r.mentees
+    ]
+    ranked = []
+    for choice in matchings(options, [p.workload for p in r.mentees], [p.capacity for p in r.mentors]):
+        matched = [(i, j) for i, j in enumerate(choice) if j >= 0]
+        prio = sum(priority[r.mentees[i].risk_level] for i, _ in matched)
+        score = math.fsum(float(problem.score[i, j]) for i, j in matched)
+        ranked.append((prio, score, choice))
+    ranked.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    cache: dict = {}
+    for prio, score, choice in ranked:  # the empty matching is always supervisable
+        coach_of = find_coaches(r, choice, cache)
+        if coach_of is not None:
+            return prio, score, list(choice), coach_of
+    raise AssertionError("unreachable: the empty matching keeps every rule")

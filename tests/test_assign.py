@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pytest
 import scipy.sparse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from scipy.optimize import linear_sum_assignment
 
 import mentormatch.solvers as solvers
@@ -17,9 +14,10 @@ from mentormatch.instances import cost_matrix, gap_loads, tight_capacity
 from mentormatch.problem import Instance
 from mentormatch.solvers import AutoOptions, SolverOptions, SolverUnsuitable
 
+from .oracles import optimum, tier_values
 from .strategies import assign_arguments
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,28 +182,21 @@ def test_assignment_fields():
 
 
 def brute_force(weights, *, capacity=None, load=None, allowed=None, priority=None, maximize=True):
-    """The best (Σ priority, ±Σ weights) over every matching, by enumeration."""
+    """The best (Σ priority, Σ weights) over every matching (maximal or minimal Σ weights), by the shared oracle."""
     weights = np.asarray(weights)
     n, m = weights.shape
-    capacity = np.ones(m, np.int64) if capacity is None else np.asarray(capacity)
-    load = np.ones(n, np.int64) if load is None else np.asarray(load)
-    allowed = np.ones((n, m), bool) if allowed is None else np.asarray(allowed, bool)
-    priority = np.ones(n, np.int64) if priority is None else np.asarray(priority)
-    sign = 1 if maximize else -1
-    best = (0, 0.0)
-    for choice in itertools.product(range(-1, m), repeat=n):
-        mentor_of = np.array(choice, dtype=np.int64)
-        rows = np.flatnonzero(mentor_of >= 0)
-        cols = mentor_of[rows]
-        if not allowed[rows, cols].all():
-            continue
-        pair_load = load[rows, cols] if load.ndim == 2 else load[rows]
-        if np.any(np.bincount(cols, weights=pair_load, minlength=m) > capacity):
-            continue
-        value = (int(priority[rows].sum()), sign * math.fsum(weights[rows, cols].astype(float).tolist()))
-        if value > best:
-            best = value
-    return best[0], sign * best[1]
+    inst = Instance(
+        weights=weights,
+        allowed=np.ones((n, m), bool) if allowed is None else np.asarray(allowed, bool),
+        priority=np.ones(n, np.int64) if priority is None else np.asarray(priority),
+        load=np.ones(n, np.int64) if load is None else np.asarray(load),
+        capacity=np.ones(m, np.int64) if capacity is None else np.asarray(capacity),
+        maximize=maximize,
+    )
+    best = optimum(inst)
+    assert best is not None  # the empty answer always qualifies
+    values = tier_values(inst, best[1])
+    return int(values["priority"]), float(values["weight"])
 
 
 def tolerance(weights) -> float:

@@ -3,16 +3,14 @@ rosters and arrays, a MILP on small rosters, the cases where coaches bind, reaso
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from mentormatch import (
     MatchConfig,
@@ -32,6 +30,7 @@ from mentormatch.solvers import coaches as coach_solver
 from mentormatch.solvers.coaches import CoachOptions, check_coaches
 from mentormatch.verify import broken_rules
 
+from .oracles import coach_allows, find_coaches, optimum, profile_coach_optimum, tier_values
 from .strategies import instances_with_coach_tiers, rosters_with_coaches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +38,8 @@ BUNDLED = ROOT / "data" / "synthetic" / "coaches"
 
 
 def examples(n: int) -> settings:
-    """Hypothesis settings for solver properties: ``n`` examples, no deadline (CP-SAT's first call is slow)."""
-    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    """Hypothesis settings for solver properties: ``n`` examples (the suite's profile, conftest.py, does the rest)."""
+    return settings(max_examples=n)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -254,107 +253,6 @@ def test_verify_matching_needs_coaches_when_the_roster_has_them() -> None:
 # A plain reading of the coach rules from the profiles, and brute force
 
 
-def coach_allows(c: Coach, m: Mentor, types: frozenset[str]) -> bool:
-    """May coach ``c`` supervise mentor ``m`` whose mentees have ``types``? (every rule but the limits)"""
-    return (
-        c.id != m.id
-        and (m.coach_id is None or m.coach_id == c.id)
-        and (c.languages is None or bool(c.languages & set(m.languages)))
-        and (c.specialisms is None or types <= c.specialisms)
-    )
-
-
-def find_coaches(r: Roster, mentor_of: tuple[int, ...] | list[int], cache: dict | None = None) -> list[int] | None:
-    """A coach index per mentor keeping every coach rule (−1 for mentors without mentees), or None."""
-    cases: dict[int, list[Mentee]] = {}
-    for i, j in enumerate(mentor_of):
-        if j >= 0:
-            cases.setdefault(j, []).append(r.mentees[i])
-    key = tuple(sorted((j, frozenset(p.extremism_type for p in ms), len(ms)) for j, ms in cases.items()))
-    if cache is not None and key in cache:
-        return cache[key]
-    used = [
-        (j, count, [c for c, co in enumerate(r.coaches) if coach_allows(co, r.mentors[j], types)])
-        for j, types, count in key
-    ]
-    used.sort(key=lambda u: len(u[2]))
-    mentors_of, mentees_of = Counter(), Counter()
-    chosen: dict[int, int] = {}
-
-    def place(k: int) -> bool:
-        if k == len(used):
-            return True
-        j, count, options = used[k]
-        for c in options:
-            co = r.coaches[c]
-            if mentors_of[c] + 1 > co.max_mentors:
-                continue
-            if co.max_mentees is not None and mentees_of[c] + count > co.max_mentees:
-                continue
-            mentors_of[c] += 1
-            mentees_of[c] += count
-            chosen[j] = c
-            if place(k + 1):
-                return True
-            mentors_of[c] -= 1
-            mentees_of[c] -= count
-        return False
-
-    answer = [chosen.get(j, -1) for j in range(len(r.mentors))] if place(0) else None
-    if cache is not None:
-        cache[key] = answer
-    return answer
-
-
-def matchings(options: list[list[int]], workload: list[int], capacity: list[int]):
-    """Every matching (a mentor index or −1 per mentee) over ``options`` that keeps the capacities."""
-    room = list(capacity)
-    choice = [-1] * len(options)
-
-    def walk(i: int):
-        if i == len(options):
-            yield tuple(choice)
-            return
-        for j in options[i]:
-            if j >= 0:
-                if room[j] < workload[i]:
-                    continue
-                room[j] -= workload[i]
-            choice[i] = j
-            yield from walk(i + 1)
-            if j >= 0:
-                room[j] += workload[i]
-        choice[i] = -1
-
-    yield from walk(0)
-
-
-def brute_force(problem: Problem) -> tuple[int, float, list[int], list[int]]:
-    """The best (Σ priority, Σ score) with coaches, read from the profiles: pairs allowed by ``broken_rules``,
-    capacities from the mentors, every coach rule by :func:`find_coaches`. Returns the totals and one best
-    answer."""
-    r, config = problem.roster, problem.config
-    priority = config.priority.model_dump()
-    excluded = {(e.mentee_id, e.mentor_id) for e in r.exclusions}
-    options = [
-        [-1] + [j for j, mr in enumerate(r.mentors) if not broken_rules(me, mr, config, (me.id, mr.id) in excluded)]
-        for me in r.mentees
-    ]
-    ranked = []
-    for choice in matchings(options, [p.workload for p in r.mentees], [p.capacity for p in r.mentors]):
-        matched = [(i, j) for i, j in enumerate(choice) if j >= 0]
-        prio = sum(priority[r.mentees[i].risk_level] for i, _ in matched)
-        score = math.fsum(float(problem.score[i, j]) for i, j in matched)
-        ranked.append((prio, score, choice))
-    ranked.sort(key=lambda t: (t[0], t[1]), reverse=True)
-    cache: dict = {}
-    for prio, score, choice in ranked:  # the empty matching is always supervisable
-        coach_of = find_coaches(r, choice, cache)
-        if coach_of is not None:
-            return prio, score, list(choice), coach_of
-    raise AssertionError("unreachable: the empty matching keeps every rule")
-
-
 def score_tolerance(problem: Problem, *mentor_ofs) -> float:
     """The documented resolution: scores are scaled so that the largest becomes 10**6 and rounded, so Σ S of an
     optimum of the scaled problem is within (k + k*) · 0.5e-6 · max S of the true optimum (k, k* pairs)."""
@@ -383,7 +281,7 @@ def test_brute_force_finds_what_the_rules_allow() -> None:
 def test_solve_with_coaches_matches_brute_force(r: Roster) -> None:
     problem = build_problem(r, MatchConfig())
     result = solve(problem)
-    prio, score, best_mentor, best_coach = brute_force(problem)
+    prio, score, best_mentor, best_coach = profile_coach_optimum(problem)
     verify_matching(r, problem.config, best_mentor, coach_of=best_coach)  # this reading agrees with verify's
     mentor_of, coach_of = answer_of(problem, result)
     verify_matching(r, problem.config, mentor_of, coach_of=coach_of)
@@ -423,39 +321,11 @@ def assert_reasons_name_supervision(problem: Problem, result: MatchResult) -> No
 
 
 def brute_force_tier(inst: Instance, tier: CoachTier) -> tuple[int, int]:
-    """The best (Σ priority, Σ weights) of an integer instance under a coach tier, by enumeration."""
-    n, m = inst.shape
-    k = tier.n_coaches
-    options = [[-1] + [j for j in range(m) if inst.allowed[i, j]] for i in range(n)]
-    load = inst.load if inst.generalised else np.repeat(inst.load[:, None], m, axis=1)
-    ranked = []
-    for choice in itertools.product(*options):
-        used_load = [0] * m
-        for i, j in enumerate(choice):
-            if j >= 0:
-                used_load[j] += int(load[i, j])
-        if any(used_load[j] > inst.capacity[j] for j in range(m)):
-            continue
-        rows = [i for i, j in enumerate(choice) if j >= 0]
-        ranked.append(
-            (sum(int(inst.priority[i]) for i in rows), sum(int(inst.weights[i, choice[i]]) for i in rows), choice)
-        )
-    ranked.sort(key=lambda t: t[:2], reverse=True)
-    for prio, weight, choice in ranked:
-        used = sorted({j for j in choice if j >= 0})
-        types = {j: {int(tier.mentee_type[i]) for i, jj in enumerate(choice) if jj == j} for j in used}
-        count = {j: sum(1 for jj in choice if jj == j) for j in used}
-        per_mentor = [
-            [c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])] for j in used
-        ]
-        for coaches_of in itertools.product(*per_mentor):
-            mentors_of = Counter(coaches_of)
-            mentees_of = Counter()
-            for j, c in zip(used, coaches_of, strict=True):
-                mentees_of[c] += count[j]
-            if all(mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(k)):
-                return prio, weight
-    raise AssertionError("unreachable: the empty matching keeps every rule")
+    """The best (Σ priority, Σ weights) of an integer instance under a coach tier (the shared oracle)."""
+    best = optimum(inst, tier)
+    assert best is not None  # the empty answer keeps every rule
+    values = tier_values(inst, best[1])
+    return int(values["priority"]), int(values["weight"])
 
 
 @examples(200)
@@ -586,7 +456,7 @@ def test_solve_with_coaches_matches_brute_force_on_small_synthetic_rosters() -> 
         r = Roster(mentees=r.mentees, mentors=r.mentors, coaches=tight, exclusions=r.exclusions)
         problem = build_problem(r)
         result = solve(problem)
-        prio, score, best_mentor, _ = brute_force(problem)
+        prio, score, best_mentor, _ = profile_coach_optimum(problem)
         mentor_of, _ = answer_of(problem, result)
         assert result.status is Status.OPTIMAL, seed
         assert result.priority_sum == prio, seed
@@ -807,7 +677,7 @@ def test_binding_coaches_move_a_mentee_away_from_the_coach_free_optimum() -> Non
     assert "the coach rules bind" in result.message
     mentor_of, coach_of = answer_of(problem, result)
     verify_matching(r, problem.config, mentor_of, coach_of=coach_of)
-    prio, score, *_ = brute_force(problem)
+    prio, score, *_ = profile_coach_optimum(problem)
     assert (result.priority_sum, result.objective) == (prio, pytest.approx(score, abs=1e-6))
 
 

@@ -6,13 +6,12 @@ locks from the profiles and the current pairs) and applies section 7's lexicogra
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mentormatch import build_problem, read_roster, solve
@@ -21,6 +20,7 @@ from mentormatch.io import write_matches, write_roster
 from mentormatch.schema import CurrentPair, Roster, RosterError
 from mentormatch.verify import MatchingBug, broken_rules, pair_criteria, pair_score, verify_matching
 
+from .oracles import profile_answers
 from .strategies import rosters, rosters_with_coaches
 
 MODES = ("keep", "prefer", "none")
@@ -86,36 +86,6 @@ def _tiers(roster: Roster, cfg: MatchConfig, mentor_of) -> dict[str, float]:
     return values
 
 
-def _feasible(roster: Roster, cfg: MatchConfig):
-    n, m = len(roster.mentees), len(roster.mentors)
-    for mentor_of in itertools.product(range(-1, m), repeat=n):
-        try:
-            verify_matching(roster, cfg, mentor_of)
-        except MatchingBug:
-            continue
-        yield mentor_of
-
-
-def _feasible_with_coaches(roster: Roster, cfg: MatchConfig):
-    n, m, k = len(roster.mentees), len(roster.mentors), len(roster.coaches)
-    for mentor_of in itertools.product(range(-1, m), repeat=n):
-        try:
-            verify_matching(roster, cfg, mentor_of, coach_of=[-1] * m)
-        except MatchingBug as err:
-            if "coach" not in str(err) or "breaks hard rules: pair" in str(err) or "locked" in str(err):
-                pass  # a pair, status, lock or capacity problem: no coach choice mends it (checked below anyway)
-        used = sorted(set(j for j in mentor_of if j >= 0))
-        for chosen in itertools.product(range(k), repeat=len(used)):
-            coach_of = [-1] * m
-            for j, c in zip(used, chosen, strict=True):
-                coach_of[j] = c
-            try:
-                verify_matching(roster, cfg, mentor_of, coach_of=coach_of)
-            except MatchingBug:
-                continue
-            yield mentor_of, coach_of
-
-
 def _coaches_kept(roster: Roster, coach_of) -> int:
     index = {c.id: k for k, c in enumerate(roster.coaches)}
     before = {p.mentor_id: index[p.coach_id] for p in roster.current or () if p.coach_id is not None}
@@ -128,13 +98,13 @@ def assert_lexicographic_optimum(roster: Roster, cfg: MatchConfig, mentor_of, to
     verify_matching(roster, cfg, mentor_of, coach_of=coach_of)
     mine = _tiers(roster, cfg, mentor_of)
     if coach_of is None:
-        candidates = [(m, _tiers(roster, cfg, m)) for m in _feasible(roster, cfg)]
+        candidates = [(m, _tiers(roster, cfg, m)) for m, _ in profile_answers(roster, cfg)]
         tiers = TIERS[cfg.continuity.mode]
     else:
         mine["C"] = _coaches_kept(roster, coach_of)
         candidates = [
             (m, {**_tiers(roster, cfg, m), "C": _coaches_kept(roster, c)})
-            for m, c in _feasible_with_coaches(roster, cfg)
+            for m, c in profile_answers(roster, cfg, coaches=True)
         ]
         tiers = (*TIERS[cfg.continuity.mode], "C")
     for tier in tiers:
@@ -149,7 +119,7 @@ def _answer(result, roster: Roster) -> list[int]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(data=st.data())
 def test_every_mode_is_the_lexicographic_optimum_by_brute_force(mode: str, data) -> None:
     roster = data.draw(rosters_with_current(max_mentees=4, max_mentors=3))
@@ -204,7 +174,7 @@ def rosters_with_coaches_and_current(draw) -> Roster:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20)
 @given(roster=rosters_with_coaches_and_current())
 def test_with_coaches_every_mode_is_the_lexicographic_optimum_then_keeps_coaches(mode: str, roster: Roster) -> None:
     cfg = config(mode)
@@ -218,8 +188,10 @@ def test_with_coaches_every_mode_is_the_lexicographic_optimum_then_keeps_coaches
         assert "cannot be kept: no matching keeps them all" in str(err)
         locked = {(p.mentee_id, p.mentor_id) for p in roster.current if p.locked}
         index = {p.id: i for i, p in enumerate(roster.mentees)}
-        for mentor_of, _ in _feasible_with_coaches(
-            replace(roster, current=tuple(p.model_copy(update={"locked": False}) for p in roster.current)), cfg
+        for mentor_of, _ in profile_answers(
+            replace(roster, current=tuple(p.model_copy(update={"locked": False}) for p in roster.current)),
+            cfg,
+            coaches=True,
         ):
             assert not all(mentor_of[index[a]] >= 0 and roster.mentors[mentor_of[index[a]]].id == b for a, b in locked)
         return
@@ -234,7 +206,7 @@ def test_with_coaches_every_mode_is_the_lexicographic_optimum_then_keeps_coaches
 
 
 @pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(roster=rosters_with_current(max_mentees=6, max_mentors=3))
 def test_rerun_with_the_output_as_current_gives_the_same_pairs(mode: str, roster: Roster) -> None:
     """The matches file fed back as it is (its locks kept) with nothing else changed gives the same pairs."""
@@ -259,7 +231,7 @@ def test_rerun_with_the_output_as_current_gives_the_same_pairs(mode: str, roster
     assert (second.table["change"] == "locked").sum() == (first.table["change"] == "locked").sum()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(roster=rosters_with_current(max_mentees=6, max_mentors=3, locks=False, unit=True))
 def test_modes_against_each_other(roster: Roster) -> None:
     """keep keeps every valid pair that fits; prefer reaches the fresh Σ priority; none equals a fresh solve."""

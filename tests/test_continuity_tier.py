@@ -8,13 +8,11 @@ with the tier's bonuses in its potentials, and ``keep=None`` exactly as before.
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch.problem import CoachTier, Instance, Solution, Status
@@ -32,83 +30,17 @@ from mentormatch.solvers import (
 from mentormatch.solvers._common import keep_pairs
 from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, INT64_HEADROOM, MAX_INT_WEIGHT, fit_scaling
 
+from .oracles import answers, coachable, key, order, tier_values
 from .strategies import current_pairs, instances, instances_with_coach_tiers, instances_with_keep
 
 TIERS = ("first", "second", "last")
 
 
 def examples(n: int) -> settings:
-    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=n)
 
 
-# --- brute force -------------------------------------------------------------------------------------------------
-
-
-def tier_values(inst: Instance, mentor_of: np.ndarray) -> dict[str, int]:
-    """Λ, K, Σ priority and Σ weights (exact: integer weights) of an answer."""
-    rows = np.flatnonzero(mentor_of >= 0)
-    cols = mentor_of[rows]
-    return {
-        "locked": inst.locked_kept(mentor_of),
-        "kept": inst.kept(mentor_of),
-        "priority": int(inst.priority[rows].sum()),
-        "weight": int(inst.weights[rows, cols].astype(np.int64).sum()),
-    }
-
-
-def order(inst: Instance) -> list[str]:
-    """The tiers from the highest: Λ, then keep_tier's order."""
-    return [
-        "locked",
-        *{
-            "first": ("kept", "priority", "weight"),
-            "second": ("priority", "kept", "weight"),
-            "last": ("priority", "weight", "kept"),
-        }[inst.keep_tier],
-    ]
-
-
-def key(inst: Instance, mentor_of: np.ndarray) -> tuple[int, ...]:
-    """The lexicographic objective of an answer (Σ weights negated when minimising)."""
-    values = tier_values(inst, mentor_of)
-    if not inst.maximize:
-        values["weight"] = -values["weight"]
-    return tuple(values[name] for name in order(inst))
-
-
-def answers(inst: Instance) -> list[np.ndarray]:
-    """Every feasible answer (allowed pairs, each mentor's Σ load ≤ capacity)."""
-    n, m = inst.shape
-    load = inst.load if inst.generalised else np.repeat(inst.load[:, None], m, axis=1)
-    options = [[-1] + [j for j in range(m) if inst.allowed[i, j]] for i in range(n)]
-    found = []
-    for choice in itertools.product(*options):
-        used = [0] * m
-        for i, j in enumerate(choice):
-            if j >= 0:
-                used[j] += int(load[i, j])
-        if all(used[j] <= inst.capacity[j] for j in range(m)):
-            found.append(np.array(choice, dtype=np.int64))
-    return found
-
-
-def coachable(tier: CoachTier, mentor_of: np.ndarray) -> bool:
-    """Whether some coach choice supervises every used mentor of ``mentor_of`` within the tier's rules."""
-    k = tier.n_coaches
-    used = sorted({int(j) for j in mentor_of if j >= 0})
-    types = {j: {int(tier.mentee_type[i]) for i in np.flatnonzero(mentor_of == j)} for j in used}
-    count = {j: int((mentor_of == j).sum()) for j in used}
-    per_mentor = [
-        [c for c in range(k) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])] for j in used
-    ]
-    for coaches_of in itertools.product(*per_mentor):
-        mentors_of = Counter(coaches_of)
-        mentees_of: Counter = Counter()
-        for j, c in zip(used, coaches_of, strict=True):
-            mentees_of[c] += count[j]
-        if all(mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(k)):
-            return True
-    return False
+# --- bounds against the brute-force oracle (tests/oracles.py) ------------------------------------------------------
 
 
 def assert_bounds_hold(inst: Instance, solution: Solution, pool: list[np.ndarray], trivial: bool = True) -> None:

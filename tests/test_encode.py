@@ -42,7 +42,7 @@ configs = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(roster=rosters(), config=configs)
 def test_scores_and_mask_match_the_plain_reading(roster: Roster, config: MatchConfig) -> None:
     problem = build_problem(roster, config)
@@ -58,7 +58,7 @@ def test_scores_and_mask_match_the_plain_reading(roster: Roster, config: MatchCo
             assert problem.allowed[i, j] == (not broken), (i, j, broken)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(roster=rosters())
 def test_criterion_parts_for_pairs_equal_the_plain_reading(roster: Roster) -> None:
     config = MatchConfig()
@@ -71,7 +71,7 @@ def test_criterion_parts_for_pairs_equal_the_plain_reading(roster: Roster) -> No
         assert score[k] == pytest.approx(pair_score(expected, config), abs=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(roster=rosters())
 def test_rule_failures_count_each_family(roster: Roster) -> None:
     config = MatchConfig()
@@ -215,7 +215,7 @@ KNOBS: dict[str, tuple[tuple[ModuleType, str, object], ...]] = {
 }
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(roster=rosters(), config=configs, knobs=st.sampled_from(sorted(KNOBS)))
 def test_table_method_equals_the_reference_formulas(roster: Roster, config: MatchConfig, knobs: str) -> None:
     with _patched(*KNOBS[knobs]):

@@ -4,15 +4,13 @@ runner-up costs agree with brute force, and the text carries no profile values."
 from __future__ import annotations
 
 import importlib
-import itertools
-import math
 import re
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch import MatchConfig, Roster, assign, build_problem, read_roster, solve, write_matches
@@ -23,6 +21,7 @@ from mentormatch.match import evaluate, load_matching
 from mentormatch.problem import Problem, Status
 from mentormatch.verify import broken_rules, pair_criteria, pair_score
 
+from .oracles import best_totals
 from .strategies import rosters, rosters_with_coaches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ COACHES = ROOT / "data" / "synthetic" / "coaches"
 
 
 def examples(n: int) -> settings:
-    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=n)
 
 
 @pytest.fixture(scope="module")
@@ -188,59 +187,12 @@ def test_coach_verdict_agrees_with_the_coaches_profiles(roster: Roster, data) ->
 # Costs: a re-solve with the pair fixed, against brute force
 
 
-def supervisable(problem: Problem, choice: tuple[int, ...]) -> bool:
-    """Some coach assignment keeps every coach rule for this matching (by enumeration over the tier's arrays)."""
-    tier = problem.coaches
-    used = sorted({j for j in choice if j >= 0})
-    types = {j: {int(tier.mentee_type[i]) for i, jj in enumerate(choice) if jj == j} for j in used}
-    count = Counter(j for j in choice if j >= 0)
-    per_mentor = [
-        [c for c in range(tier.n_coaches) if tier.eligible[j, c] and all(tier.cover[c, t] for t in types[j])]
-        for j in used
-    ]
-    for coaches_of in itertools.product(*per_mentor):
-        mentors_of, mentees_of = Counter(coaches_of), Counter()
-        for j, c in zip(used, coaches_of, strict=True):
-            mentees_of[c] += count[j]
-        if all(
-            mentors_of[c] <= tier.max_mentors[c] and mentees_of[c] <= tier.max_mentees[c] for c in range(tier.n_coaches)
-        ):
-            return True
-    return False
-
-
-def brute_force(problem: Problem, fixed: tuple[int, int] | None = None) -> tuple[int, float] | None:
-    """The best (Σ priority, Σ S) over every matching (with mentee fixed[0] on mentor fixed[1] if given)."""
-    n, m = problem.shape
-    options = [[-1] + [j for j in range(m) if problem.allowed[i, j]] for i in range(n)]
-    if fixed is not None:
-        options[fixed[0]] = [fixed[1]]
-    best = None
-    for choice in itertools.product(*options):
-        load = [0] * m
-        for i, j in enumerate(choice):
-            if j >= 0:
-                load[j] += int(problem.workload[i])
-        if any(load[j] > problem.capacity[j] for j in range(m)):
-            continue
-        if problem.coaches is not None and not supervisable(problem, choice):
-            continue
-        rows = [i for i, j in enumerate(choice) if j >= 0]
-        value = (
-            sum(int(problem.priority[i]) for i in rows),
-            math.fsum(float(problem.score[i, choice[i]]) for i in rows),
-        )
-        if best is None or value > best:
-            best = value
-    return best
-
-
 def assert_costs_match_brute_force(problem: Problem, i: int) -> Explanation:
     m = problem.shape[1]
     result = solve(problem)
     assert result.status is Status.OPTIMAL
     why = explain(problem, problem.mentee_ids[i], matching=result, runners_up=m)
-    best = brute_force(problem)
+    best = best_totals(problem)
     assert (result.priority_sum, pytest.approx(result.objective, abs=1e-5)) == best
     for row in why.runners_up.itertuples(index=False):
         k = problem.mentor_ids.index(row.mentor_id)
@@ -251,7 +203,7 @@ def assert_costs_match_brute_force(problem: Problem, i: int) -> Explanation:
             )
             continue
         assert problem.allowed[i, k] and problem.capacity[k] >= problem.workload[i]
-        forced = brute_force(problem, (i, k))
+        forced = best_totals(problem, (i, k))
         assert forced is not None, "a possible runner-up can always be placed"
         assert row.exact
         assert row.priority_change == forced[0] - best[0]

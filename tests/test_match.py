@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from mentormatch import MatchConfig, MatchingBug, Roster, build_problem, solve, verify_matching
 from mentormatch.problem import Status
 from mentormatch.schema import Mentee, Mentor
 
+from .oracles import best_totals
 from .strategies import rosters
 
 unit_rosters = rosters(max_mentees=7, max_mentors=4).map(
@@ -23,31 +22,14 @@ unit_rosters = rosters(max_mentees=7, max_mentors=4).map(
 )
 
 
-def brute_force(problem) -> tuple[int, float]:
-    """Best (Σ priority, Σ score) over every matching, by enumeration."""
-    n, m = problem.shape
-    best = (0, 0.0)
-    options = [[-1] + [j for j in range(m) if problem.allowed[i, j]] for i in range(n)]
-    for choice in itertools.product(*options):
-        load = np.zeros(m, dtype=np.int64)
-        for i, j in enumerate(choice):
-            if j >= 0:
-                load[j] += problem.workload[i]
-        if np.any(load > problem.capacity):
-            continue
-        prio = sum(int(problem.priority[i]) for i, j in enumerate(choice) if j >= 0)
-        score = sum(float(problem.score[i, j]) for i, j in enumerate(choice) if j >= 0)
-        if (prio, score) > (best[0], best[1] + 1e-9):
-            best = (prio, score)
-    return best
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(roster=rosters(max_mentees=6, max_mentors=3))
 def test_auto_matches_brute_force_with_workloads_and_verifies(roster: Roster) -> None:
     problem = build_problem(roster, MatchConfig())
     result = solve(problem)
-    prio, score = brute_force(problem)
+    best = best_totals(problem)
+    assert best is not None
+    prio, score = best
     assert result.status is Status.OPTIMAL
     assert result.priority_sum == prio
     assert result.objective == pytest.approx(score, abs=1e-5)
@@ -57,7 +39,7 @@ def test_auto_matches_brute_force_with_workloads_and_verifies(roster: Roster) ->
     assert result.table["reason"].isna().tolist() == [j >= 0 for j in mentor_of]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(roster=unit_rosters)
 def test_exact_solvers_agree_on_unit_workloads(roster: Roster) -> None:
     problem = build_problem(roster, MatchConfig())

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import bellman_ford
@@ -22,7 +22,7 @@ from mentormatch.solvers.options import AutoOptions, PricingOptions, RelaxationO
 
 from .strategies import instances, unit_load_instances
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60)
 
 PRICING = PricingOptions()
 """The default knobs."""
@@ -352,7 +352,7 @@ def exact_violators(inst: Instance, model: pricing._Model, potential: np.ndarray
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(
     instances(12, 6, max_capacity=4),
     st.sampled_from([1, 5, 6]),
@@ -623,7 +623,7 @@ def test_priced_relaxation_with_huge_weights():
     assert_same_transport(dense, priced)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(instances(10, 6, max_capacity=6))
 def test_priced_relaxation_agrees_on_any_instance(inst):
     assume(scalable(inst))
@@ -667,7 +667,7 @@ def test_auto_prices_the_relaxation_from_its_threshold():
     assert sol.priority_bound >= sol.priority_sum
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(instances(12, 5, min_rows=1, min_cols=1, max_capacity=6))
 def test_priced_path_agrees_with_cpsat_when_it_claims_optimal(inst):
     assume(scalable(inst))
@@ -685,7 +685,7 @@ def test_priced_path_agrees_with_cpsat_when_it_claims_optimal(inst):
         assert sol.objective == pytest.approx(exact.objective, abs=2 * tolerance + 1e-9)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(instances(12, 5, max_capacity=6))
 def test_priority_relaxation_is_a_floored_bound(inst):
     assume(scalable(inst))

@@ -690,13 +690,13 @@ def _read_fuzzed(mentees: bytes) -> None:
             assert isinstance(roster, Roster)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.binary(max_size=200))
 def test_fuzz_random_bytes(data: bytes) -> None:
     _read_fuzzed(data)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.lists(TRICKY, max_size=60).map("".join), st.sampled_from(["utf-8", "utf-8-sig"]))
 def test_fuzz_csv_like_text(body: str, encoding: str) -> None:
     header = "id,age,gender,languages,extremism_type,availability,workload,region\n"
@@ -865,7 +865,7 @@ def rosters(draw: st.DrawFn) -> Roster:
     return Roster(mentees=mentees, mentors=mentors, coaches=coaches, exclusions=exclusions)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(rosters())
 def test_write_then_read_gives_the_same_roster(roster: Roster) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentormatch.problem import Instance, Solution, Status
@@ -36,7 +36,7 @@ from mentormatch.solvers.options import (
 
 from .strategies import instances, tiny_instances, unit_load_instances
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -569,7 +569,7 @@ def test_auto_takes_the_relaxation_above_its_threshold():
     assert_bounds_consistent(sol)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(instances(12, 5, min_rows=1, min_cols=1, max_capacity=6), st.integers(0, 3))
 def test_relaxation_agrees_with_cpsat_when_it_claims_optimal(inst, seed):
     exact = cpsat.solve(inst)
