@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import importlib
 import json
 import os
 import platform
@@ -169,39 +168,30 @@ def run_child(command: list[str], *, cwd: Path | None = None, timeout: float | N
         return ChildRun(seconds, peak, child.returncode, out.read(), err.read())
 
 
-def _version(module: str) -> str | None:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, "__version__", "?")
-
-
 def machine(modules: tuple[str, ...] = ("mentormatch", "numpy", "scipy", "pandas", "ortools")) -> dict[str, str]:
-    """The machine and library versions for a results header (missing modules are left out)."""
-    cpu = platform.processor() or platform.machine()
-    ram = "?"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="ascii") as info:
-            kb = next(int(line.split()[1]) for line in info if line.startswith("MemTotal:"))
-            ram = f"{kb / 1024**2:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    info = {
+    """The machine and library versions for a results header (missing modules are left out).
+
+    The figures are the library's :func:`mentormatch.bench.results.machine` (what ``mentormatch bench`` records
+    with every run: CPU model, the CPUs this process may use, physical memory, versions), as text: ``date``,
+    ``cpu``, ``cores``, ``ram``, ``os``, ``python`` and one entry per installed module of ``modules``.
+    """
+    from mentormatch.bench.results import machine as measured
+    from mentormatch.bench.results import package_version
+
+    info = measured()
+    header = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "ram": ram,
+        "cpu": info["cpu"],
+        "cores": str(info["cpu_count"]),
+        "ram": "?" if info["memory_gb"] is None else f"{info['memory_gb']:.1f} GiB",
         "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
+        "python": info["python"],
     }
     for name in modules:
-        version = _version(name)
+        version = info["version"] if name == "mentormatch" else package_version(name)
         if version is not None:
-            info[name] = version
-    return info
+            header[name] = version
+    return header
 
 
 def machine_line(info: dict[str, str]) -> str:

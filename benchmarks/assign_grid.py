@@ -129,7 +129,7 @@ class Setup:
 
 
 def make_setup(case: str, n: int, kind: str) -> Setup:
-    from mentormatch.instances import cost_matrix, gap_loads, tight_capacity
+    from mentormatch.synthetic.matrices import cost_matrix, gap_loads, tight_capacity
 
     m = mentors_for(case, n)
     cost = cost_matrix(kind, n, m, seed=SEED)
@@ -435,7 +435,7 @@ def goal_a_worker(spec: dict) -> dict:
     from scipy.optimize import linear_sum_assignment
 
     from mentormatch import assign
-    from mentormatch.instances import cost_matrix
+    from mentormatch.synthetic.matrices import cost_matrix
 
     cost = cost_matrix("uniform", GOAL_A_N, GOAL_A_N, seed=SEED)
     tiny = cost_matrix("uniform", TINY, TINY, seed=SEED)

@@ -63,8 +63,8 @@ def _reset_peak() -> None:
 
 
 def _structured_instance(kind: str, seed: int):
-    from mentormatch.instances import cost_matrix, tight_capacity
     from mentormatch.problem import Instance
+    from mentormatch.synthetic.matrices import cost_matrix, tight_capacity
 
     n, m = SIZE
     cost = cost_matrix(kind, n, m, seed=seed)

@@ -58,9 +58,9 @@ STAGES = ("read", "score", "solve", "write")
 
 
 def _generator_digest() -> str:
-    import mentormatch.synthetic as synthetic
+    import mentormatch.synthetic.rosters as generator
 
-    return hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:10]
+    return hashlib.sha256(Path(generator.__file__).read_bytes()).hexdigest()[:10]
 
 
 def roster_folder(cache: Path, size: str, variant: str) -> Path:

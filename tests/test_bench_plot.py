@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentormatch import bench
-from mentormatch.bench import BENCH_COLUMNS
-from mentormatch.bench_plot import (
+from mentormatch.bench import (
+    BENCH_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
     REQUIRED_COLUMNS,
     SUMMARY_COLUMNS,
     plot_results,
@@ -217,10 +218,35 @@ def test_read_results_round_trip(results: pd.DataFrame, tmp_path) -> None:
     pd.testing.assert_frame_equal(summary_table(back), summary_table(results))
 
 
-def test_read_results_types_a_bench_file_as_bench_does(results: pd.DataFrame, tmp_path) -> None:
+def test_read_results_types_a_bench_file_by_its_schema(results: pd.DataFrame, tmp_path) -> None:
     path = tmp_path / "results.csv"
     results.reindex(columns=list(BENCH_COLUMNS)).to_csv(path, index=False)
-    pd.testing.assert_frame_equal(read_results(path), bench.read_results(path))
+    back = read_results(path)
+    assert tuple(back.columns) == BENCH_COLUMNS
+    for name in BENCH_COLUMNS:
+        expected = "Int64" if name in INT_COLUMNS else "float64" if name in FLOAT_COLUMNS else "object"
+        assert str(back[name].dtype) == expected, name
+    assert back["error"].isna().all() and back["status"].tolist() == results["status"].tolist()
+
+
+def test_old_import_path_gives_the_same_names() -> None:
+    import mentormatch.bench
+    import mentormatch.bench_plot
+
+    for name in mentormatch.bench_plot.__all__:
+        assert getattr(mentormatch.bench_plot, name) is getattr(mentormatch.bench, name), name
+
+
+def test_read_results_names_lines_with_the_wrong_number_of_cells(tmp_path) -> None:
+    path = tmp_path / "results.csv"
+    path.write_text(
+        "mentees,mentors,solver,status,seconds_total\n60,20,auto,optimal,1.5\n60,20,auto\n1,2,3,4,5,6\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ValueError, match=r"results.csv, line 3: 3 cells, expected 5; line 4: 6 cells, expected 5: .*repair those"
+    ):
+        read_results(path)
 
 
 def test_read_results_drops_a_half_written_last_line(results: pd.DataFrame, tmp_path) -> None:
@@ -304,7 +330,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch) -> None:
     def refuse(src, dst):
         raise OSError("disk full")
 
-    import mentormatch.io as mio
+    import mentormatch.io.atomic as mio
 
     monkeypatch.setattr(mio.os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):

@@ -10,21 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mentormatch import io
 from mentormatch.schema import Roster
 from mentormatch.synthetic import COACH_LIMITS, next_month, synthetic_roster
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SIZES = [(1, 1, 0), (3, 1, 0), (1, 5, 0), (2, 2, 1), (5, 3, 2), (4, 1, 3), (30, 12, 0), (60, 20, 4), (200, 40, 7)]
-
-
-def _io():
-    """``mentormatch.io``, or skip the test if it does not exist yet."""
-    try:
-        from mentormatch import io
-    except ImportError:
-        pytest.skip("mentormatch.io is not available")
-    return io
 
 
 def _parts(roster: Roster) -> tuple:
@@ -94,7 +86,7 @@ def test_sizes_and_ids(size):
 
 def test_ids_widen_past_99999():
     assert synthetic_roster(1, 1, seed=0).mentees[0].id == "ME00001"
-    from mentormatch.synthetic import _ids
+    from mentormatch.synthetic.rosters import _ids
 
     assert _ids("ME", 123456, 5)[-1] == "ME123456"
     assert len(set(_ids("ME", 123456, 5))) == 123456
@@ -132,14 +124,12 @@ def test_cross_row_rules_hold(size, seed):
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("seed", [0, 11, 12])
 def test_write_then_read_gives_the_same_roster(tmp_path, size, seed):
-    io = _io()
     roster = synthetic_roster(*size, seed=seed)
     io.write_roster(roster, tmp_path)
     assert _parts(io.read_roster(tmp_path)) == _parts(roster)
 
 
 def test_roster_with_no_capacity_at_all_round_trips(tmp_path):
-    io = _io()
     seed = next(s for s in range(1000) if synthetic_roster(3, 1, seed=s).mentors[0].capacity == 0)
     roster = synthetic_roster(3, 1, seed=seed)
     assert sum(p.capacity for p in roster.mentors) == 0
@@ -298,10 +288,8 @@ def test_no_coaches_means_no_coach_ids():
 
 def test_solvable_in_a_meaningful_way():
     """Under the default hard rules: a good share of pairs allowed, most mentees with several mentors, few with none."""
-    try:
-        from mentormatch import MatchConfig, build_problem
-    except ImportError:
-        pytest.skip("build_problem is not available")
+    from mentormatch import MatchConfig, build_problem
+
     roster = synthetic_roster(1500, 500, seed=0)
     allowed = build_problem(roster, MatchConfig()).allowed
     assert 0.15 <= allowed.mean() <= 0.45
@@ -392,7 +380,6 @@ def test_coach_scenarios_are_valid(limits, size, seed):
 @pytest.mark.parametrize("limits", BINDING)
 @pytest.mark.parametrize("size", [(5, 3, 2), (60, 20, 4), (200, 40, 7)])
 def test_coach_scenarios_round_trip(tmp_path, limits, size):
-    io = _io()
     roster = synthetic_roster(*size, seed=8, coach_limits=limits)
     io.write_roster(roster, tmp_path)
     assert _parts(io.read_roster(tmp_path)) == _parts(roster)
@@ -479,12 +466,10 @@ def _binds(roster: Roster) -> None:
     """The coach-free optimum cannot be supervised as it is: the coach tier must move mentees."""
     from dataclasses import replace
 
-    try:
-        from mentormatch import build_problem
-        from mentormatch.solvers import run_solver
-        from mentormatch.solvers.coaches import solve as coach_solve
-    except ImportError:
-        pytest.skip("the coach tier is not available")
+    from mentormatch import build_problem
+    from mentormatch.solvers import run_solver
+    from mentormatch.solvers.coaches import solve as coach_solve
+
     problem = build_problem(roster)
     inst, tier = problem.instance(), problem.coaches
     # a certificate that needs no coach search: the coach-free optimum uses more mentors than the coaches may take
@@ -496,7 +481,7 @@ def _binds(roster: Roster) -> None:
 
 
 def test_bundled_hard_roster_binds():
-    _binds(_io().read_roster(BUNDLED / "coaches-binding"))
+    _binds(io.read_roster(BUNDLED / "coaches-binding"))
 
 
 @pytest.mark.parametrize(("limits", "size", "seed"), [("hard", (60, 20, 4), 6), ("moderate", (200, 60, 3), 0)])
@@ -534,7 +519,6 @@ def test_synth_command_passes_coach_limits(tmp_path):
 
     from mentormatch.cli import app
 
-    io = _io()
     args = ["synth", "--mentees", "40", "--mentors", "15", "--coaches", "3", "--seed", "2", "-o"]
     result = CliRunner().invoke(app, [*args, str(tmp_path / "hard"), "--coach-limits", "hard"])
     assert result.exit_code == 0, result.output
@@ -572,7 +556,6 @@ def test_readme_lists_every_bundled_roster():
 
 @pytest.mark.parametrize("command", _bundled_commands() if (BUNDLED / "README.md").exists() else [], ids=lambda c: c[0])
 def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
-    io = _io()
     name, n, m, k, seed, limits, share = command
     roster = synthetic_roster(n, m, k, seed=seed, coach_limits=limits)
     if share is not None:
@@ -583,3 +566,16 @@ def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
     for file in written:
         assert (BUNDLED / name / file).read_bytes() == (tmp_path / file).read_bytes(), file
     assert _parts(io.read_roster(BUNDLED / name)) == _parts(roster)
+
+
+def test_package_and_old_instances_path_give_the_same_names():
+    import mentormatch.instances
+    import mentormatch.synthetic
+    from mentormatch.synthetic import matrices, rosters
+
+    assert set(mentormatch.synthetic.__all__) == {*rosters.__all__, *matrices.__all__}
+    for module in (rosters, matrices):
+        for name in module.__all__:
+            assert getattr(mentormatch.synthetic, name) is getattr(module, name), name
+    for name in (*mentormatch.instances.__all__, "COST_MAX"):
+        assert getattr(mentormatch.instances, name) is getattr(matrices, name), name

@@ -16,6 +16,10 @@ from typing import Annotated
 
 import typer
 
+from .config import CONTINUITY_MODES
+from .errors import ExitCode
+from .solvers import SOLVER_NAMES
+
 app = typer.Typer(
     name="mentormatch",
     help="Match mentees with mentors: exact, verified, explainable.",
@@ -24,14 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # never dump locals (profile values) on a crash
 )
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_NO_MATCH = 0, 1, 2, 3
-
-
-class SolverName(enum.StrEnum):
-    auto = "auto"
-    hungarian = "hungarian"
-    flow = "flow"
-    cpsat = "cpsat"
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_NO_MATCH = ExitCode.OK, ExitCode.INTERNAL, ExitCode.INPUT, ExitCode.NO_MATCH
 
 
 RosterArg = Annotated[
@@ -44,7 +41,11 @@ CoachesOpt = Annotated[Path | None, typer.Option("--coaches", help="coaches.csv 
 ExclusionsOpt = Annotated[Path | None, typer.Option("--exclusions", help="exclusions.csv (wins over the folder's).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML config (see `mentormatch config`).")]
 IgnoreOpt = Annotated[bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")]
+SolverName = enum.StrEnum("SolverName", {name: name for name in SOLVER_NAMES})  # type: ignore[misc]
+"""The ``--solver`` choices: the library's :data:`mentormatch.solvers.SOLVER_NAMES`, not re-declared here."""
 SolverOpt = Annotated[SolverName, typer.Option(help="Solving method; auto picks an exact one.")]
+AUTO = SolverName("auto")
+"""The default solver."""
 TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.001, help="Seconds for search methods (CP-SAT).")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed of search methods.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
@@ -58,12 +59,8 @@ CurrentOpt = Annotated[
 ]
 
 
-class ContinuityMode(enum.StrEnum):
-    keep = "keep"
-    prefer = "prefer"
-    none = "none"
-
-
+ContinuityMode = enum.StrEnum("ContinuityMode", {mode: mode for mode in CONTINUITY_MODES})  # type: ignore[misc]
+"""The ``--continuity`` choices: the library's :data:`mentormatch.config.CONTINUITY_MODES`."""
 ContinuityOpt = Annotated[
     ContinuityMode | None,
     typer.Option(
@@ -104,7 +101,7 @@ def _input_error(err: Exception) -> typer.Exit:
 
 def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current=None, continuity=None):
     """Read roster and config together so that every input problem is reported at once; ``continuity`` (a
-    :class:`ContinuityMode`) overrides the config's mode and needs current pairs."""
+    mode of :data:`mentormatch.config.CONTINUITY_MODES`) overrides the config's mode and needs current pairs."""
     from .config import load_config
     from .errors import InputError
     from .io import read_roster
@@ -137,7 +134,7 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown,
                 "error: --continuity needs current pairs: put current.csv in the roster folder or pass --current FILE",
                 EXIT_INPUT,
             )
-        cfg = cfg.model_copy(update={"continuity": cfg.continuity.model_copy(update={"mode": continuity.value})})
+        cfg = cfg.model_copy(update={"continuity": cfg.continuity.model_copy(update={"mode": str(continuity)})})
     return rost, cfg
 
 
@@ -159,7 +156,7 @@ def solve(
     coaches: CoachesOpt = None,
     exclusions: ExclusionsOpt = None,
     config: ConfigOpt = None,
-    solver: SolverOpt = SolverName.auto,
+    solver: SolverOpt = AUTO,
     time_limit: TimeLimitOpt = 60.0,
     seed: SeedOpt = 0,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the matches CSV.")] = Path(
@@ -180,7 +177,8 @@ def solve(
     quiet: QuietOpt = False,
 ) -> None:
     """Match mentees with mentors and write one row per mentee to a CSV file."""
-    from .diagnose import diagnose, relaxations
+    from .diagnose import diagnose
+    from .errors import NotAllMatchable
     from .io import write_matches
 
     start = time.perf_counter()
@@ -191,20 +189,11 @@ def solve(
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
     diagnosis = diagnose(problem)
-    if require_all:
-        relaxation = relaxations(problem, time_limit=time_limit)
-        if relaxation.families or not relaxation.matchable:
-            typer.echo("\n".join(diagnosis.lines()))
-            raise _fail(f"--require-all cannot be met: {relaxation.words()}; no file written", EXIT_NO_MATCH)
-    result = _solve(problem, solver, time_limit, seed, show, price=price)
-    if require_all and result.n_matched < len(result.table):
-        typer.echo(result.summary())
-        left = len(result.table) - result.n_matched
-        raise _fail(
-            f"--require-all cannot be met: {left} {'mentee stays' if left == 1 else 'mentees stay'} unmatched "
-            f"({_reason_counts(result)}); no file written",
-            EXIT_NO_MATCH,
-        )
+    try:
+        result = _solve(problem, solver, time_limit, seed, show, price=price, require_all=require_all)
+    except NotAllMatchable as err:  # the library's --require-all policy: say why, write nothing
+        typer.echo("\n".join(diagnosis.lines()) if err.result is None else err.result.summary())
+        raise _fail(f"--require-all cannot be met: {err}; no file written", EXIT_NO_MATCH) from None
     try:
         write_matches(result, output)
     except OSError as err:
@@ -213,7 +202,9 @@ def solve(
     typer.echo(result.summary())
     typer.echo(f"wrote {output}")
     if len(result.table) and result.n_matched == 0:
-        raise _fail("no mentee can be matched under the hard rules (every row of the file gives its reason)", 3)
+        raise _fail(
+            "no mentee can be matched under the hard rules (every row of the file gives its reason)", EXIT_NO_MATCH
+        )
 
 
 def _problem(
@@ -238,27 +229,35 @@ def _build(rost, cfg, show=None):
         raise _input_error(err) from None
 
 
-def _solve(problem, solver: SolverName, time_limit: float, seed: int, show, price: bool = False):
+def _solve(problem, solver: str, time_limit: float, seed: int, show, price: bool = False, require_all: bool = False):
     """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time."""
     from .errors import InputError, MatchingBug, SolverBug, SolverUnsuitable
     from .match import solve as solve_problem
     from .problem import Status
 
     try:
-        result = solve_problem(problem, solver.value, time_limit=time_limit, seed=seed, progress=show, price=price)
+        result = solve_problem(
+            problem,
+            str(solver),
+            time_limit=time_limit,
+            seed=seed,
+            progress=show,
+            price=price,
+            require_all=require_all,
+        )
     except (InputError, SolverUnsuitable, ValueError) as err:  # bad input the solver layer refused
         raise _input_error(err) from None
     except (MatchingBug, SolverBug) as err:
         raise _fail(f"internal error: {err}", EXIT_INTERNAL) from None
     if result.status is Status.NO_SOLUTION:
         typer.echo(result.summary())
-        raise _fail("no answer was found within the time limit; no file written (try a longer --time-limit)", 3)
+        raise _fail(
+            "no answer was found within the time limit; no file written (try a longer --time-limit)", EXIT_NO_MATCH
+        )
     return result
 
 
-def _matching(
-    problem, matches: Path | None, solver: SolverName, time_limit: float, seed: int, show, price: bool = False
-):
+def _matching(problem, matches: Path | None, solver: str, time_limit: float, seed: int, show, price: bool = False):
     """The matching to explain or report: the file's, or the one `solve` gives."""
     if matches is None:
         return _solve(problem, solver, time_limit, seed, show, price=price)
@@ -269,11 +268,6 @@ def _matching(
         return load_matching(problem, matches)
     except InputError as err:
         raise _input_error(err) from None
-
-
-def _reason_counts(result) -> str:
-    counts = result.table["reason"].dropna().value_counts()
-    return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items()))
 
 
 @app.command()
@@ -289,7 +283,7 @@ def explain(
     coaches: CoachesOpt = None,
     exclusions: ExclusionsOpt = None,
     config: ConfigOpt = None,
-    solver: SolverOpt = SolverName.auto,
+    solver: SolverOpt = AUTO,
     time_limit: TimeLimitOpt = 60.0,
     seed: SeedOpt = 0,
     costs: Annotated[
@@ -316,7 +310,7 @@ def explain(
             mentee,
             mentor_id=mentor,
             matching=matching,
-            solver=solver.value,
+            solver=str(solver),
             time_limit=time_limit,
             seed=seed,
             costs=costs,
@@ -342,7 +336,7 @@ def report(
     coaches: CoachesOpt = None,
     exclusions: ExclusionsOpt = None,
     config: ConfigOpt = None,
-    solver: SolverOpt = SolverName.auto,
+    solver: SolverOpt = AUTO,
     time_limit: TimeLimitOpt = 60.0,
     seed: SeedOpt = 0,
     plots: Annotated[
@@ -580,8 +574,7 @@ def bench(
     quiet: QuietOpt = False,
 ) -> None:
     """Benchmark the solvers on synthetic rosters: one fresh process per run, resumable, local or on Dask."""
-    from .bench import benchmark
-    from .bench_plot import plot_results, read_results, summary_text
+    from .bench import benchmark, plot_results, read_results, summary_text
     from .config import load_config
     from .errors import InputError
 

@@ -1,9 +1,30 @@
-"""One benchmark run in a fresh process: ``python -m mentormatch._bench_run``.
+"""One benchmark run in a fresh process: ``python -m mentormatch.bench.worker``.
 
-Reads a :class:`~mentormatch.bench.RunSpec` as JSON on stdin (``spec.to_dict()``) and prints the run's result
-columns as one JSON line on stdout. Untimed: imports, a warm-up solve of a tiny roster, generating and writing the
-roster; then the read / score / solve / verify / write stages are timed and the peak memory read (see
-:mod:`mentormatch.bench`). Started by :func:`mentormatch.bench.run_one`; not meant to be run by hand.
+Started by :func:`mentormatch.bench.run_one`; not meant to be run by hand. It reads a
+:class:`~mentormatch.bench.RunSpec` as JSON on stdin (``spec.to_dict()``) and prints the run's result columns
+(:data:`~mentormatch.bench.BENCH_COLUMNS`) as one JSON line on stdout.
+
+What a run does
+---------------
+Each run is a fresh Python process, so that its memory figures are its own and nothing is cached from an earlier
+run. Untimed, it imports everything and solves a tiny synthetic roster once (the warm-up), generates its roster with
+:func:`~mentormatch.synthetic_roster` (seeded: the same sizes, seed and ``coach_limits`` always give the same
+roster) and writes it to a temporary folder, or takes the roster folder it was given. Then it times five stages:
+
+========== ========================================================================================================
+stage      what is timed
+========== ========================================================================================================
+read       :func:`~mentormatch.read_roster` of the folder (parsing and validating the CSV files)
+score      :func:`~mentormatch.build_problem` (scores, hard rules' mask, priorities, capacities)
+solve      the solver (``mentormatch.match.find_solution``), with the coach tier when the roster has coaches
+verify     :func:`~mentormatch.evaluate`: every hard rule re-checked from the profiles, reasons, the result table
+write      :func:`~mentormatch.write_matches` to a temporary file
+========== ========================================================================================================
+
+``solve`` + ``verify`` is what :func:`~mentormatch.solve` does. The run's ``seed`` is both the generator's seed and
+the solver's random seed (CP-SAT's ``random_seed``). Memory is the process's peak resident set from the start of the
+read stage (on Linux the high-water mark is reset after the untimed setup, so generating the roster is not counted;
+the imports and warm-up that stay resident are).
 
 A failure inside the run is a record (status ``error`` or ``out_of_memory``, with the exception's class and a short
 text that never carries profile values), so that the sweep records it and goes on.
@@ -24,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from mentormatch.bench import RunSpec
+from mentormatch.bench.grid import RunSpec
 from mentormatch.config import MatchConfig
 from mentormatch.encode import build_problem
 from mentormatch.errors import InputError

@@ -1,114 +1,10 @@
-"""Benchmark sweeps: a grid of roster sizes, seeds, solvers and time limits, each run measured in a fresh process.
+"""The grid and its runs: which runs a sweep makes, and each one measured in a fresh process, here or on Dask.
 
-:func:`expand_grid` turns the grid into :class:`RunSpec` objects, :func:`run_one` measures one of them and
-:func:`benchmark` does both, appending each record to a CSV file as soon as its run ends (the ``mentormatch bench``
-command calls it).
-
-What a run does
----------------
-Each run is a fresh Python process (``python -m mentormatch._bench_run``), so that its memory figures are its own
-and nothing is cached from an earlier run. Untimed, it imports everything and solves a tiny synthetic roster once
-(the warm-up), generates its roster with :func:`~mentormatch.synthetic_roster` (seeded: the same sizes, seed and
-``coach_limits`` always give the same roster) and writes it to a temporary folder, or takes the roster folder it
-was given. Then it times five stages:
-
-========== ========================================================================================================
-stage      what is timed
-========== ========================================================================================================
-read       :func:`~mentormatch.read_roster` of the folder (parsing and validating the CSV files)
-score      :func:`~mentormatch.build_problem` (scores, hard rules' mask, priorities, capacities)
-solve      the solver (``mentormatch.match.find_solution``), with the coach tier when the roster has coaches
-verify     :func:`~mentormatch.evaluate`: every hard rule re-checked from the profiles, reasons, the result table
-write      :func:`~mentormatch.write_matches` to a temporary file
-========== ========================================================================================================
-
-``solve`` + ``verify`` is what :func:`~mentormatch.solve` does. The run's ``seed`` is both the generator's seed and
-the solver's random seed (CP-SAT's ``random_seed``). Memory is the process's peak resident set from the start of the
-read stage (on Linux the high-water mark is reset after the untimed setup, so generating the roster is not counted;
-the imports and warm-up that stay resident are).
-
-Statuses
---------
-``optimal``, ``feasible``, ``no_solution``
-    As :class:`~mentormatch.Status`: a search stopped by its ``time_limit`` is ``feasible`` (with ``bound`` and
-    ``gap``) or ``no_solution``, not ``timeout``.
-``timeout``
-    The process ran past its wall limit (by default ``3 × time_limit + 120`` s, setup included) and was killed.
-``out_of_memory``
-    The run hit a ``MemoryError`` or an allocation failure: beyond ``memory_limit_gb`` (a limit on the process's
-    address space from the read stage on, ``RLIMIT_AS``) or beyond what the machine had.
-``error``
-    Anything else: a solver that cannot take the roster, a crash, a killed process; ``error`` says what, by
-    exception class and a short text, never by profile values.
-
-Runs that time out, run out of memory or fail are recorded like the others, never dropped.
-
-The results file
-----------------
-One row per run, columns :data:`BENCH_COLUMNS` in this order (an empty cell = not known or not applicable):
-
-================= ======= ===========================================================================================
-column            type    meaning
-================= ======= ===========================================================================================
-key               str     12 hex digits identifying the run: a hash of its roster (sizes and ``coach_limits``, or
-                          the roster folder's absolute path and a hash of its files' content), seed, solver, time
-                          limit, config (as TOML) and mentormatch version. A rerun skips the keys already in the file.
-mentees           int     mentees in the roster
-mentors           int     mentors
-coaches           int     coaches (0 = no coach tier)
-coach_limits      str     the generator's ``coach_limits`` (``default``, ``moderate``, ``hard``); empty for a folder
-workloads         str     ``generated`` (the generator's workloads, about 10 % of 2) or ``unit`` (every workload set
-                          to 1, the pure flow path); empty for a folder
-current_share     float   with current pairs (PRODUCT.md section 7): the generator's roster turned into a next month
-                          by :func:`~mentormatch.synthetic.next_month` with this ``current_share`` (untimed; the
-                          config's ``[continuity] mode`` applies); empty: no current pairs
-roster            str     the roster folder's absolute path; empty for a generated roster
-seed              int     the generator's and solver's seed
-solver            str     the solver asked for (``auto``, ``hungarian``, ``flow``, ``cpsat``)
-time_limit        float   the solver's time limit in seconds
-config            str     ``default``, or the first 12 hex digits of the SHA-256 of the config's TOML (the TOML
-                          itself is in the ``.machine.json`` file beside the results)
-status            str     one of :data:`STATUSES`
-solver_used       str     the method that produced the answer (``MatchResult.solver``, e.g. ``flow-priced``)
-priority_sum      int     Σ priority over matched mentees
-priority_bound    int     upper bound on Σ priority (equal to it when proven)
-objective         float   Σ score over matched pairs, scores on the 0–1 scale (``MatchResult.objective``)
-bound             float   upper bound on ``objective`` among answers reaching ``priority_sum``
-gap               float   (bound − objective) / bound, a fraction (0.01 = 1 %)
-matched           int     matched mentees
-unmatched         int     unmatched mentees
-matched_high      int     matched mentees of risk level high
-matched_medium    int     ... medium
-matched_low       int     ... low
-mean_score        float   mean score of the matched pairs, 0–100 scale
-min_score         float   lowest score of a matched pair, 0–100 scale
-seconds_read      float   wall seconds of each timed stage (see above)
-seconds_score     float
-seconds_solve     float
-seconds_verify    float
-seconds_write     float
-seconds_total     float   from the start of read to the end of write; for a ``timeout``, the seconds the process
-                          ran before it was killed (setup included)
-peak_memory_mb    float   peak resident memory of the run's process in MiB (``ru_maxrss``), see above
-version           str     mentormatch version of the process that ran it
-python            str     Python version
-numpy             str     numpy version
-scipy             str     scipy version
-ortools           str     OR-Tools version
-platform          str     operating system (``platform.platform()``)
-cpu_count         int     CPUs the process could use
-memory_gb         float   the machine's physical memory in GiB
-host              str     host name (runs on a Dask cluster may land on different machines)
-started           str     when the run started, UTC, ISO 8601 (``2026-11-22T10:04:05Z``)
-error             str     what went wrong, for ``timeout``, ``out_of_memory`` and ``error``; else empty
-================= ======= ===========================================================================================
-
-The file is UTF-8 CSV with ``\\n`` line endings, read back by :func:`read_results`. Rows are appended in the order
-runs finish, each in a single write followed by ``fsync``, so an interrupted sweep (Ctrl-C, a killed process)
-leaves whole rows; a half-written last line (power loss) is dropped on the next run and its run repeated. Beside it,
-:func:`benchmark` writes ``<output>.machine.json``: the :func:`machine` of the process that called it, the Dask
-workers' machines when a scheduler was given, and the TOML of each config by its digest (rewritten by each call that
-has runs to do; every row carries its own machine columns).
+:func:`expand_grid` turns the grid (roster sizes or a roster folder, coaches, seeds, solvers, time limits, config)
+into :class:`RunSpec` objects, :func:`run_one` measures one of them in a fresh process (``python -m
+mentormatch.bench.worker``, killed past its wall limit) and :func:`benchmark` does both, appending each record to
+the results file (:mod:`mentormatch.bench.results`) as soon as its run ends (the ``mentormatch bench`` command
+calls it). Runs go ``jobs`` at a time on this machine, or as tasks on a Dask distributed cluster.
 
 Measuring honestly
 ------------------
@@ -120,16 +16,12 @@ per core or fewer is the honest setting.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io as _stdio
 import json
 import math
 import numbers
 import os
-import platform
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -139,61 +31,26 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .config import MatchConfig
-from .io import ROSTER_FILES, write_text_atomic
-from .solvers import SOLVER_NAMES
-from .synthetic import COACH_LIMITS
+from mentormatch.bench.results import (
+    BENCH_COLUMNS,
+    MACHINE_COLUMNS,
+    _frame,
+    _ResultsFile,
+    _row,
+    _version,
+    machine,
+)
+from mentormatch.config import MatchConfig
+from mentormatch.io import ROSTER_FILES
+from mentormatch.solvers import SOLVER_NAMES
+from mentormatch.synthetic import COACH_LIMITS
 
-__all__ = [
-    "BENCH_COLUMNS",
-    "STATUSES",
-    "INT_COLUMNS",
-    "FLOAT_COLUMNS",
-    "MACHINE_COLUMNS",
-    "WORKLOADS",
-    "RunSpec",
-    "parse_sizes",
-    "expand_grid",
-    "run_one",
-    "benchmark",
-    "machine",
-    "read_results",
-]
-
-BENCH_COLUMNS: tuple[str, ...] = (
-    "key", "mentees", "mentors", "coaches", "coach_limits", "workloads", "current_share", "roster", "seed", "solver",
-    "time_limit", "config",
-    "status", "solver_used", "priority_sum", "priority_bound", "objective", "bound", "gap",
-    "matched", "unmatched", "matched_high", "matched_medium", "matched_low", "mean_score", "min_score",
-    "seconds_read", "seconds_score", "seconds_solve", "seconds_verify", "seconds_write", "seconds_total",
-    "peak_memory_mb", "version", "python", "numpy", "scipy", "ortools", "platform", "cpu_count", "memory_gb",
-    "host", "started", "error",
-)  # fmt: skip
-"""Columns of the results file, in order (described in the module docstring)."""
-
-STATUSES: tuple[str, ...] = ("optimal", "feasible", "no_solution", "timeout", "out_of_memory", "error")
-"""Values of the ``status`` column."""
-
-INT_COLUMNS: frozenset[str] = frozenset({
-    "mentees", "mentors", "coaches", "seed", "priority_sum", "priority_bound", "matched", "unmatched",
-    "matched_high", "matched_medium", "matched_low", "cpu_count",
-})  # fmt: skip
-FLOAT_COLUMNS: frozenset[str] = frozenset({
-    "current_share", "time_limit", "objective", "bound", "gap", "mean_score", "min_score", "seconds_read",
-    "seconds_score", "seconds_solve", "seconds_verify", "seconds_write", "seconds_total", "peak_memory_mb", "memory_gb",
-})  # fmt: skip
-"""The numeric columns; every other column is text. :func:`read_results` gives ints as ``Int64`` (nullable)."""
-
-MACHINE_COLUMNS: tuple[str, ...] = (
-    "version", "python", "numpy", "scipy", "ortools", "platform", "cpu_count", "memory_gb", "host",
-)  # fmt: skip
-"""The columns filled from :func:`machine`."""
+__all__ = ["WORKLOADS", "RunSpec", "parse_sizes", "expand_grid", "run_one", "benchmark"]
 
 WORKLOADS = ("generated", "unit")
 """The generator's workloads as they come, or every workload set to 1."""
@@ -413,12 +270,6 @@ def _folder_digest(folder: str) -> str:
     return sha.hexdigest()
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 def parse_sizes(text: str) -> list[Size]:
     """Parse roster sizes written as ``MENTEESxMENTORS[xCOACHES]``, comma-separated.
 
@@ -617,66 +468,6 @@ def _size(size: Sequence[int | None]) -> Size:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The machine
-
-
-def machine() -> dict[str, Any]:
-    """The machine and versions a run is measured on.
-
-    Returns
-    -------
-    dict
-        ``version`` (mentormatch), ``python``, ``numpy``, ``scipy``, ``ortools`` (versions; None when missing),
-        ``platform``, ``cpu_count`` (CPUs this process may use), ``memory_gb`` (physical memory, GiB), ``host``,
-        and ``cpu`` (the processor's model name). All but ``cpu`` are columns of every results row
-        (:data:`MACHINE_COLUMNS`); :func:`benchmark` also writes the whole dict to ``<output>.machine.json``.
-    """
-    return {
-        "version": _version(),
-        "python": platform.python_version(),
-        "numpy": _distribution_version("numpy"),
-        "scipy": _distribution_version("scipy"),
-        "ortools": _distribution_version("ortools"),
-        "platform": platform.platform(),
-        "cpu_count": _cpu_count(),
-        "memory_gb": _memory_gb(),
-        "host": socket.gethostname(),
-        "cpu": _cpu_model(),
-    }
-
-
-def _distribution_version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
-def _memory_gb() -> float | None:
-    try:
-        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # One run
 
 
@@ -693,8 +484,8 @@ def run_one(spec: RunSpec, *, wall_limit: float | None = None) -> dict[str, Any]
     Returns
     -------
     dict
-        One value per column of :data:`BENCH_COLUMNS` (None where unknown). A run that times out, runs out of
-        memory or fails is a record with that status and an ``error`` text, not an exception.
+        One value per column of :data:`~mentormatch.bench.BENCH_COLUMNS` (None where unknown). A run that times
+        out, runs out of memory or fails is a record with that status and an ``error`` text, not an exception.
     """
     return _run(spec, wall_limit)
 
@@ -739,7 +530,7 @@ def _run(spec: RunSpec, wall_limit: float | None, children: _Children | None = N
         raise KeyboardInterrupt
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mentormatch._bench_run"],
+        [sys.executable, "-m", "mentormatch.bench.worker"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
         errors="replace",
     )  # fmt: skip
@@ -855,10 +646,10 @@ def benchmark(
 memory_limit_gb
         The grid, as :func:`expand_grid` takes it.
     output : path, optional
-        The results CSV (columns :data:`BENCH_COLUMNS`), created when missing or empty; one sweep at a time per
-        file. Beside it, ``<output>.machine.json`` is (re)written when the call has runs to do: this process's
-        :func:`machine`, the Dask workers' machines with a scheduler, and the TOML of each config by its digest.
-        Without ``output`` nothing is written.
+        The results CSV (columns :data:`~mentormatch.bench.BENCH_COLUMNS`), created when missing or empty; one
+        sweep at a time per file. Beside it, ``<output>.machine.json`` is (re)written when the call has runs to
+        do: this process's :func:`~mentormatch.bench.machine`, the Dask workers' machines with a scheduler, and
+        the TOML of each config by its digest. Without ``output`` nothing is written.
     jobs : int, default 1
         Runs at a time on this machine, each a fresh process started from a thread of this one.
     scheduler : str, optional
@@ -876,8 +667,8 @@ memory_limit_gb
     -------
     DataFrame
         The records of the grid's runs, those found in ``output`` and the new ones, in grid order, typed as
-        :func:`read_results` types them. Rows of other grids in the same file stay in the file but are not
-        returned.
+        :func:`~mentormatch.bench.read_results` types them. Rows of other grids in the same file stay in the
+        file but are not returned.
 
     Raises
     ------
@@ -1010,130 +801,3 @@ def _run_dask(
         finally:
             if left:  # stopped early: cancel the tasks not yet recorded
                 client.cancel(list(left))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The results file
-
-
-class _ResultsFile:
-    """A results CSV: checked and repaired on open, then appended one whole row at a time."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def open(self) -> dict[str, list[str]]:
-        """The rows already recorded, by key (first row of a key wins); writes the header to a new or empty file.
-
-        A half-written last line is cut off (its run will be repeated).
-        """
-        rows: dict[str, list[str]] = {}
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            data = b""
-        complete = data[: data.rfind(b"\n") + 1]
-        if complete:
-            for row in _parse(self.path, complete):
-                rows.setdefault(row[0], row)
-        elif data and not _header_line().startswith(data):
-            _parse(self.path, data)  # raises: not a results file
-        if len(complete) < len(data):
-            os.truncate(self.path, len(complete))
-        if not complete:
-            self.append(list(BENCH_COLUMNS))
-        return rows
-
-    def append(self, row: list[str]) -> None:
-        """Append one row in a single write, then fsync: an interrupt leaves whole rows."""
-        data = _csv_line(row).encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def write_sidecar(self, info: dict[str, Any]) -> None:
-        info = {"written": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **info}
-        write_text_atomic(Path(f"{self.path}.machine.json"), json.dumps(info, indent=2, sort_keys=False) + "\n")
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    buffer = _stdio.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
-
-
-def _header_line() -> bytes:
-    return _csv_line(BENCH_COLUMNS).encode("utf-8")
-
-
-def _parse(path: Path, data: bytes) -> list[list[str]]:
-    """The data rows of a results file's complete lines; ValueError when it is not a results file."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(
-            f"{path} is not a mentormatch bench results file (not UTF-8 text); choose another output file"
-        ) from None
-    reader = csv.reader(_stdio.StringIO(text))
-    header = next(reader, [])
-    if tuple(header) != BENCH_COLUMNS:
-        raise ValueError(
-            f"{path} is not a results file of this mentormatch version (its header is not the "
-            f"{len(BENCH_COLUMNS)} columns key, mentees, ..., error); choose another output file"
-        )
-    rows = []
-    for row in reader:
-        if len(row) != len(BENCH_COLUMNS):
-            raise ValueError(
-                f"{path}, line {reader.line_num}: {len(row)} cells, expected {len(BENCH_COLUMNS)}; "
-                "the file was changed by hand: repair that line or choose another output file"
-            )
-        rows.append(row)
-    return rows
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
-
-
-def _row(record: dict[str, Any]) -> list[str]:
-    return [_cell(record.get(name)) for name in BENCH_COLUMNS]
-
-
-def _frame(rows: list[list[str]]) -> pd.DataFrame:
-    """Rows of text cells as a typed DataFrame: ints as Int64, floats as float64, text with empty cells missing."""
-    frame = pd.DataFrame(rows, columns=list(BENCH_COLUMNS), dtype=object)
-    for name in BENCH_COLUMNS:
-        column = frame[name].mask(frame[name] == "", None)
-        if name in INT_COLUMNS:
-            frame[name] = pd.to_numeric(column).astype("Int64")
-        elif name in FLOAT_COLUMNS:
-            frame[name] = pd.to_numeric(column).astype("float64")
-        else:
-            frame[name] = column
-    return frame
-
-
-def read_results(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a results file written by :func:`benchmark`, typed by column (see the module docstring).
-
-    Every row in file order (the order runs finished); a half-written last line is ignored.
-
-    Raises
-    ------
-    ValueError
-        The file is not a results file of this format.
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    return _frame(_parse(path, complete) if complete else [])

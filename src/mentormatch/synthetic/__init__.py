@@ -1,0 +1,85 @@
+"""Seeded synthetic data: rosters for the whole pipeline, and plain matrices for the array-level interface.
+
+The package, one job per module::
+
+    rosters    synthetic_roster: realistic, always valid rosters of any size (the coach-limit scenarios in
+               COACH_LIMITS); next_month: the same people a month later, with current pairs and a month's changes
+    matrices   cost_matrix (uniform, correlated, structured-popular integer costs), tight_capacity, gap_loads: seeded
+               inputs for benchmarks and tests of :func:`mentormatch.assign` (formerly ``mentormatch.instances``)
+
+Everything is seeded: the same arguments always give the same data. The names below load their module on first
+use, so the matrices (numpy only) do not load the roster generator and the library it solves with.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
+    from mentormatch.synthetic.matrices import COST_KINDS, cost_matrix, gap_loads, tight_capacity
+    from mentormatch.synthetic.rosters import (
+        AS_OF,
+        CAPACITY_CUT_SHARE,
+        COACH_LIMITS,
+        INVALID_SHARE,
+        INVALIDATIONS,
+        LEAVING_SHARE,
+        LOCKED_SHARE,
+        NEW_CONFLICT,
+        PAUSED_SHARE,
+        SINCE_DAYS,
+        next_month,
+        synthetic_roster,
+    )
+
+_HOME: dict[str, str] = {
+    "AS_OF": "rosters",
+    "CAPACITY_CUT_SHARE": "rosters",
+    "COACH_LIMITS": "rosters",
+    "INVALIDATIONS": "rosters",
+    "INVALID_SHARE": "rosters",
+    "LEAVING_SHARE": "rosters",
+    "LOCKED_SHARE": "rosters",
+    "NEW_CONFLICT": "rosters",
+    "PAUSED_SHARE": "rosters",
+    "SINCE_DAYS": "rosters",
+    "next_month": "rosters",
+    "synthetic_roster": "rosters",
+    "COST_KINDS": "matrices",
+    "cost_matrix": "matrices",
+    "tight_capacity": "matrices",
+    "gap_loads": "matrices",
+}
+"""Where each public name lives."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
+
+__all__ = [
+    "AS_OF",
+    "CAPACITY_CUT_SHARE",
+    "COACH_LIMITS",
+    "INVALIDATIONS",
+    "INVALID_SHARE",
+    "LEAVING_SHARE",
+    "LOCKED_SHARE",
+    "NEW_CONFLICT",
+    "PAUSED_SHARE",
+    "SINCE_DAYS",
+    "next_month",
+    "synthetic_roster",
+    "COST_KINDS",
+    "cost_matrix",
+    "tight_capacity",
+    "gap_loads",
+]
