@@ -19,6 +19,7 @@ import typer
 from .config import CONTINUITY_MODES
 from .errors import ExitCode
 from .solvers import SOLVER_NAMES
+from .synthetic.scenarios import COACH_LIMITS
 
 app = typer.Typer(
     name="mentormatch",
@@ -441,12 +442,9 @@ def config_command() -> None:
     typer.echo(MatchConfig().to_toml(), nl=False)
 
 
-class CoachLimits(enum.StrEnum):
-    """``synthetic_roster``'s ``coach_limits`` (mentormatch.synthetic.COACH_LIMITS)."""
-
-    default = "default"
-    moderate = "moderate"
-    hard = "hard"
+CoachLimits = enum.StrEnum("CoachLimits", {name: name for name in COACH_LIMITS})  # type: ignore[misc]
+"""``synthetic_roster``'s ``coach_limits``: the library's :data:`mentormatch.synthetic.COACH_LIMITS`."""
+DEFAULT_LIMITS = CoachLimits("default")
 
 
 @app.command()
@@ -463,7 +461,7 @@ def synth(
             help="How tightly the coaches' limits bind: default (generous), moderate, or hard (for testing the "
             "coach tier). Only matters with --coaches > 0.",
         ),
-    ] = CoachLimits.default,
+    ] = DEFAULT_LIMITS,
     current_share: Annotated[
         float | None,
         typer.Option(
@@ -480,7 +478,7 @@ def synth(
     from .io import write_roster
     from .synthetic import next_month, synthetic_roster
 
-    roster = synthetic_roster(mentees, mentors, coaches, seed=seed, coach_limits=coach_limits.value)
+    roster = synthetic_roster(mentees, mentors, coaches, seed=seed, coach_limits=str(coach_limits))
     if current_share is not None:
         roster = next_month(roster, current_share=current_share, seed=seed)
     try:
@@ -537,7 +535,7 @@ def bench(
     config: ConfigOpt = None,
     coach_limits: Annotated[
         CoachLimits, typer.Option("--coach-limits", help="The generator's coach limits for runs with coaches.")
-    ] = CoachLimits.default,
+    ] = DEFAULT_LIMITS,
     unit_workloads: Annotated[
         bool, typer.Option("--unit-workloads", help="Set every generated mentee's workload to 1 (the flow path).")
     ] = False,
@@ -615,7 +613,7 @@ def bench(
                 time_limits=_numbers(time_limit, float, "time-limit"),
                 roster=roster,
                 config=cfg,
-                coach_limits=coach_limits.value,
+                coach_limits=str(coach_limits),
                 workloads="unit" if unit_workloads else "generated",
                 current_shares=_shares(current_share),
                 output=output,

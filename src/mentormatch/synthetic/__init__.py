@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # the names for type checkers and editors; at run time each l
     from mentormatch.synthetic.rosters import (
         AS_OF,
         CAPACITY_CUT_SHARE,
-        COACH_LIMITS,
         INVALID_SHARE,
         INVALIDATIONS,
         LEAVING_SHARE,
@@ -30,11 +29,12 @@ if TYPE_CHECKING:  # the names for type checkers and editors; at run time each l
         next_month,
         synthetic_roster,
     )
+    from mentormatch.synthetic.scenarios import COACH_LIMITS
 
 _HOME: dict[str, str] = {
     "AS_OF": "rosters",
     "CAPACITY_CUT_SHARE": "rosters",
-    "COACH_LIMITS": "rosters",
+    "COACH_LIMITS": "scenarios",
     "INVALIDATIONS": "rosters",
     "INVALID_SHARE": "rosters",
     "LEAVING_SHARE": "rosters",

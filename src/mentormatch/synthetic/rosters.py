@@ -73,7 +73,7 @@ locked pairs that stay valid (PRODUCT.md section 7).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from itertools import compress
 
@@ -83,6 +83,7 @@ from mentormatch.config import MatchConfig
 from mentormatch.encode import build_problem
 from mentormatch.match import solve
 from mentormatch.schema import EXTREMISM_TYPES, Coach, CurrentPair, Exclusion, Mentee, Mentor, Roster
+from mentormatch.synthetic.scenarios import _COACH_SCENARIOS, COACH_LIMITS, _CoachScenario  # COACH_LIMITS re-exported
 from mentormatch.verify import broken_rules
 
 __all__ = [
@@ -219,59 +220,6 @@ _VOLUNTEER_CAPACITY_P = np.array([0.35, 0.40, 0.25])  # 1, 2, 3 units
 _STAFF_CAPACITY = (5, 12)
 
 _EXCLUSION_REASONS = ("conflict of interest", "known association", "victim relation", "co-defendant", "")
-
-
-@dataclass(frozen=True)
-class _CoachScenario:
-    """How a binding coach scenario draws its coaches (the shares are targets; see the module docstring)."""
-
-    max_mentors: tuple[int, int]
-    """Each coach's ``max_mentors`` is drawn uniformly in this range (inclusive) ..."""
-    supply: tuple[float, float] | None
-    """... and, when not None, scaled down when the sum exceeds ``ceil(f × the mentors with capacity)``, ``f``
-    drawn in this range, so that it is that (never lower; each coach keeps at least 1)."""
-    caseload_share: float
-    """Share of coaches with a case-load limit ``max_mentees``."""
-    caseload_factor: tuple[float, float]
-    """``max_mentees = ceil(g × max_mentors × mean mentees per mentor with capacity)``, ``g`` drawn in this range."""
-    specialised_share: float
-    """Share of coaches with specialisms (at least one coach is always a generalist)."""
-    specialism_sizes: tuple[float, float, float]
-    """P(2, 3, 4 types) for a specialised coach (one of them always islamist or far_right)."""
-    languages_share: float
-    """Share of coaches who list languages (always english)."""
-    extra_languages: tuple[float, float, float]
-    """P(0, 1, 2 languages besides english) for a coach who lists languages."""
-    fixed_share: float
-    """Share of mentors drawn for a fixed ``coach_id``."""
-
-
-_COACH_SCENARIOS = {
-    "moderate": _CoachScenario(
-        max_mentors=(10, 25),
-        supply=(1.10, 1.30),
-        caseload_share=0.3,
-        caseload_factor=(1.0, 1.5),
-        specialised_share=0.3,
-        specialism_sizes=(0.40, 0.35, 0.25),
-        languages_share=0.3,
-        extra_languages=(0.30, 0.45, 0.25),
-        fixed_share=0.1,
-    ),
-    "hard": _CoachScenario(
-        max_mentors=(2, 4),
-        supply=None,
-        caseload_share=0.4,
-        caseload_factor=(0.8, 1.2),
-        specialised_share=0.4,
-        specialism_sizes=(0.40, 0.35, 0.25),
-        languages_share=0.2,
-        extra_languages=(0.30, 0.45, 0.25),
-        fixed_share=0.1,
-    ),
-}
-COACH_LIMITS = ("default", *_COACH_SCENARIOS)
-"""The values of ``coach_limits``: ``"default"``, ``"moderate"``, ``"hard"``."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
