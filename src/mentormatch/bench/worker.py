@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import json
 import sys
 import tempfile
@@ -102,6 +103,7 @@ def _measure(spec: RunSpec, tmp: Path, record: dict[str, Any]) -> None:
         del roster
     else:
         folder = Path(spec.roster)
+    _preload()
     gc.collect()
     _reset_peak_memory()
     _limit_memory(spec.memory_limit_gb)
@@ -155,6 +157,29 @@ def _warm_up(spec: RunSpec, config: MatchConfig, tmp: Path) -> None:
             continue
         result = evaluate(problem, solution.mentor_of, solution.coach_of, solution=solution)
         write_matches(result, tmp / "warm-up.csv")
+
+
+PRELOAD = (
+    "mentormatch.solvers.auto",
+    "mentormatch.solvers.hungarian",
+    "mentormatch.solvers.flow",
+    "mentormatch.solvers.pricing",
+    "mentormatch.solvers.relaxation",
+    "mentormatch.solvers.cpsat",
+    "mentormatch.solvers.coaches",
+    "ortools.graph.python.min_cost_flow",
+    "ortools.sat.python.cp_model",
+    "scipy.optimize",
+    "scipy.sparse.csgraph",
+)
+"""Modules a run may load lazily, imported before the memory limit: the warm-up's tiny roster need not take every
+solver path the timed one takes, and an extension module that loads under a tight ``RLIMIT_AS`` can crash the
+process (SIGSEGV) instead of raising MemoryError."""
+
+
+def _preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
 
 
 def _counts(problem, mentor_of: np.ndarray) -> dict[str, Any]:
