@@ -103,7 +103,8 @@ def _measure(spec: RunSpec, tmp: Path, record: dict[str, Any]) -> None:
         del roster
     else:
         folder = Path(spec.roster)
-    _preload()
+    if spec.memory_limit_gb is not None:
+        _preload()  # not otherwise: modules a run does not use would count in its peak memory
     gc.collect()
     _reset_peak_memory()
     _limit_memory(spec.memory_limit_gb)
@@ -172,8 +173,8 @@ PRELOAD = (
     "scipy.optimize",
     "scipy.sparse.csgraph",
 )
-"""Modules a run may load lazily, imported before the memory limit: the warm-up's tiny roster need not take every
-solver path the timed one takes, and an extension module that loads under a tight ``RLIMIT_AS`` can crash the
+"""Modules a run may load lazily, imported before a memory limit (only then): the warm-up's tiny roster need not take
+every solver path the timed one takes, and an extension module that loads under a tight ``RLIMIT_AS`` can crash the
 process (SIGSEGV) instead of raising MemoryError."""
 
 
