@@ -109,6 +109,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentormatch.encode.blocks import cpu_count  # the one CPU count (the scoring threads use it too)
 from mentormatch.io import write_text_atomic
 
 __all__ = [
@@ -431,17 +432,6 @@ def package_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-def cpu_count() -> int:
-    """CPUs this process may use: its CPU affinity where the system has one (``os.process_cpu_count`` on Python
-    ≥ 3.13), else every CPU of the machine; at least 1."""
-    counter = getattr(os, "process_cpu_count", None)
-    if counter is not None:
-        return counter() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def _memory_gb() -> float | None:

@@ -40,8 +40,10 @@ def _block_rows(n: int, m: int, pairs: int = _PAIRS_PER_BLOCK) -> int:
     return max(1, pairs // max(m, 1))
 
 
-def _cpu_count() -> int:
-    """CPUs this process may use (``os.process_cpu_count`` on Python ≥ 3.13)."""
+def cpu_count() -> int:
+    """CPUs this process may use: its CPU affinity where the system has one (``os.process_cpu_count`` on Python
+    ≥ 3.13), else every CPU of the machine; at least 1. The one count the library uses: the scoring threads here,
+    and what every benchmark row records (:func:`mentormatch.bench.results.machine`)."""
     counter = getattr(os, "process_cpu_count", None)
     if counter is not None:
         return counter() or 1
@@ -52,7 +54,7 @@ def _cpu_count() -> int:
 
 def _workers(pairs: int) -> int:
     """Threads for scoring ``pairs`` pairs: one for small rosters, else up to ``_MAX_WORKERS`` CPUs."""
-    return 1 if pairs < _THREAD_MIN_PAIRS else max(1, min(_MAX_WORKERS, _cpu_count()))
+    return 1 if pairs < _THREAD_MIN_PAIRS else max(1, min(_MAX_WORKERS, cpu_count()))
 
 
 def _run_blocks(
