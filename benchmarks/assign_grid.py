@@ -1,7 +1,8 @@
 """Benchmark :func:`mentormatch.assign` against its peers: an asv-style grid of case × size × cost kind × solver.
 
-Every cost matrix is an integer matrix in ``0..1000`` from :func:`mentormatch.instances.cost_matrix` (``uniform``,
-``correlated``, ``structured``; seed 0), to be minimised, all pairs allowed, every priority 1. Three cases:
+Every cost matrix is an integer matrix in ``0..1000`` from :func:`mentormatch.synthetic.matrices.cost_matrix`
+(``uniform``, ``correlated``, ``structured``; seed 0), to be minimised, all pairs allowed, every priority 1. Three
+cases:
 
 ``one_to_one``
     n × n, capacity 1. Peers: scipy ``linear_sum_assignment``, ``lap.lapjv``, OR-Tools
@@ -639,9 +640,9 @@ def render(results: dict[str, list[dict]], goals: list[str], info: dict, argv: l
         "",
         machine_line(info),
         "",
-        "Integer costs 0..1000 from `mentormatch.instances.cost_matrix(kind, n, m, seed=0)`, minimised, all pairs "
-        "allowed. Each row runs in a fresh process; matrices are built untimed and each method is warmed up on a "
-        f"tiny instance first. A cell is `median time ×ratio to the row's fastest peer · peak extra memory` "
+        "Integer costs 0..1000 from `mentormatch.synthetic.matrices.cost_matrix(kind, n, m, seed=0)`, minimised, "
+        "all pairs allowed. Each row runs in a fresh process; matrices are built untimed and each method is warmed "
+        f"up on a tiny instance first. A cell is `median time ×ratio to the row's fastest peer · peak extra memory` "
         f"(peak RSS during the call − RSS before it, largest over runs), then ✓ when the answer's Σ cost and "
         f"number of placed mentees equal the peers' (✗ with our value otherwise), the status when not optimal, and "
         f"what `auto` chose in brackets. Up to {args.repeats} interleaved runs per cell, fewer once a cell's runs "

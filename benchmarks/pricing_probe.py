@@ -3,9 +3,9 @@
 Two goals, as in the pricing work's brief:
 
 ``structured``
-    5000 × 1000 costs from :func:`mentormatch.instances.cost_matrix` (``structured``, ``uniform``, ``correlated``;
-    seeds given by ``--seeds``) minimised under :func:`~mentormatch.instances.tight_capacity`: weights = −cost,
-    every pair allowed, priorities and workloads 1. Methods: ``priced`` (``pricing.solve``), ``auto``
+    5000 × 1000 costs from :func:`mentormatch.synthetic.matrices.cost_matrix` (``structured``, ``uniform``,
+    ``correlated``; seeds given by ``--seeds``) minimised under :func:`~mentormatch.synthetic.matrices.tight_capacity`:
+    weights = −cost, every pair allowed, priorities and workloads 1. Methods: ``priced`` (``pricing.solve``), ``auto``
     (``run_solver(instance, "auto")``, checks included); the dense exact peers ``mcf`` (bare OR-Tools
     ``SimpleMinCostFlow`` on all 5 M arcs, source → mentee → mentor → sink with the raw costs, as
     ``assign_grid.py``'s "ortools mcf"), ``flow`` (``flow.solve``: the same network as ours, with the bypass arcs

@@ -10,9 +10,9 @@ from scipy.optimize import linear_sum_assignment
 
 import mentormatch.solvers as solvers
 from mentormatch import Assignment, Status, assign
-from mentormatch.instances import cost_matrix, gap_loads, tight_capacity
 from mentormatch.problem import Instance
 from mentormatch.solvers import AutoOptions, SolverOptions, SolverUnsuitable
+from mentormatch.synthetic.matrices import cost_matrix, gap_loads, tight_capacity
 
 from .oracles import optimum, tier_values
 from .strategies import assign_arguments

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import bellman_ford
 
-from mentormatch.instances import cost_matrix, tight_capacity
 from mentormatch.problem import Instance, Solution, Status
 from mentormatch.solvers import SolverUnsuitable, _network, check_solution, cpsat, flow, pricing, relaxation
 from mentormatch.solvers._common import Clock, candidate_mask
 from mentormatch.solvers._scaling import fit_scaling
 from mentormatch.solvers.options import AutoOptions, PricingOptions, RelaxationOptions, SolverOptions
+from mentormatch.synthetic.matrices import cost_matrix, tight_capacity
 
 from .strategies import instances, unit_load_instances
 

@@ -10,7 +10,7 @@ from typing import Any
 from mentormatch.errors import InputError
 from mentormatch.io._paths import PathLike, _as_str
 from mentormatch.io.atomic import write_csv_atomic
-from mentormatch.io.tables import _MATCHES, _Problems, _read_table
+from mentormatch.io.tables import _MATCHES, _ProblemLog, _read_table
 from mentormatch.schema import Roster
 
 
@@ -42,7 +42,7 @@ def read_matches(path: PathLike, roster: Roster) -> GivenMatching:
         Every problem at once: unknown ids, a mentee listed twice, a mentor given two coaches.
     """
     file = _as_str(path)
-    problems = _Problems()
+    problems = _ProblemLog()
     table = _read_table(file, _MATCHES, True, problems)
     if table is None:
         raise InputError(problems.items)

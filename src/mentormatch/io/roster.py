@@ -12,7 +12,7 @@ from typing import Any
 
 from mentormatch.errors import InputError
 from mentormatch.io._paths import PathLike, _as_str
-from mentormatch.io.tables import _COACHES, _CURRENT, _EXCLUSIONS, _MENTEES, _MENTORS, _Problems, _read_table, _Table
+from mentormatch.io.tables import _COACHES, _CURRENT, _EXCLUSIONS, _MENTEES, _MENTORS, _ProblemLog, _read_table, _Table
 from mentormatch.schema import Coach, CurrentPair, Exclusion, Mentee, Mentor, Roster
 
 ROSTER_FILES: dict[str, str] = {
@@ -30,7 +30,7 @@ ROSTER_FILES: dict[str, str] = {
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _check_gender_preferences(mentees: _Table, mentors: _Table, problems: _Problems) -> None:
+def _check_gender_preferences(mentees: _Table, mentors: _Table, problems: _ProblemLog) -> None:
     genders = {row.values["gender"] for table in (mentees, mentors) for row in table.rows if "gender" in row.values}
     for row in mentees.rows:
         preference = row.values.get("gender_preference")
@@ -49,7 +49,7 @@ def _check_gender_preferences(mentees: _Table, mentors: _Table, problems: _Probl
         )
 
 
-def _check_coach_ids(mentors: _Table, coaches: _Table | None, coaches_given: bool, problems: _Problems) -> None:
+def _check_coach_ids(mentors: _Table, coaches: _Table | None, coaches_given: bool, problems: _ProblemLog) -> None:
     for row in mentors.rows:
         coach_id = row.values.get("coach_id")
         if coach_id is None:
@@ -67,7 +67,7 @@ def _check_coach_ids(mentors: _Table, coaches: _Table | None, coaches_given: boo
 
 
 def _check_exclusion_ids(
-    exclusions: _Table, mentees: _Table | None, mentors: _Table | None, problems: _Problems
+    exclusions: _Table, mentees: _Table | None, mentors: _Table | None, problems: _ProblemLog
 ) -> None:
     for name, table, who in (("mentee_id", mentees, "mentee"), ("mentor_id", mentors, "mentor")):
         if table is None or "id" not in table.columns:  # unreadable file or no id column: reported already
@@ -80,7 +80,7 @@ def _check_exclusion_ids(
 
 
 def _current_pairs(
-    current: _Table, mentees: _Table | None, mentors: _Table | None, coaches: _Table | None, problems: _Problems
+    current: _Table, mentees: _Table | None, mentors: _Table | None, coaches: _Table | None, problems: _ProblemLog
 ) -> tuple[CurrentPair, ...]:
     """The running mentorships of ``current.csv`` (PRODUCT.md section 7), every inconsistent row a problem.
 
@@ -178,7 +178,7 @@ def _current_pairs(
 
 
 def _roster_files(
-    folder: PathLike | None, explicit: dict[str, PathLike | None], problems: _Problems
+    folder: PathLike | None, explicit: dict[str, PathLike | None], problems: _ProblemLog
 ) -> tuple[dict[str, str], dict[str, bool]]:
     """Which file to read for each part (explicit path first, then the folder's), and which parts were given.
 
@@ -268,7 +268,7 @@ def read_roster(
     ...
     mentormatch.errors.InputError: ...mentees.csv, line 2, column 'id', value '=m1': an id must not begin with '=': ...
     """
-    problems = _Problems()
+    problems = _ProblemLog()
     explicit = {
         "mentees": mentees,
         "mentors": mentors,

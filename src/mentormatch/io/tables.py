@@ -4,7 +4,7 @@ A :class:`_TableSpec` lists a file's columns, each with its cell parser (:mod:`m
 mentors, coaches, exclusions, current pairs and matches files. The public ``*_COLUMNS`` are the column orders
 :func:`~mentormatch.io.write_roster` writes. :func:`_read_table` reads one file: bytes → UTF-8 text → CSV records
 with the line each starts on → header (names ignore case and surrounding spaces) → parsed rows, adding every problem
-to a :class:`_Problems` collector, located by file, line (as a spreadsheet shows it), column (as written in the
+to a :class:`_ProblemLog` collector, located by file, line (as a spreadsheet shows it), column (as written in the
 header) and raw value.
 """
 
@@ -212,7 +212,7 @@ class _Table:
         return header, row.cells[index] if index < len(row.cells) else ""
 
 
-class _Problems:
+class _ProblemLog:
     """Collects the problems of one read, all files together."""
 
     def __init__(self) -> None:
@@ -222,7 +222,7 @@ class _Problems:
         self.items.append(InputProblem(file, line, column, value, message))
 
 
-def _read_text(file: str, problems: _Problems) -> str | None:
+def _read_text(file: str, problems: _ProblemLog) -> str | None:
     """The file's text decoded as UTF-8 (BOM dropped), or None after adding a file-level problem."""
     try:
         with open(file, "rb") as handle:
@@ -252,7 +252,7 @@ def _read_text(file: str, problems: _Problems) -> str | None:
         return None
 
 
-def _records(file: str, text: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
+def _records(file: str, text: str, problems: _ProblemLog) -> Iterator[tuple[int, list[str]]]:
     """Each CSV record with the line on which it starts (first line = 1; blank lines count)."""
     if csv.field_size_limit() < len(text) + 1:  # one huge cell must be a problem of its own, not a csv.Error
         csv.field_size_limit(min(len(text) + 1, 2**31 - 1))
@@ -290,7 +290,7 @@ def _is_blank(cells: list[str]) -> bool:
     return all(not c or c.isspace() for c in cells)
 
 
-def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Problems) -> _Table | None:
+def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _ProblemLog) -> _Table | None:
     text = _read_text(file, problems)
     if text is None:
         return None
@@ -364,7 +364,7 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
     return table
 
 
-def _parse_rows(table: _Table, records: Iterable[tuple[int, list[str]]], width: int, problems: _Problems) -> None:
+def _parse_rows(table: _Table, records: Iterable[tuple[int, list[str]]], width: int, problems: _ProblemLog) -> None:
     """Parse every data row, adding one problem per bad cell; fills ``table.rows`` and ``table.ids``."""
     file = table.file
     plan = [(col, *table.columns[col.name]) for col in table.spec.columns if col.name in table.columns]
