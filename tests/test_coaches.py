@@ -373,7 +373,11 @@ def test_array_level_coach_solve_matches_brute_force_on_seeded_random_tiers() ->
         assert (solution.priority_sum, solution.objective) == best
         assert_bounds_hold(solution, best)
         check_coaches(inst, tier, solution)
-        binding += bool(solution.message)
+        steps = solution.method.split("+")
+        assert steps[1] == "coaches" and set(steps[2:]) <= {"supervision", "repair", "lagrange"}
+        if solution.message:  # the coach rules bind: the structured record says how
+            assert "repair" in steps and {"fewer_matched", "placed_differently"} <= set(solution.stats)
+        binding += "repair" in steps
     assert binding >= 10  # the sweep reaches the repair step, not only the coach-free answer
 
 
@@ -411,7 +415,7 @@ def test_array_level_coach_solve_on_the_large_roster_paths(setting: dict) -> Non
         assert_bounds_hold(solution, best)
         if exact:
             assert solution.status is Status.OPTIMAL and (solution.priority_sum, solution.objective) == best
-        binding += bool(solution.message)
+        binding += "repair" in solution.method.split("+")
         tried += 1
     assert binding == 12
 

@@ -210,11 +210,9 @@ def find_solution(
         )
         current = problem.current
         if current is not None and solution.coach_of is not None and (current.coach >= 0).any():
-            from .solvers.coaches import keep_coaches
-
             # PRODUCT.md section 7: current coaches are kept where the coach rules allow, a tie-break after all tiers
             limit = COACH_KEEP_TIME if time_limit is None else min(COACH_KEEP_TIME, time_limit)
-            chosen = keep_coaches(
+            chosen = coaches.keep_coaches(
                 problem.coaches, solution.mentor_of, solution.coach_of, current.coach, time_limit=limit, seed=seed
             )
             solution = replace(solution, coach_of=chosen)

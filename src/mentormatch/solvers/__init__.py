@@ -81,6 +81,11 @@ Which path ran is ``Solution.method`` (a short stable name, steps joined by ``+`
 ``[+priority-bound]``             the whole problem and proved it; ``+windows``: CP-SAT windows improved the
                                   answer; ``+priority-bound``: the priority-only relaxation proved Σ priority
                                   (``multiplier``, pricing's stats when priced, ``windows`` solved)
+``<method>+coaches``              the coach tier (``solvers.coaches``) over the coach-free ``<method>``;
+``[+supervision][+repair]``       ``+supervision``: greedy coaches lost gain and CP-SAT re-chose on the same pairs;
+``[+lagrange]``                   ``+repair``: the wider CP-SAT model ran (``repair_pairs``, ``exact_model``);
+                                  ``+lagrange``: a Lagrangian bound was computed (``fewer_matched``,
+                                  ``placed_differently`` when the coach rules bind)
 ================================= ================================================================================
 
 Scaling to integers happens in one place, ``_scaling.py`` (integer weights with |w| ≤ 10**6 exact; float weights

@@ -104,7 +104,10 @@ def solve(
     free_gain = _gain(base, scaling, free.mentor_of)
     best_mentor, best_coach = greedy_supervision(base, tier, scaling, free.mentor_of)
     best_gain = _gain(base, scaling, best_mentor)
+    path = [method]  # Solution.method: "<coach-free method>+coaches", then each step that ran
+    stats: dict[str, int] = {}
     if best_gain < free_gain:
+        path.append("supervision")
         # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
         kept = new_model(base, tier, model_scaling, rows, cols, options).solve(
             share(options.supervision_share), seed, hint=(best_mentor, best_coach)
@@ -121,6 +124,8 @@ def solve(
     if binds or unproven_small:
         # --- 3. repair: a wider model, warm-started from the kept answer
         rows, cols, exact_model = repair_pairs(base, scaling, best_mentor, options)
+        path.append("repair")
+        stats.update(repair_pairs=int(rows.size), exact_model=int(exact_model))
         clock.stage(
             f"coaches: {'the coach rules bind; ' if binds else ''}searching {rows.size} pairs "
             f"({'all' if exact_model else 'each mentee' + chr(39) + 's best'})"
@@ -132,6 +137,8 @@ def solve(
             if duals is None
             else lagrangian_bound(base, tier, scaling, best_gain, start=duals, clock=clock, options=options)
         )
+        if lagrange is not None:
+            path.append("lagrange")
         if choice is not None:
             # the Lagrangian round's mentor → coach choice, fixed: what is left is small and easy
             fixed = replace(tier, eligible=tier.eligible & choice)
@@ -158,6 +165,7 @@ def solve(
         if best_gain < free_gain:
             fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
             moved = int((free.mentor_of != best_mentor).sum())
+            stats.update(fewer_matched=fewer, placed_differently=moved)
             message = (
                 f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
                 if fewer > 0
@@ -186,6 +194,8 @@ def solve(
         solver=method,
         seconds=clock.elapsed(),
         message=message,
+        method="+".join(path),
+        stats=stats,
         coach_of=_drop_unused(best_coach, best_mentor, instance.shape[1]),
         kept=kept_count,
         kept_bound=kept_bound,
