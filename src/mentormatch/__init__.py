@@ -14,11 +14,12 @@ sweeps on synthetic rosters, one fresh process per run;
 and, for people who bring their own matrices, ``assign(weights, capacity=..., maximize=...)``.
 """
 
-import importlib
 import sys
 import types
 from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
+
+from ._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
     from .assign import Assignment, assign
@@ -85,13 +86,7 @@ except _metadata.PackageNotFoundError:  # run from a source tree that was never 
     __version__ = "0+unknown"
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, globals())
 
 
 class _Package(types.ModuleType):
@@ -106,10 +101,6 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
 
 
 __all__ = [

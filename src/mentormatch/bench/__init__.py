@@ -21,8 +21,9 @@ The package, one job per module (each imports only those above it)::
 use, so the worker process does not load the plotting code.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mentormatch._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
     from mentormatch.bench.grid import WORKLOADS, RunSpec, benchmark, expand_grid, parse_sizes, run_one
@@ -70,17 +71,7 @@ _HOME: dict[str, str] = {
 """Where each public name lives."""
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, globals())
 
 
 __all__ = [

@@ -11,8 +11,9 @@ Everything is seeded: the same arguments always give the same data. The names be
 use, so the matrices (numpy only) do not load the roster generator and the library it solves with.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mentormatch._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
     from mentormatch.synthetic.matrices import COST_KINDS, cost_matrix, gap_loads, tight_capacity
@@ -52,17 +53,7 @@ _HOME: dict[str, str] = {
 """Where each public name lives."""
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_attributes(__name__, _HOME, globals())
 
 
 __all__ = [
