@@ -294,20 +294,17 @@ class Problem:
 
     def instance(self) -> Instance:
         """The solver-facing arrays (with the continuity tier when current pairs were given)."""
-        if self.current is None:
-            return Instance(
-                weights=self.score,
-                allowed=self.allowed,
-                priority=self.priority,
-                load=self.workload,
-                capacity=self.capacity,
-            )
-        return Instance(
+        plain = Instance(
             weights=self.score,
             allowed=self.allowed,
             priority=self.priority,
             load=self.workload,
             capacity=self.capacity,
+        )
+        if self.current is None:
+            return plain
+        return replace(
+            plain,
             keep=self.current.keep,
             locked=self.current.locked if self.current.locked.any() else None,
             keep_tier=self.current.tier,

@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from mentormatch.errors import SolverBug, SolverUnsuitable  # re-exported: their earlier home
-from mentormatch.problem import Instance, Progress
+from mentormatch.problem import Instance, Progress, Solution, Status
 
 __all__ = [
     "SolverUnsuitable",
@@ -25,6 +26,7 @@ __all__ = [
     "keep_pairs",
     "kept_of",
     "answer_totals",
+    "optimal_solution",
     "Clock",
 ]
 
@@ -207,6 +209,26 @@ def answer_totals(instance: Instance, mentor_of: np.ndarray) -> tuple[int, float
     else:
         objective = math.fsum(values.astype(np.float64).tolist())
     return priority_sum, objective
+
+
+def optimal_solution(instance: Instance, mentor_of: np.ndarray, solver: str, seconds: float, **fields: Any) -> Solution:
+    """The Solution of an answer an exact method proved optimal: its totals, and every bound equal to them
+    (``fields`` adds ``message``, ``method``, ``stats``)."""
+    priority_sum, objective = answer_totals(instance, mentor_of)
+    kept = kept_of(instance, mentor_of)
+    return Solution(
+        mentor_of=mentor_of,
+        status=Status.OPTIMAL,
+        priority_sum=priority_sum,
+        objective=objective,
+        priority_bound=priority_sum,
+        objective_bound=objective,
+        solver=solver,
+        seconds=seconds,
+        kept=kept,
+        kept_bound=kept,
+        **fields,
+    )
 
 
 class Clock:

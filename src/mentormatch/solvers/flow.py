@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, SolverUnsuitable, answer_totals, kept_of
+from mentormatch.problem import Instance, Progress, Solution
+from mentormatch.solvers._common import Clock, SolverBug, SolverUnsuitable, optimal_solution
 from mentormatch.solvers._network import Transport, transport  # re-exported: their earlier home
 from mentormatch.solvers._scaling import fit_scaling
 from mentormatch.solvers.options import SolverOptions
@@ -112,21 +112,8 @@ def solve(
     mentor_of[result.rows] = result.cols
     if np.unique(result.rows).size != result.rows.size or np.any(result.units != 1):
         raise SolverBug("flow: a mentee's unit was split across mentors")
-    priority_sum, objective = answer_totals(instance, mentor_of)
     value = int(scaling.pair_gains(instance, result.rows, result.cols).sum())
     if value != result.gain:
         raise SolverBug(f"flow: the matching's gain {value} differs from the flow's optimum {result.gain}")
     clock.stage("flow: done")
-    kept = kept_of(instance, mentor_of)
-    return Solution(
-        mentor_of=mentor_of,
-        status=Status.OPTIMAL,
-        priority_sum=priority_sum,
-        objective=objective,
-        priority_bound=priority_sum,
-        objective_bound=objective,
-        solver=NAME,
-        seconds=clock.elapsed(),
-        kept=kept,
-        kept_bound=kept,
-    )
+    return optimal_solution(instance, mentor_of, NAME, clock.elapsed())

@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from mentormatch.problem import Instance, Progress, Solution, Status
+from mentormatch.problem import Instance, Progress, Solution
 from mentormatch.solvers._common import (
     Clock,
     SolverBug,
     SolverUnsuitable,
-    answer_totals,
     block_rows,
     candidate_counts,
     candidate_mask,
-    kept_of,
+    optimal_solution,
 )
 from mentormatch.solvers._scaling import FLOAT_EXACT, MAX_INT_WEIGHT, fit_scaling
 from mentormatch.solvers.flow import require_unit_loads
@@ -187,19 +186,5 @@ def _answer(instance: Instance, rows: np.ndarray, cols: np.ndarray, clock: Clock
     """The optimal Solution matching mentees ``rows`` to mentors ``cols``, found by ``method``."""
     mentor_of = np.full(instance.shape[0], -1, dtype=np.int64)
     mentor_of[rows] = cols
-    priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
-    kept = kept_of(instance, mentor_of)
-    return Solution(
-        mentor_of=mentor_of,
-        status=Status.OPTIMAL,
-        priority_sum=priority_sum,
-        objective=objective,
-        priority_bound=priority_sum,
-        objective_bound=objective,
-        solver=NAME,
-        seconds=clock.elapsed(),
-        kept=kept,
-        kept_bound=kept,
-        method=method,
-    )
+    return optimal_solution(instance, mentor_of, NAME, clock.elapsed(), method=method)

@@ -93,8 +93,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mentormatch.problem import Instance, Progress, Solution, Status
-from mentormatch.solvers._common import Clock, SolverBug, answer_totals, keep_pairs, kept_of
+from mentormatch.problem import Instance, Progress, Solution
+from mentormatch.solvers._common import Clock, SolverBug, keep_pairs, optimal_solution
 from mentormatch.solvers._network import (
     Network,
     Transport,
@@ -992,23 +992,9 @@ def _solution(instance: Instance, scaling: Scaling, flow: Transport, clock: Cloc
     value = int(scaling.pair_gains(instance, flow.rows, flow.cols).sum())
     if value != flow.gain:
         raise SolverBug(f"{NAME}: the matching's gain {value} differs from the flow's optimum {flow.gain}")
-    priority_sum, objective = answer_totals(instance, mentor_of)
     clock.stage(f"{NAME}: done")
-    kept = kept_of(instance, mentor_of)
-    return Solution(
-        mentor_of=mentor_of,
-        status=Status.OPTIMAL,
-        priority_sum=priority_sum,
-        objective=objective,
-        priority_bound=priority_sum,
-        objective_bound=objective,
-        solver=NAME,
-        seconds=clock.elapsed(),
-        message=priced.message,
-        kept=kept,
-        kept_bound=kept,
-        method=NAME,
-        stats=priced.stats,
+    return optimal_solution(
+        instance, mentor_of, NAME, clock.elapsed(), message=priced.message, method=NAME, stats=priced.stats
     )
 
 
