@@ -42,6 +42,15 @@ CoachesOpt = Annotated[Path | None, typer.Option("--coaches", help="coaches.csv 
 ExclusionsOpt = Annotated[Path | None, typer.Option("--exclusions", help="exclusions.csv (wins over the folder's).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML config (see `mentormatch config`).")]
 IgnoreOpt = Annotated[bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="The roster CSV files' separator: comma, semicolon or tab "
+        "(default: decided from each file's header line).",
+        show_default=False,
+    ),
+]
 SolverName = enum.StrEnum("SolverName", {name: name for name in SOLVER_NAMES})  # type: ignore[misc]
 """The ``--solver`` choices: the library's :data:`mentormatch.solvers.SOLVER_NAMES`, not re-declared here."""
 SolverOpt = Annotated[SolverName, typer.Option(help="Solving method; auto picks an exact one.")]
@@ -100,7 +109,19 @@ def _input_error(err: Exception) -> typer.Exit:
     return _fail(f"error: {err}", EXIT_INPUT)
 
 
-def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current=None, continuity=None):
+def _reading(ignore_unknown_columns: bool, delimiter: str | None) -> dict[str, object]:
+    """``read_roster``'s reading options from the command line; exit 2 for a separator it does not know."""
+    if delimiter is None:
+        return {"ignore_unknown_columns": ignore_unknown_columns}
+    from .io.tables import delimiter_of
+
+    try:
+        return {"ignore_unknown_columns": ignore_unknown_columns, "delimiter": delimiter_of(delimiter)}
+    except ValueError as err:
+        raise _fail(f"error: --delimiter: {err}", EXIT_INPUT) from None
+
+
+def _load(roster, mentees, mentors, coaches, exclusions, config, reading, current=None, continuity=None):
     """Read roster and config together so that every input problem is reported at once; ``continuity`` (a
     mode of :data:`mentormatch.config.CONTINUITY_MODES`) overrides the config's mode and needs current pairs."""
     from .config import load_config
@@ -123,7 +144,7 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown,
             coaches=coaches,
             exclusions=exclusions,
             current=current,
-            ignore_unknown_columns=ignore_unknown,
+            **reading,
         )
     except InputError as err:
         problems.extend(err.problems)
@@ -175,6 +196,7 @@ def solve(
     continuity: ContinuityOpt = None,
     price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
+    delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Match mentees with mentors and write one row per mentee to a CSV file."""
@@ -184,9 +206,8 @@ def solve(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(
-        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
-    )
+    reading = _reading(ignore_unknown_columns, delimiter)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
     diagnosis = diagnose(problem)
@@ -209,10 +230,10 @@ def solve(
 
 
 def _problem(
-    roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, show, start, current=None, continuity=None
+    roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current=None, continuity=None
 ):
     """Read the roster and config (every input problem at once) and build the problem."""
-    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, ignore_unknown, current, continuity)
+    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, reading, current, continuity)
     if show:
         pairs = "" if rost.current is None else f", {len(rost.current)} current pairs"
         show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors{pairs}", time.perf_counter() - start)
@@ -293,6 +314,7 @@ def explain(
     current: CurrentOpt = None,
     continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
+    delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Why this mentor (criteria, rules, runners-up with their cost), or why nobody (reason, rules to relax)."""
@@ -301,9 +323,8 @@ def explain(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(
-        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
-    )
+    reading = _reading(ignore_unknown_columns, delimiter)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     matching = _matching(problem, matches, solver, time_limit, seed, show)
     try:
         explanation = explain_mentee(
@@ -348,6 +369,7 @@ def report(
     continuity: ContinuityOpt = None,
     price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
+    delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write one self-contained HTML report: summary, scores, capacity, criteria, unmatched reasons, shortages."""
@@ -355,9 +377,8 @@ def report(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    problem = _problem(
-        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, show, start, current, continuity
-    )
+    reading = _reading(ignore_unknown_columns, delimiter)
+    problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     matching = _matching(problem, matches, solver, time_limit, seed, show, price=price)
     try:
         write_report(problem, matching, output, plots=plots)
@@ -380,15 +401,15 @@ def validate(
     current: CurrentOpt = None,
     continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
+    delimiter: DelimiterOpt = None,
 ) -> None:
     """Check a roster (and config), print counts and shortages with remedies; exit 2 listing every problem."""
     import numpy as np
 
     from .diagnose import diagnose
 
-    rost, cfg = _load(
-        roster, mentees, mentors, coaches, exclusions, config, ignore_unknown_columns, current, continuity
-    )
+    reading = _reading(ignore_unknown_columns, delimiter)
+    rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, reading, current, continuity)
     problem = _build(rost, cfg)
     n, m = problem.shape
     demand = int(problem.workload.sum())

@@ -12,7 +12,17 @@ from typing import Any
 
 from mentormatch.errors import InputError
 from mentormatch.io._paths import PathLike, _as_str
-from mentormatch.io.tables import _COACHES, _CURRENT, _EXCLUSIONS, _MENTEES, _MENTORS, _ProblemLog, _read_table, _Table
+from mentormatch.io.tables import (
+    _COACHES,
+    _CURRENT,
+    _EXCLUSIONS,
+    _MENTEES,
+    _MENTORS,
+    DELIMITERS,
+    _ProblemLog,
+    _read_table,
+    _Table,
+)
 from mentormatch.schema import Coach, CurrentPair, Exclusion, Mentee, Mentor, Roster
 
 ROSTER_FILES: dict[str, str] = {
@@ -224,6 +234,7 @@ def read_roster(
     exclusions: PathLike | None = None,
     current: PathLike | None = None,
     ignore_unknown_columns: bool = False,
+    delimiter: str | None = None,
 ) -> Roster:
     """Read and validate a roster: ``mentees.csv``, ``mentors.csv`` and optional ``coaches.csv``, ``exclusions.csv``.
 
@@ -239,6 +250,11 @@ def read_roster(
     ignore_unknown_columns : bool, default False
         Ignore columns the format does not define instead of reporting them (the CLI's
         ``--ignore-unknown-columns``).
+    delimiter : {",", ";", "\\t"}, optional
+        The files' separator (the CLI's ``--delimiter``). By default each file's is decided from its header line
+        (:func:`~mentormatch.io.tables.sniff_delimiter`: the most frequent of comma, semicolon and tab outside
+        quotes), so a semicolon-separated export from Excel in Danish, Norwegian, German or French settings reads
+        as it is.
 
     Returns
     -------
@@ -279,6 +295,8 @@ def read_roster(
     files, given = _roster_files(folder, explicit, problems)
 
     ignore = ignore_unknown_columns
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise ValueError(f"delimiter must be one of {', '.join(map(repr, DELIMITERS))}, not {delimiter!r}")
     specs = {
         "mentees": _MENTEES,
         "mentors": _MENTORS,
@@ -287,7 +305,8 @@ def read_roster(
         "current": _CURRENT,
     }
     tables: dict[str, _Table | None] = {
-        part: _read_table(files[part], specs[part], ignore, problems) if part in files else None for part in specs
+        part: _read_table(files[part], specs[part], ignore, problems, delimiter) if part in files else None
+        for part in specs
     }
     mentee_t, mentor_t, coach_t, exclusion_t, current_t = (tables[p] for p in specs)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io as _stdio
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,13 @@ from mentormatch.io.cells import (
 )
 
 _IGNORE_HINT = "pass --ignore-unknown-columns (ignore_unknown_columns=True) to ignore unknown columns"
+_RESAVE = (
+    "re-save it from the spreadsheet as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; LibreOffice: character "
+    "set Unicode (UTF-8)) or as Excel's 'Unicode Text'"
+)
+
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
+"""The separators a roster CSV may use, each with its name (``--delimiter`` takes the character or the name)."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -55,6 +63,8 @@ class _Column:
     required: bool = False
     is_id: bool = False
     """Ids are trimmed of spaces only, so that a leading tab or carriage return is seen (and refused)."""
+    decimal: bool = False
+    """A decimal number: in a semicolon- or tab-separated file a decimal comma is accepted (``2,5`` = 2.5)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ _MENTORS = _TableSpec(
         _Column("availability", _availability),
         _Column("expertise", _extremism_types),
         _Column("capacity", _integer("capacity", 0, MAX_INT)),
-        _Column("experience_years", _experience_years),
+        _Column("experience_years", _experience_years, decimal=True),
         _Column("region", _text),
         _Column("skills", _tags),
         _Column("coach_id", _id, is_id=True),
@@ -202,6 +212,8 @@ class _Table:
     rows: list[_Row] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     """Each valid id → the line of its first row."""
+    decimal_comma: bool = False
+    """Decimal numbers may use a decimal comma (a semicolon- or tab-separated file)."""
 
     def raw(self, row: _Row, name: str) -> tuple[str, str] | None:
         """(header as written, raw cell) of a known column in a row, or None if the file lacks the column."""
@@ -236,6 +248,18 @@ def _read_text(file: str, problems: _ProblemLog) -> str | None:
     except OSError as err:
         problems.add(file, None, None, None, f"cannot be read: {err.strerror or type(err).__name__}")
         return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            problems.add(
+                file,
+                None,
+                None,
+                None,
+                f"starts as UTF-16 text but is not valid UTF-16 (at byte offset {err.start}); {_RESAVE}",
+            )
+            return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -246,17 +270,68 @@ def _read_text(file: str, problems: _ProblemLog) -> str | None:
             None,
             None,
             None,
-            f"is not UTF-8 text (byte 0x{data[offset]:02X} at byte offset {offset}, line {line}); "
-            "save it as 'CSV UTF-8'",
+            f"is not UTF-8 text (byte 0x{data[offset]:02X} at byte offset {offset}, line {line}); {_RESAVE}",
         )
         return None
 
 
-def _records(file: str, text: str, problems: _ProblemLog) -> Iterator[tuple[int, list[str]]]:
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV text, decided from its header line (PRODUCT.md section 2).
+
+    The header line is the first line that is not blank. Outside quoted cells, its commas, semicolons and tabs are
+    counted, and the one that occurs most often is the separator; a tie goes to the comma, then the semicolon; a
+    line with none of them is comma-separated (a one-column file). Header names never hold a separator, so a
+    semicolon-separated export (Excel in Danish, Norwegian, German or French settings) or a tab-separated one
+    (Excel's "Unicode text") is told apart from a comma-separated file whose list cells hold semicolons, which are
+    then quoted.
+
+    Examples
+    --------
+    >>> sniff_delimiter("id;age;gender\\n")
+    ';'
+    >>> sniff_delimiter('\\nid,age,"languages"\\nm1,19,"en;ar"\\n')
+    ','
+    >>> sniff_delimiter("id\\tage\\n")
+    '\\t'
+    """
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    seen = False  # any character of the header line yet (blank lines before it are skipped)
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            if seen:
+                break
+            continue
+        elif char in counts:
+            counts[char] += 1
+        if not char.isspace() or char == "\t":
+            seen = True
+    return max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts: comma, then semicolon
+
+
+def delimiter_of(value: str) -> str:
+    """The separator a ``--delimiter`` value names: the character itself or its name (``comma``, ``semicolon``,
+    ``tab``, also ``\\t``); ``ValueError`` for anything else."""
+    text = value.strip().casefold() if value.strip() else value
+    if text in DELIMITERS:
+        return text
+    if text == "\\t":
+        return "\t"
+    for char, name in DELIMITERS.items():
+        if text == name:
+            return char
+    raise ValueError(f"unknown delimiter {value!r}: use comma, semicolon or tab (or the character , ; or \\t)")
+
+
+def _records(file: str, text: str, problems: _ProblemLog, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Each CSV record with the line on which it starts (first line = 1; blank lines count)."""
     if csv.field_size_limit() < len(text) + 1:  # one huge cell must be a problem of its own, not a csv.Error
         csv.field_size_limit(min(len(text) + 1, 2**31 - 1))
-    reader = csv.reader(_stdio.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     done = 0  # physical lines consumed so far
     while True:
         try:
@@ -290,11 +365,32 @@ def _is_blank(cells: list[str]) -> bool:
     return all(not c or c.isspace() for c in cells)
 
 
-def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _ProblemLog) -> _Table | None:
+def header_key(written: str) -> str:
+    """The column name a header cell means: casefolded, surrounding spaces dropped, runs of spaces, hyphens and
+    underscores turned into one ``_`` (``Extremism Type`` and ``extremism-type`` mean ``extremism_type``).
+
+    Examples
+    --------
+    >>> header_key(" Coach ID "), header_key("extremism-type"), header_key("Max  Mentees")
+    ('coach_id', 'extremism_type', 'max_mentees')
+    """
+    return _SEPARATORS_RE.sub("_", written.strip().strip("\ufeff").strip()).casefold()
+
+
+_SEPARATORS_RE = re.compile(r"[\s\-_]+")
+
+
+def _read_table(
+    file: str, spec: _TableSpec, ignore_unknown: bool, problems: _ProblemLog, delimiter: str | None = None
+) -> _Table | None:
+    """Read one file of kind ``spec``; ``delimiter`` None decides the separator from the header line
+    (:func:`sniff_delimiter`)."""
     text = _read_text(file, problems)
     if text is None:
         return None
-    records = _records(file, text, problems)
+    if delimiter is None:
+        delimiter = sniff_delimiter(text)
+    records = _records(file, text, problems, delimiter)
     for header_line, header in records:  # noqa: B007 - the header row found is read after the loop
         if not _is_blank(header):
             break
@@ -309,7 +405,7 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
     unnamed: list[int] = []
     for index, written in enumerate(header):
         shown = written.strip().strip("\ufeff")  # a second BOM, left by joining files, is no part of a name
-        name = shown.casefold()
+        name = header_key(shown)
         if not name:
             unnamed.append(index)
             continue
@@ -320,7 +416,7 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
                 shown,
                 None,
                 f"duplicate column: {first_seen[name]!r} and {shown!r} name the same column "
-                "(header names ignore case and surrounding spaces)",
+                "(header names ignore case and surrounding spaces, and read spaces and hyphens as _)",
             )
             continue
         first_seen[name] = shown
@@ -329,22 +425,39 @@ def _read_table(file: str, spec: _TableSpec, ignore_unknown: bool, problems: _Pr
         else:
             unknown.append((index, shown))
 
-    if not ignore_unknown:
-        for _, shown in unknown:
-            guess = difflib.get_close_matches(shown.casefold(), list(known), n=1)
+    # An unknown column is one problem with at most one guess; a guess at a missing required column stands for
+    # that column's "missing" problem too. The known columns are listed once per file.
+    absent = [name for name in known if name not in columns]
+    required_absent = {col.name for col in spec.columns if col.required and col.name not in columns}
+    guessed: dict[str, str] = {}  # missing required column → the unknown header that seems to mean it
+    first = min((shown for _, shown in unknown), default=None)  # the one listed first carries the column list
+    for _, shown in unknown:
+        guess = difflib.get_close_matches(header_key(shown), absent, n=1)
+        if guess and guess[0] in required_absent and guess[0] not in guessed:
+            guessed[guess[0]] = shown
+            hint = f" (did you mean {guess[0]!r}? that required column is missing)"
+        else:
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        if ignore_unknown:
+            continue
+        if shown != first:
+            problems.add(file, header_line, shown, None, f"unknown column{hint}")
+        else:
             problems.add(
                 file,
                 header_line,
                 shown,
                 None,
-                f"unknown column{hint}; known columns: {', '.join(known)}; {_IGNORE_HINT}",
+                f"unknown column{hint}; the columns of a {spec.kind} file are {', '.join(known)}; {_IGNORE_HINT}",
             )
     for col in spec.columns:
         if col.required and col.name not in columns:
-            problems.add(file, header_line, col.name, None, f"missing required column {col.name!r}")
+            if col.name in guessed and not ignore_unknown:
+                continue
+            seems = f" (column {guessed[col.name]!r} was ignored: did you mean it?)" if col.name in guessed else ""
+            problems.add(file, header_line, col.name, None, f"missing required column {col.name!r}{seems}")
 
-    table = _Table(file, spec, header_line, columns)
+    table = _Table(file, spec, header_line, columns, decimal_comma=delimiter != ",")
     _parse_rows(table, records, len(header), problems)
 
     if unnamed and not ignore_unknown:
@@ -387,6 +500,8 @@ def _parse_rows(table: _Table, records: Iterable[tuple[int, list[str]]], width: 
         for (col, index, header), cache in zip(plan, caches, strict=True):
             raw = cells[index] if index < n else ""
             text = raw.strip(" ") if col.is_id else raw.strip()
+            if col.decimal and table.decimal_comma and text.count(",") == 1 and "." not in text:
+                text = text.replace(",", ".")
             if not text:
                 if col.required:
                     add(file, line, header, raw, f"missing value: {col.name} is required")

@@ -1,0 +1,152 @@
+"""Files as spreadsheets export them (PRODUCT.md section 2): separators, encodings, headers as people type them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mentormatch.io import read_roster
+from mentormatch.io.tables import delimiter_of, header_key, sniff_delimiter
+from mentormatch.schema import RosterError
+
+from .cli.runner import run
+
+# A Danish Excel export: semicolons between cells, lists inside cells quoted, CRLF line ends, a decimal comma.
+DK_MENTEES = (
+    "ID;Age;Gender;Languages;Extremism Type;Risk-Level\r\n"
+    'ME01;19;male;"da;ar";islamist;high\r\n'
+    "ME02;23;female;da;far-right;low\r\n"
+)
+DK_MENTORS = 'Id;Age;Gender;Languages;Capacity;Experience Years\r\nMR1;45;male;"da;ar";2;4,5\r\n'
+
+
+def write(folder: Path, **files: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / f"{name}.csv"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    return folder
+
+
+def test_semicolon_export_reads_with_quoted_lists_and_decimal_comma(tmp_path: Path) -> None:
+    roster = read_roster(write(tmp_path, mentees=DK_MENTEES, mentors=DK_MENTORS))
+    assert [p.languages for p in roster.mentees] == [("da", "ar"), ("da",)]
+    assert roster.mentees[0].risk_level == "high"
+    assert roster.mentors[0].experience_years == 4.5
+
+
+def test_utf16_tab_separated_unicode_text(tmp_path: Path) -> None:
+    mentees = DK_MENTEES.replace(";", "\t").replace('"da\tar"', "da;ar")
+    mentors = DK_MENTORS.replace(";", "\t").replace('"da\tar"', "da;ar")
+    roster = read_roster(write(tmp_path, mentees=mentees.encode("utf-16"), mentors=mentors.encode("utf-16")))
+    assert roster.mentees[0].languages == ("da", "ar") and roster.mentors[0].experience_years == 4.5
+
+
+def test_decimal_comma_is_refused_in_a_comma_separated_file(tmp_path: Path) -> None:
+    mentors = 'id,age,gender,languages,experience_years\nMR1,45,male,da,"4,5"\n'
+    with pytest.raises(RosterError, match=r"line 2, column 'experience_years', value '4,5'"):
+        read_roster(write(tmp_path, mentees=DK_MENTEES, mentors=mentors))
+
+
+def test_forced_delimiter_wins_over_the_header_line(tmp_path: Path) -> None:
+    folder = write(tmp_path, mentees=DK_MENTEES, mentors=DK_MENTORS)
+    with pytest.raises(RosterError, match="missing required column 'age'"):
+        read_roster(folder, delimiter=",")
+    with pytest.raises(ValueError, match="delimiter must be one of"):
+        read_roster(folder, delimiter="|")
+
+
+def test_other_encodings_say_how_to_resave(tmp_path: Path) -> None:
+    folder = write(tmp_path, mentees=DK_MENTEES.replace("ME02", "MÉ02").encode("cp1252"), mentors=DK_MENTORS)
+    with pytest.raises(RosterError, match="is not UTF-8 text .*re-save it from the spreadsheet as 'CSV UTF-8'"):
+        read_roster(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id,age\n", ","),
+        ("id;age;gender\n", ";"),
+        ("id\tage\n", "\t"),
+        ('\n\n"id;x",age\n', ","),  # blank lines skipped; a separator inside quotes does not count
+        ("id;age,gender;x\n", ";"),
+        ("id;age,gender\n", ","),  # a tie goes to the comma
+        ("id\n", ","),
+        ("", ","),
+    ],
+)
+def test_sniff_delimiter_rule(text: str, expected: str) -> None:
+    assert sniff_delimiter(text) == expected
+
+
+@given(
+    st.lists(st.text(st.characters(blacklist_characters=',;\t"\r\n', blacklist_categories=["Cs"]), min_size=1)),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_sniff_delimiter_finds_the_separator_of_any_header_of_two_or_more_names(
+    names: list[str], delimiter: str
+) -> None:
+    names = [n for n in names if n.strip()] + ["id", "age"]
+    assert sniff_delimiter(delimiter.join(names) + "\r\nx" + ",;" * 5 + "\n") == delimiter
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("Extremism Type", "extremism_type"),
+        ("extremism-type", "extremism_type"),
+        (" Coach ID ", "coach_id"),
+        ("MAX  MENTEES", "max_mentees"),
+        ("risk_-level", "risk_level"),
+        ("\ufeffid", "id"),
+    ],
+)
+def test_header_names_as_people_type_them(written: str, name: str) -> None:
+    assert header_key(written) == name
+
+
+def test_two_headers_meaning_one_column_are_a_duplicate(tmp_path: Path) -> None:
+    mentees = "id,age,gender,languages,Extremism Type,extremism_type\nm1,30,male,en,islamist,islamist\n"
+    with pytest.raises(RosterError, match="duplicate column: 'Extremism Type' and 'extremism_type'") as info:
+        read_roster(write(tmp_path, mentees=mentees, mentors=DK_MENTORS))
+    assert len(info.value.problems) == 1
+
+
+def test_unknown_column_is_one_problem_and_the_known_columns_are_listed_once(tmp_path: Path) -> None:
+    mentees = "id,age,gender,languages,Extremsim type,Active,Notes\nm1,30,male,en,islamist,yes,x\n"
+    with pytest.raises(RosterError) as info:
+        read_roster(write(tmp_path, mentees=mentees, mentors=DK_MENTORS))
+    texts = [str(p) for p in info.value.problems]
+    assert len(texts) == 3, texts  # three unknown columns, no separate "missing extremism_type"
+    assert sum("the columns of a mentees file are id, age" in t for t in texts) == 1
+    assert "the columns of a mentees file" in texts[0]  # on the problem listed first
+    typo = next(t for t in texts if "'Extremsim type'" in t)
+    assert "did you mean 'extremism_type'? that required column is missing" in typo
+
+
+def test_ignored_typo_of_a_required_column_is_named_in_the_missing_problem(tmp_path: Path) -> None:
+    mentees = "id,age,gender,languages,Extremsim type\nm1,30,male,en,islamist\n"
+    with pytest.raises(RosterError, match="missing required column 'extremism_type' .column 'Extremsim type' was"):
+        read_roster(write(tmp_path, mentees=mentees, mentors=DK_MENTORS), ignore_unknown_columns=True)
+
+
+@pytest.mark.parametrize(("value", "char"), [(",", ","), ("semicolon", ";"), ("Tab", "\t"), ("\\t", "\t")])
+def test_delimiter_names(value: str, char: str) -> None:
+    assert delimiter_of(value) == char
+
+
+def test_cli_reads_a_semicolon_export_and_refuses_an_unknown_delimiter(tmp_path: Path) -> None:
+    folder = write(tmp_path / "r", mentees=DK_MENTEES, mentors=DK_MENTORS)
+    proc = run("validate", folder)
+    assert proc.returncode == 0 and "roster is valid: 2 mentees, 1 mentors" in proc.stdout
+    forced = run("validate", folder, "--delimiter", "comma")
+    assert forced.returncode == 2 and "missing required column 'age'" in forced.stderr
+    bad = run("solve", folder, "--delimiter", "pipe", "-o", tmp_path / "m.csv")
+    assert bad.returncode == 2 and "--delimiter: unknown delimiter 'pipe'" in bad.stderr
+    assert not (tmp_path / "m.csv").exists()
