@@ -42,6 +42,13 @@ def hours(day: int, start: int, end: int) -> int:
         ("mon 9-12;mon 10-14", hours(0, 9, 14)),
         ("", 0),
         (" ;; ", 0),
+        # spreadsheet spellings (PRODUCT.md section 2): full and plural day names, parts in words, a day alone
+        ("monday 9-12", hours(0, 9, 12)),
+        ("Mondays evening", hours(0, 18, 21)),
+        ("sat morning;sun afternoons", hours(5, 9, 12) | hours(6, 13, 17)),
+        ("weekends", hours(5, 9, 21) | hours(6, 9, 21)),
+        ("mon", hours(0, 9, 21)),
+        ("thurs eve;weekday 9-10", hours(3, 18, 21) | sum(hours(d, 9, 10) for d in range(5))),
     ],
 )
 def test_parse_examples(text: str, expected: int) -> None:
@@ -51,11 +58,12 @@ def test_parse_examples(text: str, expected: int) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("mon", r"slot 'mon': expected DAY PART or DAY H-H"),
-        ("mon9-12", r"slot 'mon9-12': expected DAY PART"),
+        ("mon9-12", r"slot 'mon9-12': unknown day 'mon9-12'"),
         ("mun 9-12", r"slot 'mun 9-12': unknown day 'mun'"),
-        ("monday 9-12", r"unknown day 'monday'"),
-        ("mon noon", r"slot 'mon noon': expected am, pm, eve or whole hours"),
+        ("mnday am", r"unknown day 'mnday' \(did you mean 'monday'\?\)"),
+        ("saturdy am", r"unknown day 'saturdy' \(did you mean 'saturday'\?\)"),
+        ("mon 9h", r"slot 'mon 9h': expected am, pm, eve or whole hours H-H after the day, "),
+        ("mon evenin", r"after the day \(did you mean 'evening'\?\)"),
         ("mon 9 - 12", r"expected am, pm, eve or whole hours"),
         ("mon 9-12-14", r"expected am, pm, eve or whole hours"),
         ("mon 009-12", r"expected am, pm, eve or whole hours"),

@@ -516,7 +516,10 @@ def test_experience_years_accepted(make_roster, cell: str) -> None:
 
 def test_unknown_extremism_type(make_roster) -> None:
     folder = make_roster(mentees=MH + "m1,30,male,en,far-rigth\n")
-    problem = one_problem(folder, r"unknown extremism type 'far-rigth'; expected one of islamist, far_right, .*jihad")
+    problem = one_problem(
+        folder,
+        r"unknown extremism type 'far-rigth' \(did you mean 'far_right'\?\); expected one of islamist, far_right, .*jihad",
+    )
     assert where(problem) == (str(folder / "mentees.csv"), 2, "extremism_type", "far-rigth")
 
 
@@ -552,6 +555,17 @@ def test_unknown_risk_level(make_roster) -> None:
     folder = make_roster(mentees="id,age,gender,languages,extremism_type,risk_level\nm1,30,male,en,other,severe\n")
     problem = one_problem(folder, "unknown risk level; expected low, medium or high")
     assert where(problem) == (str(folder / "mentees.csv"), 2, "risk_level", "severe")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "meant"),
+    [("risk_level", "Med", "medium"), ("risk_level", "hgih", "high"), ("extremism_type", "Islamsit", "islamist")],
+)
+def test_closed_vocabulary_says_did_you_mean(make_roster, column: str, value: str, meant: str) -> None:
+    header = "id,age,gender,languages,extremism_type,risk_level\n"
+    row = {"risk_level": f"m1,30,male,en,other,{value}\n", "extremism_type": f"m1,30,male,en,{value},low\n"}[column]
+    problem = one_problem(make_roster(mentees=header + row), f"\\(did you mean {meant!r}\\?\\)")
+    assert problem.column == column and problem.value == value
 
 
 def test_languages_need_an_item(make_roster) -> None:

@@ -4,7 +4,9 @@ Bit ``24 * day + hour`` is set when the person is available in that hour, Monday
 The grammar (PRODUCT.md section 2) is a ``;``-separated list of slots, each ``DAY PART`` or ``DAY H-H``:
 
 - ``DAY`` is one of ``mon tue wed thu fri sat sun``, or ``weekdays`` (mon-fri), ``weekend`` (sat, sun), ``daily``;
-- ``PART`` is ``am`` (09-12), ``pm`` (13-17) or ``eve`` (18-21);
+  full and plural day names (``monday``, ``mondays``, ``weekends``: :data:`DAY_SPELLINGS`) mean the same;
+- ``PART`` is ``am`` (09-12), ``pm`` (13-17) or ``eve`` (18-21), also written ``morning``, ``afternoon``,
+  ``evening`` (:data:`PART_SPELLINGS`); a ``DAY`` alone is the whole day, 09-21 (:data:`WHOLE_DAY`);
 - ``H-H`` is a 24-hour range of whole hours, one or two digits each, ``0 <= start < end <= 24``, end exclusive
   (a slot past midnight is written as two slots);
 - any run of spaces separates ``DAY`` from the rest; case does not matter; items are trimmed and empty items
@@ -30,6 +32,10 @@ import numpy as np
 __all__ = [
     "DAYS",
     "PARTS",
+    "DAY_SPELLINGS",
+    "PART_SPELLINGS",
+    "WHOLE_DAY",
+    "guess",
     "HOURS_PER_WEEK",
     "parse_availability",
     "format_availability",
@@ -54,10 +60,63 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
     "daily": (0, 1, 2, 3, 4, 5, 6),
 }
 
-_SLOT = re.compile(r"([^ ]+) +([^ ].*)")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_SPELLINGS: dict[str, str] = {
+    **{full: short for short, full in zip(DAYS, _FULL_DAY_NAMES, strict=True)},
+    **{full + "s": short for short, full in zip(DAYS, _FULL_DAY_NAMES, strict=True)},
+    **{short + "s": short for short in DAYS},
+    "tues": "tue",
+    "wednes": "wed",
+    "thur": "thu",
+    "thurs": "thu",
+    "weekday": "weekdays",
+    "weekends": "weekend",
+    "everyday": "daily",
+}
+"""Other spellings of the day words: full and plural day names (``monday``, ``mondays``, ``mons``), ``weekday``,
+``weekends``, ``everyday``; each maps to its canonical word."""
+
+PART_SPELLINGS: dict[str, str] = {
+    "morning": "am",
+    "mornings": "am",
+    "afternoon": "pm",
+    "afternoons": "pm",
+    "evening": "eve",
+    "evenings": "eve",
+}
+"""Other spellings of the parts of the day: ``morning`` = ``am``, ``afternoon`` = ``pm``, ``evening`` = ``eve``
+(plurals too)."""
+
+WHOLE_DAY: tuple[int, int] = (9, 21)
+"""The hours of a day named alone (``sat``, ``weekends``): 09-21, from the morning to the end of the evening."""
+
+_SLOT = re.compile(r"(\S+)(?: +([^ ].*))?")
 _HOURS = re.compile(r"([0-9]{1,2})-([0-9]{1,2})")
 _DAY_WORDS = "mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or daily"
-_EXAMPLE = "e.g. 'mon eve' or 'sat 9-12'"
+_EXAMPLE = "e.g. 'mon eve', 'sat 9-12' or 'weekends'"
+
+
+def guess(word: str, words: Sequence[str]) -> str | None:
+    """The word of ``words`` that ``word`` most likely means: the only one it begins (at least 2 letters), else
+    the closest by :func:`difflib.get_close_matches`; None when nothing is close.
+
+    Examples
+    --------
+    >>> guess("med", ["low", "medium", "high"]), guess("islamsit", ["islamist", "far_right"]), guess("x", ["am"])
+    ('medium', 'islamist', None)
+    """
+    import difflib
+
+    starts = [w for w in words if len(word) >= 2 and w.startswith(word)]
+    if len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(word, words, n=1)
+    return close[0] if close else None
+
+
+def _did_you_mean(word: str, words: Sequence[str]) -> str:
+    found = guess(word, words)
+    return f" (did you mean {found!r}?)" if found else ""
 
 
 def _day_hours_mask(days: tuple[int, ...], start: int, end: int) -> int:
@@ -95,6 +154,8 @@ def parse_availability(text: str) -> int:
     True
     >>> parse_availability("weekend  18-20") == parse_availability("sat 18-20;SUN 18-20")
     True
+    >>> parse_availability("Saturdays morning;sunday") == parse_availability("sat 9-12;sun 9-21")
+    True
     >>> parse_availability(" ; ")
     0
     >>> parse_availability("mon 9-25")
@@ -111,16 +172,21 @@ def parse_availability(text: str) -> int:
         if match is None:
             raise ValueError(f"slot {item!r}: expected DAY PART or DAY H-H, {_EXAMPLE}")
         day_word, rest = match.groups()
-        days = _DAY_GROUPS.get(day_word)
+        days = _DAY_GROUPS.get(DAY_SPELLINGS.get(day_word, day_word))
         if days is None:
-            raise ValueError(f"slot {item!r}: unknown day {day_word!r}; expected {_DAY_WORDS}")
-        part = PARTS.get(rest)
+            hint = _did_you_mean(day_word, [*_DAY_GROUPS, *DAY_SPELLINGS])
+            raise ValueError(f"slot {item!r}: unknown day {day_word!r}{hint}; expected {_DAY_WORDS}")
+        part = WHOLE_DAY if rest is None else PARTS.get(PART_SPELLINGS.get(rest, rest))
         if part is not None:
             start, end = part
         else:
+            assert rest is not None  # noqa: S101 - a day alone took the branch above
             hours = _HOURS.fullmatch(rest)
             if hours is None:
-                raise ValueError(f"slot {item!r}: expected am, pm, eve or whole hours H-H after the day, {_EXAMPLE}")
+                hint = "" if rest[:1].isdigit() else _did_you_mean(rest, [*PARTS, *PART_SPELLINGS])
+                raise ValueError(
+                    f"slot {item!r}: expected am, pm, eve or whole hours H-H after the day{hint}, {_EXAMPLE}"
+                )
             start, end = int(hours.group(1)), int(hours.group(2))
             if not 0 <= start < end <= 24:
                 raise ValueError(

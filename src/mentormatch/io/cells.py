@@ -9,12 +9,11 @@ extremism-type vocabulary and its aliases, risk level, mentor status, dates, yes
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable
 
-from mentormatch.availability import parse_availability
+from mentormatch.availability import guess, parse_availability
 from mentormatch.schema import EXTREMISM_ALIASES, EXTREMISM_TYPES, MENTOR_STATUSES, RISK_LEVELS
 
 MAX_INT = 1_000_000_000
@@ -75,8 +74,15 @@ def _extremism_type(text: str) -> str:
         return key
     alias = EXTREMISM_ALIASES.get(key)
     if alias is None:
-        raise _CellError(f"unknown extremism type {text!r}; {_VOCAB_HINT}")
+        raise _CellError(f"unknown extremism type {text!r}{_type_hint(key)}; {_VOCAB_HINT}")
     return alias
+
+
+def _type_hint(key: str) -> str:
+    found = guess(key, [*EXTREMISM_TYPES, *EXTREMISM_ALIASES])
+    if found is None:
+        return ""
+    return f" (did you mean {EXTREMISM_ALIASES.get(found, found)!r}?)"
 
 
 def _extremism_types(text: str) -> frozenset[str]:
@@ -90,7 +96,7 @@ def _extremism_types(text: str) -> frozenset[str]:
         except _CellError:
             bad.append(item)
     if bad:
-        names = ", ".join(repr(b) for b in bad)
+        names = ", ".join(repr(b) + _type_hint(_VOCAB_SEP_RE.sub("_", b.casefold())) for b in bad)
         raise _CellError(f"unknown extremism type{'s' if len(bad) > 1 else ''} {names}; {_VOCAB_HINT}")
     return frozenset(values)
 
@@ -102,15 +108,17 @@ def _specialisms(text: str) -> frozenset[str] | None:
 def _risk_level(text: str) -> str:
     value = text.casefold()
     if value not in RISK_LEVELS:
-        raise _CellError(f"unknown risk level; expected {', '.join(RISK_LEVELS[:-1])} or {RISK_LEVELS[-1]}")
+        found = guess(value, RISK_LEVELS)
+        hint = f" (did you mean {found!r}?)" if found else ""
+        raise _CellError(f"unknown risk level{hint}; expected {', '.join(RISK_LEVELS[:-1])} or {RISK_LEVELS[-1]}")
     return value
 
 
 def _status(text: str) -> str:
     value = text.casefold()
     if value not in MENTOR_STATUSES:
-        guess = difflib.get_close_matches(value, MENTOR_STATUSES, n=1)
-        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        found = guess(value, MENTOR_STATUSES)
+        hint = f" (did you mean {found!r}?)" if found else ""
         raise _CellError(f"unknown status{hint}; expected {', '.join(MENTOR_STATUSES[:-1])} or {MENTOR_STATUSES[-1]}")
     return value
 
