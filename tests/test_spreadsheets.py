@@ -150,3 +150,65 @@ def test_cli_reads_a_semicolon_export_and_refuses_an_unknown_delimiter(tmp_path:
     bad = run("solve", folder, "--delimiter", "pipe", "-o", tmp_path / "m.csv")
     assert bad.returncode == 2 and "--delimiter: unknown delimiter 'pipe'" in bad.stderr
     assert not (tmp_path / "m.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Silent mismatches become warnings (--strict: errors)
+# ---------------------------------------------------------------------------------------------------------------
+
+MM_MENTEES = (
+    "id,age,gender,languages,extremism_type,region\n"
+    "ME01,19,M,English,islamist,north\n"
+    "ME02,22,F,english;arabic,far_right,north\n"
+    "ME03,30,M,Eng,far_left,north\n"
+    "ME04,30,male,tigrinya,far_left,north\n"
+)
+MM_MENTORS = (
+    "id,age,gender,languages,expertise,Active\nMR1,45,male,english,islamist,yes\nMR2,50,female,arabic,far_right,no\n"
+)
+
+
+def test_spellings_that_never_match_are_warnings_likely_slips_first(tmp_path: Path) -> None:
+    roster = read_roster(write(tmp_path, mentees=MM_MENTEES, mentors=MM_MENTORS), ignore_unknown_columns=True)
+    texts = [str(w) for w in roster.warnings]
+    slips = [str(w) for w in roster.warnings if w.likely_slip]
+    assert texts[: len(slips)] == slips  # likely slips first
+    gender_m = next(w for w in roster.warnings if w.problem.value == "m")
+    assert (gender_m.problem.line, gender_m.problem.column) == (2, "gender")
+    assert gender_m.problem.message == (
+        "gender 'm' is used by 2 mentees and no mentor; mentors use 'female', 'male': a different spelling of 'male'?"
+    )
+    assert any("language 'eng' is used by 1 mentee" in t and "'english'?" in t for t in slips)
+    assert any("column 'Active' not read (--ignore-unknown-columns)" in t for t in slips)
+    # a value only one side uses, with no likely spelling: a warning, not a slip
+    tigrinya = next(w for w in roster.warnings if w.problem.value == "tigrinya")
+    assert not tigrinya.likely_slip and "used by 1 mentee and no mentor" in str(tigrinya)
+    # the mentors' 'female' mirrors the mentees' 'f': said once, from the mentees' side
+    assert not any(w.problem.value == "female" for w in roster.warnings)
+    # region: the mentors have none, so nothing is compared
+    assert not any("region" in t for t in texts)
+
+
+def test_strict_makes_warnings_errors_and_a_clean_roster_has_none(tmp_path: Path) -> None:
+    folder = write(tmp_path, mentees=MM_MENTEES, mentors=MM_MENTORS)
+    with pytest.raises(RosterError, match=r"a different spelling of 'male'\? \(an error under --strict"):
+        read_roster(folder, ignore_unknown_columns=True, strict=True)
+    mentors = DK_MENTORS + "MR2;50;female;da;1;2\r\n"
+    clean = read_roster(write(tmp_path / "clean", mentees=DK_MENTEES, mentors=mentors), strict=True)
+    assert clean.warnings == ()
+
+
+def test_cli_shows_slips_at_the_top_of_solve_and_strict_exits_2(tmp_path: Path) -> None:
+    folder = write(tmp_path / "r", mentees=MM_MENTEES, mentors=MM_MENTORS)
+    out = tmp_path / "m.csv"
+    solved = run("solve", folder, "--ignore-unknown-columns", "-q", "-o", out)
+    assert solved.returncode == 0, solved.stderr
+    lines = solved.stdout.splitlines()
+    assert lines[0] == "5 warnings (not errors; --strict makes them errors):"
+    assert "a different spelling of 'male'?" in lines[1]
+    assert lines[5] == "  … and 1 more: `mentormatch validate` lists them all"  # tigrinya, not a slip
+    validated = run("validate", folder, "--ignore-unknown-columns")
+    assert "tigrinya" in validated.stdout
+    strict = run("solve", folder, "--ignore-unknown-columns", "--strict", "-o", tmp_path / "s.csv")
+    assert strict.returncode == 2 and "(an error under --strict" in strict.stderr
+    assert not (tmp_path / "s.csv").exists()

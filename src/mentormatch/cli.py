@@ -42,6 +42,14 @@ CoachesOpt = Annotated[Path | None, typer.Option("--coaches", help="coaches.csv 
 ExclusionsOpt = Annotated[Path | None, typer.Option("--exclusions", help="exclusions.csv (wins over the folder's).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML config (see `mentormatch config`).")]
 IgnoreOpt = Annotated[bool, typer.Option("--ignore-unknown-columns", help="Ignore columns the format does not define.")]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Treat the roster's warnings as errors (exit 2): a value used by mentees or mentors only "
+        "(a different spelling?), columns left unread.",
+    ),
+]
 DelimiterOpt = Annotated[
     str | None,
     typer.Option(
@@ -109,16 +117,42 @@ def _input_error(err: Exception) -> typer.Exit:
     return _fail(f"error: {err}", EXIT_INPUT)
 
 
-def _reading(ignore_unknown_columns: bool, delimiter: str | None) -> dict[str, object]:
+def _reading(ignore_unknown_columns: bool, delimiter: str | None, strict: bool) -> dict[str, object]:
     """``read_roster``'s reading options from the command line; exit 2 for a separator it does not know."""
+    reading: dict[str, object] = {"ignore_unknown_columns": ignore_unknown_columns, "strict": strict}
     if delimiter is None:
-        return {"ignore_unknown_columns": ignore_unknown_columns}
+        return reading
     from .io.tables import delimiter_of
 
     try:
-        return {"ignore_unknown_columns": ignore_unknown_columns, "delimiter": delimiter_of(delimiter)}
+        return {**reading, "delimiter": delimiter_of(delimiter)}
     except ValueError as err:
         raise _fail(f"error: --delimiter: {err}", EXIT_INPUT) from None
+
+
+WARNINGS_SHOWN = 5
+"""How many roster warnings ``solve``, ``explain`` and ``report`` show before counting the rest (``validate``
+lists them all)."""
+
+
+def _warnings(rost, *, every: bool = False) -> list[str]:
+    """The roster's warnings as lines (:attr:`Roster.warnings <mentormatch.schema.Roster.warnings>`): every one
+    (``validate``), or the likely slips, at most :data:`WARNINGS_SHOWN`, and a count of the rest."""
+    warnings = rost.warnings
+    if not warnings:
+        return []
+    count = len(warnings)
+    shown = warnings if every else [w for w in warnings if w.likely_slip][:WARNINGS_SHOWN]
+    head = f"{count} warning{'s' if count != 1 else ''}"
+    if not shown:
+        return [
+            f"{head}: values used by mentees or mentors only (`mentormatch validate` lists them; "
+            "--strict makes warnings errors)"
+        ]
+    lines = [f"{head} (not errors; --strict makes them errors):", *(f"  {w}" for w in shown)]
+    if len(shown) < count:
+        lines.append(f"  … and {count - len(shown)} more: `mentormatch validate` lists them all")
+    return lines
 
 
 def _load(roster, mentees, mentors, coaches, exclusions, config, reading, current=None, continuity=None):
@@ -197,6 +231,7 @@ def solve(
     price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
     delimiter: DelimiterOpt = None,
+    strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Match mentees with mentors and write one row per mentee to a CSV file."""
@@ -206,7 +241,7 @@ def solve(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    reading = _reading(ignore_unknown_columns, delimiter)
+    reading = _reading(ignore_unknown_columns, delimiter, strict)
     problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
@@ -220,7 +255,7 @@ def solve(
         write_matches(result, output)
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
-    typer.echo("\n".join(diagnosis.lines(limit=3)))
+    typer.echo("\n".join([*_warnings(problem.roster), *diagnosis.lines(limit=3)]))
     typer.echo(result.summary())
     typer.echo(f"wrote {output}")
     if len(result.table) and result.n_matched == 0:
@@ -315,6 +350,7 @@ def explain(
     continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
     delimiter: DelimiterOpt = None,
+    strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Why this mentor (criteria, rules, runners-up with their cost), or why nobody (reason, rules to relax)."""
@@ -323,7 +359,7 @@ def explain(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    reading = _reading(ignore_unknown_columns, delimiter)
+    reading = _reading(ignore_unknown_columns, delimiter, strict)
     problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     matching = _matching(problem, matches, solver, time_limit, seed, show)
     try:
@@ -370,6 +406,7 @@ def report(
     price: PriceOpt = True,
     ignore_unknown_columns: IgnoreOpt = False,
     delimiter: DelimiterOpt = None,
+    strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write one self-contained HTML report: summary, scores, capacity, criteria, unmatched reasons, shortages."""
@@ -377,7 +414,7 @@ def report(
 
     start = time.perf_counter()
     show = _progress(quiet)
-    reading = _reading(ignore_unknown_columns, delimiter)
+    reading = _reading(ignore_unknown_columns, delimiter, strict)
     problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
     matching = _matching(problem, matches, solver, time_limit, seed, show, price=price)
     try:
@@ -386,6 +423,8 @@ def report(
         raise _fail(f"error: {err}", EXIT_INPUT) from None
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
+    for line in _warnings(problem.roster):
+        typer.echo(line)
     typer.echo(matching.summary())
     typer.echo(f"wrote {output}")
 
@@ -402,13 +441,14 @@ def validate(
     continuity: ContinuityOpt = None,
     ignore_unknown_columns: IgnoreOpt = False,
     delimiter: DelimiterOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Check a roster (and config), print counts and shortages with remedies; exit 2 listing every problem."""
     import numpy as np
 
     from .diagnose import diagnose
 
-    reading = _reading(ignore_unknown_columns, delimiter)
+    reading = _reading(ignore_unknown_columns, delimiter, strict)
     rost, cfg = _load(roster, mentees, mentors, coaches, exclusions, config, reading, current, continuity)
     problem = _build(rost, cfg)
     n, m = problem.shape
@@ -417,6 +457,8 @@ def validate(
     typer.echo(
         f"roster is valid: {n} mentees, {m} mentors, {len(rost.coaches)} coaches, {len(rost.exclusions)} exclusions"
     )
+    for line in _warnings(rost, every=True):
+        typer.echo(line)
     typer.echo(f"allowed pairs: {int(problem.allowed.sum())} of {n * m}")
     status = np.asarray([p.status for p in rost.mentors], dtype=object)
     open_supply = int(problem.capacity[status == "active"].sum())

@@ -23,6 +23,7 @@ __all__ = [
     "MatchingBug",
     "NotAllMatchable",
     "RosterError",
+    "RosterWarning",
     "SolverBug",
     "SolverUnsuitable",
 ]
@@ -71,6 +72,22 @@ class InputProblem:
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.file, -1 if self.line is None else self.line, self.column or "")
+
+
+@dataclass(frozen=True)
+class RosterWarning:
+    """Something in the input that is odd but not wrong (:attr:`Roster.warnings
+    <mentormatch.schema.Roster.warnings>`), located like an :class:`InputProblem`.
+
+    ``likely_slip`` is True for what the coordinator probably did not mean (a value spelt differently from the
+    other side's, a column left unread), False for a fact worth knowing (a language only mentees speak).
+    """
+
+    problem: InputProblem
+    likely_slip: bool
+
+    def __str__(self) -> str:
+        return str(self.problem)
 
 
 class InputError(ValueError):

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import MAX_LISTED_PROBLEMS, InputError, InputProblem, RosterError  # re-exported: their earlier home
+from .errors import MAX_LISTED_PROBLEMS, InputError, InputProblem, RosterError, RosterWarning  # re-exported
 
 __all__ = [
     "EXTREMISM_TYPES",
@@ -165,6 +165,10 @@ class Roster:
     gives ``()``: current pairs given, none running)."""
     files: dict[str, str] = field(default_factory=dict)
     """Which file each part came from (``"mentees"`` → path as given), for messages."""
+    warnings: tuple[RosterWarning, ...] = ()
+    """What reading found odd but not wrong (:mod:`mentormatch.io.mismatch`): a compared category's value used on
+    one side only or spelt differently, columns left unread; located like input problems, likely slips (a
+    different spelling, an unread column) first."""
 
     def __repr__(self) -> str:  # counts only: profiles are special-category data
         return (

@@ -8,10 +8,12 @@ ids, and the current pairs of ``current.csv`` (PRODUCT.md section 7) against the
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from mentormatch.errors import InputError
 from mentormatch.io._paths import PathLike, _as_str
+from mentormatch.io.mismatch import category_warnings, ignored_columns, ordered
 from mentormatch.io.tables import (
     _COACHES,
     _CURRENT,
@@ -235,6 +237,7 @@ def read_roster(
     current: PathLike | None = None,
     ignore_unknown_columns: bool = False,
     delimiter: str | None = None,
+    strict: bool = False,
 ) -> Roster:
     """Read and validate a roster: ``mentees.csv``, ``mentors.csv`` and optional ``coaches.csv``, ``exclusions.csv``.
 
@@ -255,6 +258,9 @@ def read_roster(
         (:func:`~mentormatch.io.tables.sniff_delimiter`: the most frequent of comma, semicolon and tab outside
         quotes), so a semicolon-separated export from Excel in Danish, Norwegian, German or French settings reads
         as it is.
+    strict : bool, default False
+        Make the warnings errors (the CLI's ``--strict``): values of a compared category used on one side only or
+        spelt differently (``M`` among mentees, ``male`` among mentors), and ignored unknown columns.
 
     Returns
     -------
@@ -318,6 +324,15 @@ def read_roster(
         _check_exclusion_ids(exclusion_t, mentee_t, mentor_t, problems)
     pairs = None if current_t is None else _current_pairs(current_t, mentee_t, mentor_t, coach_t, problems)
 
+    found = [w for t in tables.values() if t is not None and (w := ignored_columns(t)) is not None]
+    if mentee_t is not None and mentor_t is not None:
+        found.extend(category_warnings(mentee_t, mentor_t, coach_t))
+    warnings = ordered(found)
+    if strict:
+        problems.items.extend(
+            replace(w.problem, message=f"{w.problem.message} (an error under --strict / strict=True)")
+            for w in warnings
+        )
     if problems.items:
         raise InputError(problems.items)
     assert mentee_t is not None and mentor_t is not None  # noqa: S101 - no problems means both were read
@@ -335,4 +350,5 @@ def read_roster(
         exclusions=build(exclusion_t, Exclusion),
         current=pairs,
         files=dict(files),
+        warnings=warnings,
     )

@@ -214,6 +214,8 @@ class _Table:
     """Each valid id → the line of its first row."""
     decimal_comma: bool = False
     """Decimal numbers may use a decimal comma (a semicolon- or tab-separated file)."""
+    unknown: list[str] = field(default_factory=list)
+    """Headers (as written) of the columns the format does not define."""
 
     def raw(self, row: _Row, name: str) -> tuple[str, str] | None:
         """(header as written, raw cell) of a known column in a row, or None if the file lacks the column."""
@@ -457,7 +459,7 @@ def _read_table(
             seems = f" (column {guessed[col.name]!r} was ignored: did you mean it?)" if col.name in guessed else ""
             problems.add(file, header_line, col.name, None, f"missing required column {col.name!r}{seems}")
 
-    table = _Table(file, spec, header_line, columns, decimal_comma=delimiter != ",")
+    table = _Table(file, spec, header_line, columns, decimal_comma=delimiter != ",", unknown=[u for _, u in unknown])
     _parse_rows(table, records, len(header), problems)
 
     if unnamed and not ignore_unknown:
