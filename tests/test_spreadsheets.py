@@ -212,3 +212,117 @@ def test_cli_shows_slips_at_the_top_of_solve_and_strict_exits_2(tmp_path: Path) 
     strict = run("solve", folder, "--ignore-unknown-columns", "--strict", "-o", tmp_path / "s.csv")
     assert strict.returncode == 2 and "(an error under --strict" in strict.stderr
     assert not (tmp_path / "s.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Excel workbooks (the excel extra)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def workbook(path: Path, rows: list[list[object]]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+XL_MENTEES = [
+    ["ID", "Age", "Gender", "Languages", "Extremism Type", "Availability"],
+    ["007", 24.0, "male", "da;ar", "islamist", "weekends"],
+    [],
+    ["ME02", 31, "female", "da", "far right", "mon evening"],
+]
+XL_MENTORS = [
+    ["id", "age", "gender", "languages", "capacity", "experience_years"],
+    ["MR1", 45, "male", "da;ar", 2, 2.5],
+]
+
+
+def test_workbooks_in_a_folder_read_as_the_text_excel_shows(tmp_path: Path) -> None:
+    workbook(tmp_path / "mentees.xlsx", XL_MENTEES)
+    workbook(tmp_path / "mentors.xlsx", XL_MENTORS)
+    roster = read_roster(tmp_path)
+    assert [p.id for p in roster.mentees] == ["007", "ME02"]  # text stays text
+    assert roster.mentees[0].age == 24  # a whole number stored as 24.0
+    assert roster.mentors[0].experience_years == 2.5
+    assert roster.files["mentees"].endswith("mentees.xlsx")
+
+
+def test_workbook_problems_name_the_excel_row_and_header(tmp_path: Path) -> None:
+    rows = [*XL_MENTEES, ["ME03", "abc", "female", "da", "Islamsit", None]]
+    mentees = workbook(tmp_path / "in.xlsx", rows)
+    mentors = workbook(tmp_path / "mr.xlsx", XL_MENTORS)
+    with pytest.raises(RosterError) as info:
+        read_roster(mentees=mentees, mentors=mentors)
+    found = {(p.line, p.column, p.value) for p in info.value.problems}
+    assert found == {(5, "Age", "abc"), (5, "Extremism Type", "Islamsit")}  # row 3 is blank and still counts
+
+
+def test_a_folder_with_both_csv_and_workbook_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, mentees=DK_MENTEES, mentors=DK_MENTORS)
+    workbook(tmp_path / "mentees.xlsx", XL_MENTEES)
+    with pytest.raises(RosterError, match="holds both mentees.csv and mentees.xlsx: keep one, or name it with"):
+        read_roster(tmp_path)
+
+
+def test_a_file_that_is_not_a_workbook_is_one_problem(tmp_path: Path) -> None:
+    (tmp_path / "mentees.xlsx").write_text("id,age\n", encoding="utf-8")
+    write(tmp_path, mentors=DK_MENTORS)
+    with pytest.raises(RosterError, match=r"mentees.xlsx: cannot be read as an Excel workbook"):
+        read_roster(tmp_path)
+
+
+def test_cell_text_of_excel_values() -> None:
+    import datetime
+
+    from mentormatch.io.workbook import cell_text
+
+    assert cell_text(datetime.datetime(2026, 3, 1, 12, 30)) == "2026-03-01 12:30:00"
+    assert cell_text(False) == "false" and cell_text(-0.0) == "0" and cell_text(1e300) == "1e+300"
+
+
+def test_solve_writes_a_workbook_whose_text_is_never_a_formula(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from mentormatch.io.workbook import workbook_bytes
+
+    data = workbook_bytes(["a", "b"], [["=1+1", 2.5], [None, "x"]], sheet="s")
+    (tmp_path / "t.xlsx").write_bytes(data)
+    rows = list(openpyxl.load_workbook(tmp_path / "t.xlsx").active.iter_rows(values_only=True))
+    assert rows == [("a", "b"), ("=1+1", 2.5), (None, "x")]
+    cell = openpyxl.load_workbook(tmp_path / "t.xlsx").active["A2"]
+    assert cell.data_type == "s"  # text, not a formula
+    folder = write(tmp_path / "r", mentees=DK_MENTEES, mentors=DK_MENTORS)
+    out = tmp_path / "matches.xlsx"
+    proc = run("solve", folder, "-q", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    sheet = openpyxl.load_workbook(out).active
+    header, *body = sheet.iter_rows(values_only=True)
+    assert header[:4] == ("mentee_id", "mentor_id", "coach_id", "score") and len(body) == 2
+    assert body[0][:2] == ("ME01", None) and body[0][13] == "no_allowed_mentor"  # unmatched: empty cells, a reason
+    assert body[1][:2] == ("ME02", "MR1") and isinstance(body[1][3], (int, float))  # a score is a number
+
+
+def test_workbooks_without_the_excel_extra_say_how_to_install_it(tmp_path: Path, monkeypatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_openpyxl(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("openpyxl"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    folder = write(tmp_path / "r", mentees=DK_MENTEES, mentors=DK_MENTORS)
+    (tmp_path / "r" / "mentees.csv").unlink()
+    (tmp_path / "r" / "mentees.xlsx").write_bytes(b"PK")
+    monkeypatch.setattr(builtins, "__import__", no_openpyxl)
+    with pytest.raises(RosterError, match=r"needs the excel extra: pip install 'mentormatch\[excel\]'"):
+        read_roster(folder)
+    csv_folder = write(tmp_path / "csv", mentees=DK_MENTEES, mentors=DK_MENTORS)
+    proc = run("solve", csv_folder, "-q", "-o", tmp_path / "m.xlsx")
+    assert proc.returncode == 2 and "writing an Excel workbook needs the excel extra" in proc.stderr
+    assert not (tmp_path / "m.xlsx").exists()

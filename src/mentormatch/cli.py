@@ -215,9 +215,9 @@ def solve(
     solver: SolverOpt = AUTO,
     time_limit: TimeLimitOpt = 60.0,
     seed: SeedOpt = 0,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the matches CSV.")] = Path(
-        "matches.csv"
-    ),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the matches CSV (.xlsx: an Excel workbook).")
+    ] = Path("matches.csv"),
     require_all: Annotated[
         bool,
         typer.Option(
@@ -253,6 +253,8 @@ def solve(
         raise _fail(f"--require-all cannot be met: {err}; no file written", EXIT_NO_MATCH) from None
     try:
         write_matches(result, output)
+    except ImportError as err:  # -o matches.xlsx without the excel extra
+        raise _fail(f"error: {err}", EXIT_INPUT) from None
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
     typer.echo("\n".join([*_warnings(problem.roster), *diagnosis.lines(limit=3)]))
@@ -521,8 +523,8 @@ def synth(
         CoachLimits,
         typer.Option(
             "--coach-limits",
-            help="How tightly the coaches' limits bind: default (generous), moderate, or hard (for testing the "
-            "coach tier). Only matters with --coaches > 0.",
+            help="How tightly the coaches' limits bind: default (generous), moderate, hard, or binding (for "
+            "testing the coach tier). Only matters with --coaches > 0.",
         ),
     ] = DEFAULT_LIMITS,
     current_share: Annotated[

@@ -9,8 +9,8 @@ from typing import Any
 
 from mentormatch.errors import InputError
 from mentormatch.io._paths import PathLike, _as_str
-from mentormatch.io.atomic import write_csv_atomic
-from mentormatch.io.tables import _MATCHES, _ProblemLog, _read_table
+from mentormatch.io.atomic import write_bytes_atomic, write_csv_atomic
+from mentormatch.io.tables import _MATCHES, _ProblemLog, _read_table, is_workbook
 from mentormatch.schema import Roster
 
 
@@ -105,6 +105,11 @@ def _score_cell(value: object) -> str:
     return "" if math.isnan(number) else f"{number + 0.0:.1f}"
 
 
+def _score_number(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else round(number + 0.0, 1)
+
+
 def _text_cell(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -112,7 +117,8 @@ def _text_cell(value: object) -> str:
 
 
 def write_matches(result: Any, path: PathLike) -> None:
-    """Write a matching as the matches CSV of PRODUCT.md section 5, all or nothing.
+    """Write a matching as the matches CSV of PRODUCT.md section 5 (or, for a name ending in ``.xlsx``, as an Excel
+    workbook with the same columns and rows, scores as numbers: the ``excel`` extra), all or nothing.
 
     One row per mentee in input order with the columns of :data:`mentormatch.result.OUTPUT_COLUMNS` (then
     ``previous_mentor_id, change, change_reason`` when current pairs were given); ``score``
@@ -131,6 +137,15 @@ def write_matches(result: Any, path: PathLike) -> None:
     table = result.table
     number_columns = set(OUTPUT_COLUMNS[3:-2])
     names = OUTPUT_COLUMNS + (CONTINUITY_COLUMNS if "change" in table.columns else ())
+    if is_workbook(_as_str(path)):  # the same cells, numbers as numbers
+        from mentormatch.io.workbook import workbook_bytes
+
+        columns = [
+            [(_score_number if name in number_columns else _text_cell)(v) for v in table[name].tolist()]
+            for name in names
+        ]
+        write_bytes_atomic(path, workbook_bytes(names, zip(*columns, strict=True), sheet="matches"))
+        return
     columns = [
         [(_score_cell if name in number_columns else _text_cell)(v) for v in table[name].tolist()] for name in names
     ]

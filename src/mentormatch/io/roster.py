@@ -21,6 +21,7 @@ from mentormatch.io.tables import (
     _MENTEES,
     _MENTORS,
     DELIMITERS,
+    WORKBOOK_SUFFIXES,
     _ProblemLog,
     _read_table,
     _Table,
@@ -221,6 +222,20 @@ def _roster_files(
             given[part] = True
         else:
             candidate = os.path.join(base, name)
+            stem = os.path.splitext(candidate)[0]
+            workbooks = [stem + suffix for suffix in WORKBOOK_SUFFIXES if os.path.lexists(stem + suffix)]
+            if workbooks and os.path.lexists(candidate):
+                problems.add(
+                    base,
+                    None,
+                    None,
+                    None,
+                    f"holds both {name} and {os.path.basename(workbooks[0])}: keep one, or name it with --{part}",
+                )
+                given[part] = True
+                continue
+            if workbooks:
+                candidate = workbooks[0]
             given[part] = required or os.path.lexists(candidate)
             if given[part]:
                 files[part] = candidate
@@ -330,8 +345,7 @@ def read_roster(
     warnings = ordered(found)
     if strict:
         problems.items.extend(
-            replace(w.problem, message=f"{w.problem.message} (an error under --strict / strict=True)")
-            for w in warnings
+            replace(w.problem, message=f"{w.problem.message} (an error under --strict / strict=True)") for w in warnings
         )
     if problems.items:
         raise InputError(problems.items)

@@ -367,6 +367,15 @@ def _is_blank(cells: list[str]) -> bool:
     return all(not c or c.isspace() for c in cells)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+"""File name endings read as Excel workbooks (the ``excel`` extra)."""
+
+
+def is_workbook(file: str) -> bool:
+    """True when ``file`` names an Excel workbook (:data:`WORKBOOK_SUFFIXES`, any case)."""
+    return file.casefold().endswith(WORKBOOK_SUFFIXES)
+
+
 def header_key(written: str) -> str:
     """The column name a header cell means: casefolded, surrounding spaces dropped, runs of spaces, hyphens and
     underscores turned into one ``_`` (``Extremism Type`` and ``extremism-type`` mean ``extremism_type``).
@@ -385,14 +394,24 @@ _SEPARATORS_RE = re.compile(r"[\s\-_]+")
 def _read_table(
     file: str, spec: _TableSpec, ignore_unknown: bool, problems: _ProblemLog, delimiter: str | None = None
 ) -> _Table | None:
-    """Read one file of kind ``spec``; ``delimiter`` None decides the separator from the header line
+    """Read one file of kind ``spec``: a CSV file, or an Excel workbook when its name ends in ``.xlsx``
+    (:mod:`mentormatch.io.workbook`); ``delimiter`` None decides a CSV file's separator from its header line
     (:func:`sniff_delimiter`)."""
-    text = _read_text(file, problems)
-    if text is None:
-        return None
-    if delimiter is None:
-        delimiter = sniff_delimiter(text)
-    records = _records(file, text, problems, delimiter)
+    records: Iterator[tuple[int, list[str]]]
+    if is_workbook(file):
+        from mentormatch.io.workbook import workbook_records
+
+        found = workbook_records(file, problems)
+        if found is None:
+            return None
+        records, delimiter = found, ","
+    else:
+        text = _read_text(file, problems)
+        if text is None:
+            return None
+        if delimiter is None:
+            delimiter = sniff_delimiter(text)
+        records = _records(file, text, problems, delimiter)
     for header_line, header in records:  # noqa: B007 - the header row found is read after the loop
         if not _is_blank(header):
             break
