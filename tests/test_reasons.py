@@ -203,7 +203,7 @@ def test_no_allowed_mentor_counts_mentors_per_rule() -> None:
 def test_capacity_went_to_the_higher_priority_case() -> None:
     problem, result, _ = capacity()
     detail = unmatched_row(result, "L")["reason_detail"]
-    assert detail == "1 allowed mentors, but their capacity went to higher-priority or better-fitting cases"
+    assert detail == "1 allowed mentor, but their capacity went to higher-priority or better-fitting cases"
     why = explain(problem, "L", matching=result)
     (runner,) = why.runners_up.itertuples(index=False)
     assert (runner.mentor_id, runner.possible, runner.holders) == ("M", True, "H")
@@ -228,7 +228,7 @@ def test_coach_reason_names_the_cause(case, cause: str) -> None:
     row = unmatched_row(result, mentee_id)
     assert row["reason"] == "coach"
     assert re.fullmatch(
-        r"\d+ allowed mentors, but none could be given a coach who may supervise this case "
+        r"\d+ allowed mentors?, but none could be given a coach who may supervise this case "
         r"\(mentors ruled out by .*\)",
         row["reason_detail"],
     )

@@ -155,6 +155,10 @@ def _warnings(rost, *, every: bool = False) -> list[str]:
     return lines
 
 
+def _units(count: int) -> str:
+    return f"{count} unit{'' if count == 1 else 's'}"
+
+
 def _load(roster, mentees, mentors, coaches, exclusions, config, reading, current=None, continuity=None):
     """Read roster and config together so that every input problem is reported at once; ``continuity`` (a
     mode of :data:`mentormatch.config.CONTINUITY_MODES`) overrides the config's mode and needs current pairs."""
@@ -465,14 +469,16 @@ def validate(
     status = np.asarray([p.status for p in rost.mentors], dtype=object)
     open_supply = int(problem.capacity[status == "active"].sum())
     if open_supply != supply:
-        typer.echo(f"capacity: {supply} units, {open_supply} of them of active mentors, for a demand of {demand} units")
+        typer.echo(
+            f"capacity: {_units(supply)}, {open_supply} of them of active mentors, for a demand of {_units(demand)}"
+        )
         typer.echo(
             "mentors by status: "
             + ", ".join(f"{name} {int((status == name).sum())}" for name in ("active", "paused", "leaving"))
             + " (paused mentors keep their current mentees; paused and leaving ones take no one new)"
         )
     else:
-        typer.echo(f"capacity: {supply} units for a demand of {demand} units")
+        typer.echo(f"capacity: {_units(supply)} for a demand of {_units(demand)}")
     if problem.current is not None:
         from collections import Counter
 
@@ -496,7 +502,7 @@ def validate(
         "mentees by risk level: "
         + ", ".join(f"{level} {int((levels == level).sum())}" for level in ("high", "medium", "low"))
     )
-    typer.echo("\n".join(diagnose(problem).lines()))
+    typer.echo("\n".join(diagnose(problem).lines(limit=None)))
 
 
 @app.command("config")

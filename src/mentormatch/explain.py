@@ -146,9 +146,7 @@ class Explanation:
                 lines.append(f"  {row.criterion:<14}{row.value:>7.1f}{row.weight:>8.4g}{row.share:>7.1f}")
             lines.append(f"  {'score':<14}{'':>7}{'':>8}{self.score:>7.1f}")
             lines.append("")
-            failed = self.rules[~self.rules["passed"]]
-            verdict = "all pass" if failed.empty else "broken: " + ", ".join(failed["rule"])
-            lines.append(f"hard rules ({verdict}):")
+            lines.append("hard rules:")
             for row in self.rules.itertuples(index=False):
                 lines.append(f"  {'pass' if row.passed else 'FAIL'}  {row.rule:<18} {row.detail}")
         if self.reason is not None:
@@ -202,8 +200,13 @@ class Explanation:
             where = f"asked about; matched to {self.matched_mentor_id}{coach}"
         else:
             where = "asked about; unmatched"
-        allowed = "allowed" if self.allowed else "not allowed"
-        return f"{self.mentee_id} - {self.mentor_id} ({where}): score {self.score:.1f}, {allowed}"
+        failed = list(self.rules.loc[~self.rules["passed"], "rule"])
+        if not failed:
+            verdict = "passes every hard rule"
+        else:
+            names = " and ".join([", ".join(failed[:-1]), failed[-1]] if len(failed) > 1 else failed)
+            verdict = f"cannot be matched: it breaks the {names} rule{'s' if len(failed) > 1 else ''}"
+        return f"{self.mentee_id} - {self.mentor_id} ({where}): score {self.score:.1f}; {verdict}"
 
 
 def _runner_lines(table: pd.DataFrame) -> list[str]:
@@ -669,10 +672,12 @@ def _runner(
 
 
 def _cost_words(priority_change: int, score_change: float) -> str:
-    """``costs 2 priority points and 0.042 of Σ score`` (``gains`` for a change above 0 as shown)."""
+    """``costs 2 priority points and 4.2 score points`` (score points: the 0–100 scale of each pair's score, added
+    up over the matching; ``gains`` for a change above 0 as shown)."""
     priority = f"{abs(priority_change)} priority point{'' if abs(priority_change) == 1 else 's'}"
-    score = f"{abs(score_change):.3f} of Σ score"
-    priority_gain, score_gain = priority_change > 0, round(score_change, 3) > 0
+    points = round(abs(100 * score_change), 1)
+    score = f"{points:.1f} score point{'' if points == 1 else 's'}"
+    priority_gain, score_gain = priority_change > 0, round(100 * score_change, 1) > 0
     if not priority_gain and not score_gain:
         return f"costs {priority} and {score}"
     if priority_gain and score_gain:

@@ -557,10 +557,7 @@ def _reasons(
             )
         elif fits[k] == 0:
             reason[i] = "workload"
-            detail[i] = (
-                f"{int(n_allowed[k])} allowed mentors, but none has capacity for a workload of "
-                f"{int(problem.workload[i])}"
-            )
+            detail[i] = f"{_allowed(n_allowed[k])}, but none has capacity for a workload of {int(problem.workload[i])}"
         elif (
             blocked is not None
             and (room[k].any() or not blocked.any_supervisable[k])
@@ -568,24 +565,27 @@ def _reasons(
         ):
             reason[i] = "coach"
             detail[i] = (
-                f"{int(n_allowed[k])} allowed mentors, but none could be given a coach who may supervise this case "
+                f"{_allowed(n_allowed[k])}, but none could be given a coach who may supervise this case "
                 f"({blocked.words(k)}){unproven}"
             )
         elif room_left[k] and given:
             reason[i] = "not_placed"
-            detail[i] = f"{int(n_allowed[k])} allowed mentors, some with room; the given matching leaves this case out"
+            detail[i] = f"{_allowed(n_allowed[k])}, some with room; the given matching leaves this case out"
         elif room_left[k] and status is not Status.OPTIMAL:
             reason[i] = "time_limit"
-            detail[i] = (
-                f"{int(n_allowed[k])} allowed mentors, some with room; the search stopped before placing this case"
-            )
+            detail[i] = f"{_allowed(n_allowed[k])}, some with room; the search stopped before placing this case"
         else:
             reason[i] = "capacity"
             detail[i] = (
-                f"{int(n_allowed[k])} allowed mentors, but their capacity went to higher-priority or "
+                f"{_allowed(n_allowed[k])}, but their capacity went to higher-priority or "
                 f"better-fitting cases{unproven}"
             )
     return reason, detail
+
+
+def _allowed(count: int) -> str:
+    """``1 allowed mentor``, ``3 allowed mentors``."""
+    return f"{int(count)} allowed mentor{'' if count == 1 else 's'}"
 
 
 class _Blocks:

@@ -194,10 +194,10 @@ def _summary(result: MatchResult) -> _Section:
         ("matched", f"{matched}"),
         ("unmatched", f"{n - matched}"),
         ("Σ priority of matched mentees", priority),
-        ("Σ score of matched pairs (each 0–1)", f"{result.objective:.4f}"),
+        ("score points: the matched pairs' 0–100 scores added up", f"{100 * result.objective:.1f}"),
     ]
     if result.bound is not None:
-        facts.append(("Σ score bound", f"{result.bound:.4f}"))
+        facts.append(("score points bound", f"{100 * result.bound:.1f}"))
     if result.gap is not None:
         facts.append(("gap", f"{100 * result.gap:.3f} %"))
     if result.bound is None and result.priority_missing:

@@ -185,10 +185,13 @@ class MatchResult:
             lines.extend(self.changes.lines())
         lines.append(f"solver: {self.solver}, status: {self.status}, time: {self.seconds:.2f} s")
         bound = "" if self.priority_bound is None else f" (bound {self.priority_bound})"
-        lines.append(f"objective: priority {self.priority_sum}{bound}, score sum {self.objective:.4f}")
+        lines.append(
+            f"objective: priority {self.priority_sum}{bound}, score {100 * self.objective:.1f} points "
+            "(the matched pairs' 0-100 scores added up)"
+        )
         if self.bound is not None:
             gap = "" if self.gap is None else f", gap {100 * self.gap:.3f} %"
-            lines.append(f"score bound: {self.bound:.4f}{gap}")
+            lines.append(f"score bound: {100 * self.bound:.1f} points{gap}")
         elif self.priority_missing:
             lines.append(f"up to {self.priority_missing} priority points may be missing")
         if self.message:

@@ -18,7 +18,7 @@ import numpy as np
 
 from mentormatch.config import MatchConfig
 from mentormatch.continuity import closed_by_status
-from mentormatch.diagnose._common import all_mentees, mentee_word
+from mentormatch.diagnose._common import all_mentees
 from mentormatch.encode import encode, rule_bits
 from mentormatch.problem import Instance, Problem
 from mentormatch.result import MatchResult
@@ -82,6 +82,9 @@ class Relaxation:
     blocked: tuple[str, ...] = ()
     everyone: bool = False
     given: int = 0
+    raises: tuple[tuple[str, int, int], ...] = ()
+    """With ``capacity`` in ``families``: capacities that, raised so, do it with the other families relaxed, as
+    ``(mentor id, capacity now, capacity needed)`` (one way, not necessarily the smallest raise)."""
 
     def __repr__(self) -> str:  # counts, not the (possibly thousands of) ids
         return (
@@ -98,8 +101,10 @@ class Relaxation:
                 what += f" ({self.given} running {'pair' if self.given == 1 else 'pairs'} kept as given)"
         else:
             what = _id_list(self.requested)
-            if self.kept:
-                what += f" without unmatching any of the {self.kept} matched {mentee_word(self.kept)}"
+            if self.kept == 1:
+                what += " without unmatching the matched mentee"
+            elif self.kept:
+                what += f" without unmatching any of the {self.kept} matched mentees"
         if not self.matchable:
             if not self.blocked:
                 return f"no relaxation can match {what}: there are no mentors"
@@ -115,6 +120,12 @@ class Relaxation:
             sentence += " (no smaller set does)"
         else:
             sentence += " (a smaller set may exist: the search did not finish)"
+        if self.raises:
+            shown = [f"{mentor} capacity {needed} (now {now})" for mentor, now, needed in self.raises[:5]]
+            more = len(self.raises) - len(shown)
+            sentence += f"; for capacity, give {_and(shown)}" + (
+                f" and {more} more mentors more capacity" if more else ""
+            )
         if self.alternatives:
             shown = [_and(FAMILY_WORDS[f] for f in alt) for alt in self.alternatives[:3]]
             more = len(self.alternatives) - len(shown)
@@ -305,8 +316,9 @@ def relaxations(
     >>> r = relaxations(problem)
     >>> r.families, r.proven
     (('language', 'gender_preference', 'high_risk', 'capacity'), True)
-    >>> r.words()
-    'relax language, gender preference, high-risk expertise and capacity to match all 30 mentees (no smaller set does)'
+    >>> print(r.words())  # doctest: +NORMALIZE_WHITESPACE
+    relax language, gender preference, high-risk expertise and capacity to match all 30 mentees (no smaller set
+    does); for capacity, give MR00001 capacity 3 (now 2), MR00005 capacity 7 (now 5) and MR00009 capacity 4 (now 1)
     >>> relaxations(problem, ["ME00001"]).words()
     'ME00001 can be matched at once under the current rules: nothing needs relaxing'
     """
@@ -336,7 +348,28 @@ def relaxations(
             kept=kept,
             everyone=everyone,
             given=n_given,
+            raises=raises(families) if "capacity" in families and kwargs.get("matchable") else (),
             **kwargs,
+        )
+
+    def raises(families: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+        """Capacities that let every required mentee in, with the other families of ``families`` relaxed: a
+        maximum matching within today's capacities, then each mentee left out to the allowed mentor with the
+        most room (then the best score), raised as far as needed."""
+        mask = sum(bit_of[f] for f in families if f != "capacity")
+        allowed = (bits & ~np.array(mask, dtype=bits.dtype)) == 0
+        mentor_of = max_matching(allowed & (capacity[None, :] >= workload[:, None]), capacity, None)
+        placed = mentor_of >= 0
+        used = np.bincount(mentor_of[placed], weights=workload[placed], minlength=m).astype(np.int64)
+        for k in np.flatnonzero(~placed):
+            options = np.flatnonzero(allowed[k])
+            room = capacity[options] - used[options]
+            best = options[np.lexsort((-problem.score[rows[k], options], -room))[0]]
+            used[best] += workload[k]
+        extra = np.maximum(used - capacity, 0)
+        return tuple(
+            (problem.mentor_ids[j], int(problem.capacity[j]), int(problem.capacity[j] + extra[j]))
+            for j in np.flatnonzero(extra)
         )
 
     if r == 0:

@@ -11,7 +11,7 @@ for capacity, workloads, paused mentors and coaches are here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -99,6 +99,13 @@ class Diagnosis:
     coach_bound: int | None = None
     """With a coach tier: at most this many mentees can be matched under the coach limits too (an upper bound:
     specialisms, languages and fixed coaches per mentee type, Σ max_mentors and Σ max_mentees); else None."""
+    obstacles: tuple[str, ...] = ()
+    """What stands in the way of the mentees with no allowed mentor, each obstacle said once for all of them
+    ("2 mentees share no language with an otherwise suitable mentor: recruit mentors who speak their
+    languages"); the groups' ``remedy`` words say it again per group."""
+    supply_words: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    """(kind, group) → the remedy's words about workloads and capacity only (what :meth:`lines` shows per group,
+    the obstacles above having been said once)."""
 
     @property
     def short(self) -> pd.DataFrame:
@@ -115,8 +122,9 @@ class Diagnosis:
         )
         return rows.iloc[order].reset_index(drop=True)
 
-    def lines(self, limit: int = 12) -> list[str]:
-        """Lines for the terminal: a headline, then up to ``limit`` shortages with remedies, most severe first.
+    def lines(self, limit: int | None = 12) -> list[str]:
+        """Lines for the terminal: a headline; the obstacles of the mentees with no allowed mentor, each once;
+        then up to ``limit`` groups short of capacity (None: all of them), most severe first, with remedies.
 
         Carries counts, group values (a type, a language, a region) and rule names, never a person's id or
         profile values.
@@ -133,17 +141,29 @@ class Diagnosis:
             lines[0] += f"; the coach limits allow at most {self.coach_bound}"
         nobody = len(self.no_allowed_mentor)
         if nobody:
-            lines.append(f"{nobody} {mentee_word(nobody)} {'has' if nobody == 1 else 'have'} no allowed mentor")
-        for row in short.head(max(limit, 0)).itertuples(index=False):
-            parts = row.remedy.split("; ")  # one remedy per line: the parts never hold "; " themselves
+            head = f"{nobody} {mentee_word(nobody)} {'has' if nobody == 1 else 'have'} no allowed mentor"
+            lines.append(head + (":" if self.obstacles else ""))
+            lines.extend(f"  - {obstacle}" for obstacle in self.obstacles)
+        blocks = []
+        for row in short.itertuples(index=False):
+            # one remedy per line: the parts never hold "; " themselves
+            said = self.supply_words.get((row.kind, row.group)) if self.obstacles else None
+            parts = list(said) if said is not None else row.remedy.split("; ")
+            if not parts:
+                continue
             if row.kind == "all":
-                lines.extend(parts)
+                blocks.append(parts)
             else:
-                lines.append(f"{_KIND_WORDS[row.kind]} {row.group}:")
-                lines.extend(f"  - {part}" for part in parts)
-        rest = len(short) - max(limit, 0)
+                blocks.append([f"{_KIND_WORDS[row.kind]} {row.group}:", *(f"  - {part}" for part in parts)])
+        shown = blocks if limit is None else blocks[: max(limit, 0)]
+        for block in shown:
+            lines.extend(block)
+        rest = len(blocks) - len(shown)
         if rest > 0:
-            lines.append(f"... and {rest} more {'shortage' if rest == 1 else 'shortages'} (see the shortages table)")
+            lines.append(
+                f"... and {rest} more {'group' if rest == 1 else 'groups'} short of mentors "
+                "(`mentormatch validate` lists them all)"
+            )
         return lines
 
 
@@ -243,7 +263,7 @@ def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -
     what = f"at most {best} of {k} {mentee_word(k)}" if kind == "all" else f"at most {best} of its {k} {mentee_word(k)}"
     mentors = numbers["mentors"]
     offer = f"{mentors} allowed {'mentor offers' if mentors == 1 else 'mentors offer'} {numbers['supply']} capacity"
-    offer += " units"
+    offer += " unit" if numbers["supply"] == 1 else " units"
     if numbers["shortfall"] > 0:
         head = f"{what} can be matched at once: {offer} for a demand of {numbers['demand']}"
     else:
@@ -266,12 +286,56 @@ def _capacity_words(kind: str, group: str, numbers: dict, config: MatchConfig) -
 
 
 def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dict) -> str:
-    """The words for one group: mentees nobody may take (by the family that alone blocks them), workloads no
-    allowed mentor can hold, and capacity; "" when the group is not short."""
-    config = ctx.problem.config
-    if numbers["max_matched"] == numbers["mentees"] and numbers["shortfall"] == 0:
-        return ""
+    """The words for one group (the ``remedy`` column): mentees nobody may take (by the family that alone blocks
+    them; not for the ``all`` row, whose mentees the no-allowed-mentor table lists), workloads no allowed mentor can
+    hold, and capacity; "" when the group is not short."""
+    nobody = _nobody_parts(ctx, kind, group, rows, numbers)
+    return "; ".join(nobody + _supply_parts(ctx, kind, group, rows, numbers, said=bool(nobody)))
+
+
+def _short(numbers: dict) -> bool:
+    return numbers["max_matched"] < numbers["mentees"] or numbers["shortfall"] > 0
+
+
+def _supply_parts(
+    ctx: _Context, kind: str, group: str, rows: np.ndarray | slice, numbers: dict, *, said: bool
+) -> list[str]:
+    """The group's words about workloads and capacity (what the rules do not explain); ``said``: words about its
+    mentees with no allowed mentor come first, so that a shortfall they explain needs no capacity words."""
+    if not _short(numbers):
+        return []
     parts = []
+    if numbers["misfit"]:
+        parts.append(_misfit_words(ctx, kind, group, rows, numbers["misfit"]))
+    capacity_lost = numbers["mentees"] - numbers["max_matched"] - numbers["no_allowed_mentor"] - numbers["misfit"]
+    if capacity_lost > 0 or (numbers["shortfall"] > 0 and not parts and not said):
+        parts.append(_capacity_words(kind, group, numbers, ctx.problem.config))
+    return parts
+
+
+def _misfit_words(ctx: _Context, kind: str, group: str, rows: np.ndarray | slice, count: int) -> str:
+    """Mentees with allowed mentors none of whose capacity holds their workload, with the numbers to change."""
+    p = ctx.problem
+    idx = np.arange(p.shape[0])[rows]
+    idx = idx[ctx.has_allowed[idx]]
+    idx = idx[~ctx.cand[idx].any(axis=1)]
+    largest = np.where(p.allowed[idx], p.capacity[None, :], -1).max(axis=1)  # each one's best allowed capacity
+    need = int(p.workload[idx].max())
+    has = "has" if count == 1 else "have"
+    if need == 1:  # every allowed mentor has capacity 0
+        return f"{_who(count, kind, group)} {has} allowed mentors, all with capacity 0: give one of them capacity 1"
+    most = int(largest.max())
+    return (
+        f"{_who(count, kind, group)} {has} a workload (up to {need}) that no allowed mentor's capacity holds (the "
+        f"largest is {most}): raise an allowed mentor's capacity to {need}, or split the case"
+    )
+
+
+def _nobody_parts(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dict) -> list[str]:
+    """The group's mentees with no allowed mentor, by the family whose relaxation alone would give them one."""
+    if not _short(numbers):
+        return []
+    parts: list[str] = []
     nobody = rows[~ctx.has_allowed[rows]]
     if kind != "all" and len(nobody):
         left = np.ones(len(nobody), dtype=bool)
@@ -308,16 +372,7 @@ def _remedy(ctx: _Context, kind: str, group: str, rows: np.ndarray, numbers: dic
                 f"{_who(c, kind, group)} {'breaks' if c == 1 else 'break'} several rules (or an exclusion) "
                 "with every mentor: see the no-allowed-mentor table"
             )
-    if numbers["misfit"]:
-        c = numbers["misfit"]
-        parts.append(
-            f"{_who(c, kind, group)} {'has' if c == 1 else 'have'} a workload that no allowed mentor's "
-            "capacity holds: raise a capacity or split the case"
-        )
-    capacity_lost = numbers["mentees"] - numbers["max_matched"] - numbers["no_allowed_mentor"] - numbers["misfit"]
-    if capacity_lost > 0 or (numbers["shortfall"] > 0 and not parts):
-        parts.append(_capacity_words(kind, group, numbers, config))
-    return "; ".join(parts)  # Diagnosis.lines splits on "; ": no part may contain it
+    return parts  # Diagnosis.lines splits the remedy on "; ": no part may contain it
 
 
 def _fewest_mentors(capacity: np.ndarray, units: int) -> int:
@@ -462,10 +517,15 @@ def diagnose(problem: Problem) -> Diagnosis:
     >>> for line in d.lines(limit=1):
     ...     print(line)
     at most 22 of 30 mentees can be matched under the hard rules (workloads above 1 counted as 1: an upper bound)
-    4 mentees have no allowed mentor
+    4 mentees have no allowed mentor:
+      - 2 mentees share no language with an otherwise suitable mentor: recruit mentors who speak their languages
+      - 1 mentee has a gender preference that no otherwise suitable mentor meets: recruit mentors of the preferred
+      gender
+      - 1 high-risk hate_crime mentee has no mentor with hate_crime expertise and ≥ 2 years: recruit or train one,
+      or lower the rule
     at most 22 of 30 mentees can be matched at once: 12 allowed mentors offer 29 capacity units for a demand of 33:
     recruit mentors or raise capacities
-    ... and 11 more shortages (see the shortages table)
+    ... and 6 more groups short of mentors (`mentormatch validate` lists them all)
     >>> list(d.shortages.columns[:6])
     ['kind', 'group', 'mentees', 'demand', 'mentors', 'supply']
     """
@@ -498,13 +558,16 @@ def diagnose(problem: Problem) -> Diagnosis:
     ctx = _Context(problem, cand, has_allowed, mentor_of, fixed_by, qualified)
 
     total = _group_numbers(ctx, slice(None), problem.allowed, cand, maximum=True)
+    everyone = np.arange(n)
+    obstacles = tuple(_nobody_parts(ctx, "everyone", "", everyone, total))
+    supply_words = {("all", "all"): tuple(_supply_parts(ctx, "all", "all", everyone, total, said=False))}
     rows = [
         {
             "kind": "all",
             "group": "all",
             **total,
             "unmatched": n - best,
-            "remedy": _remedy(ctx, "all", "all", np.arange(n), total),
+            "remedy": _remedy(ctx, "all", "all", everyone, total),
         }
     ]
     # each kind's mentees sorted by group into two reused buffers, so that a group's rows are a view
@@ -530,6 +593,7 @@ def diagnose(problem: Problem) -> Diagnosis:
                     "remedy": _remedy(ctx, kind, group, idx, numbers),
                 }
             )
+            supply_words[kind, group] = tuple(_supply_parts(ctx, kind, group, idx, numbers, said=True))
             if kind == "extremism_type" and problem.coaches is not None:
                 coach_rows.append(_coach_type_row(ctx, group, idx, allowed_buffer[view], cand_buffer[view], numbers))
     del allowed_buffer, cand_buffer
@@ -555,4 +619,6 @@ def diagnose(problem: Problem) -> Diagnosis:
         n_mentees=n,
         exact=bool(np.all(workload == 1)),
         coach_bound=coach_limited,
+        obstacles=obstacles,
+        supply_words=supply_words,
     )
