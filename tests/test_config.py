@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mentormatch.config import CRITERIA, MatchConfig, load_config
@@ -21,6 +23,35 @@ def test_non_default_values_round_trip() -> None:
     )
     assert cfg.rules.high_risk_levels == ("high", "medium")
     assert MatchConfig.from_toml(cfg.to_toml()) == cfg
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        MatchConfig(),
+        MatchConfig.model_validate({"rules": {"max_age_gap": 12, "high_risk_levels": []}, "weights": {"age": 0}}),
+        MatchConfig.model_validate({"continuity": {"mode": "prefer", "exempt_rules": ["region"]}}),
+    ],
+)
+def test_commented_toml_explains_every_key_and_loads_back(cfg: MatchConfig) -> None:
+    text = cfg.to_toml(comments=True)
+    assert MatchConfig.from_toml(text) == cfg
+    lines = text.splitlines()
+    for section, model in cfg.model_dump().items():
+        for key, value in model.items():
+            shown = f"# {key} = " if value is None else f"{key} = "
+            at = next(k for k, line in enumerate(lines) if line.startswith(shown))
+            assert lines[at - 1].startswith("# ") and not re.match(r"# \w+ = ", lines[at - 1]), (section, key)
+    assert ("# max_age_gap = 25" in lines) == (cfg.rules.max_age_gap is None)
+
+
+def test_replace_changes_settings_with_validation() -> None:
+    cfg = MatchConfig().replace(weights={"region": 5}, priority={"high": 10})
+    assert (cfg.weights.region, cfg.weights.language, cfg.priority.high) == (5.0, 3.0, 10)
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        MatchConfig().replace(weights={"region": -1})
+    with pytest.raises(ValueError, match="unknown config section 'weight'"):
+        MatchConfig().replace(weight={"region": 1})
 
 
 def test_weights_follow_criteria_order() -> None:

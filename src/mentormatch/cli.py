@@ -507,10 +507,10 @@ def validate(
 
 @app.command("config")
 def config_command() -> None:
-    """Print the default configuration as TOML (it loads back unchanged)."""
+    """Print the default configuration as TOML with a comment on every option (it loads back unchanged)."""
     from .config import MatchConfig
 
-    typer.echo(MatchConfig().to_toml(), nl=False)
+    typer.echo(MatchConfig().to_toml(comments=True), nl=False)
 
 
 CoachLimits = enum.StrEnum("CoachLimits", {name: name for name in COACH_LIMITS})  # type: ignore[misc]

@@ -46,7 +46,7 @@ CRITERIA: tuple[str, ...] = (
 )
 """The nine criteria of PRODUCT.md section 3, in output-column order."""
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, validate_default=True, use_attribute_docstrings=True)
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -56,14 +56,23 @@ class Weights(BaseModel):
     model_config = _STRICT
 
     language: NonNegative = 3.0
+    """Shared languages, the mentee's primary language most."""
     extremism: NonNegative = 3.0
+    """The mentor's expertise covers the mentee's extremism type."""
     availability: NonNegative = 2.0
+    """Weekly hours both are available."""
     background: NonNegative = 2.0
+    """Background tags in common."""
     gender: NonNegative = 1.0
+    """Same gender."""
     age: NonNegative = 1.0
+    """Closeness in age."""
     experience: NonNegative = 1.0
+    """The mentor's years of experience."""
     region: NonNegative = 1.0
+    """Same region."""
     needs: NonNegative = 1.0
+    """The mentor's skills cover the mentee's needs."""
 
     @model_validator(mode="after")
     def _one_positive(self) -> Weights:
@@ -122,8 +131,11 @@ class Priority(BaseModel):
     model_config = _STRICT
 
     high: int = Field(default=3, ge=1, le=MAX_PRIORITY)
+    """Points for matching a high-risk mentee."""
     medium: int = Field(default=2, ge=1, le=MAX_PRIORITY)
+    """Points for matching a medium-risk mentee."""
     low: int = Field(default=1, ge=1, le=MAX_PRIORITY)
+    """Points for matching a low-risk mentee."""
 
 
 CONTINUITY_MODES: tuple[str, ...] = ("keep", "prefer", "none")
@@ -183,10 +195,70 @@ class MatchConfig(BaseModel):
     priority: Priority = Priority()
     continuity: Continuity = Continuity()
 
-    def to_toml(self) -> str:
-        """The config as TOML that :meth:`from_toml` loads back unchanged (``None`` values are left out)."""
+    def to_toml(self, *, comments: bool = False) -> str:
+        """The config as TOML that :meth:`from_toml` loads back unchanged (``None`` values are left out).
+
+        With ``comments=True`` (what ``mentormatch config`` prints), each section and key gets a one-line comment
+        saying what it means, and an option that is not set is shown commented out with an example value
+        (``# max_age_gap = 25``), ready to be switched on by deleting the ``#``.
+
+        Examples
+        --------
+        >>> text = MatchConfig().to_toml(comments=True)
+        >>> print(text.split("[rules]")[1].split("[priority]")[0].strip())  # doctest: +ELLIPSIS
+        # Hard rules: a pair that breaks one is never matched.
+        # Mentee and mentor share at least one language.
+        shared_language = true
+        ...
+        # Largest allowed |age difference| in years; absent = no limit.
+        # max_age_gap = 25
+        ...
+        >>> MatchConfig.from_toml(text) == MatchConfig()
+        True
+        """
         data = self.model_dump(mode="json", exclude_none=True)
-        return tomli_w.dumps(data)
+        if not comments:
+            return tomli_w.dumps(data)
+        lines = [
+            "# mentormatch configuration (TOML). Every key may be left out: it then takes the value shown here.",
+            "# Use it with: mentormatch solve ROSTER --config FILE",
+        ]
+        for section, model in (
+            ("weights", self.weights),
+            ("rules", self.rules),
+            ("priority", self.priority),
+            ("continuity", self.continuity),
+        ):
+            lines += ["", f"[{section}]", f"# {_SECTION_WORDS[section]}"]
+            for name, info in type(model).model_fields.items():
+                lines.append(f"# {_KEY_WORDS.get((section, name)) or _first_line(info.description)}")
+                if name in data[section]:
+                    lines.append(tomli_w.dumps({name: data[section][name]}).rstrip("\n"))
+                else:
+                    lines.append("# " + tomli_w.dumps({name: _EXAMPLES[section, name]}).rstrip("\n"))
+        return "\n".join(lines) + "\n"
+
+    def replace(self, **sections: dict[str, object]) -> MatchConfig:
+        """A copy with some settings changed, validated like a config file (a config is frozen).
+
+        Examples
+        --------
+        >>> cfg = MatchConfig().replace(weights={"region": 5}, rules={"same_region": True})
+        >>> cfg.weights.region, cfg.weights.language, cfg.rules.same_region
+        (5.0, 3.0, True)
+        >>> MatchConfig().replace(weights={"regoin": 5})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for MatchConfig
+        weights.regoin
+          Extra inputs are not permitted ...
+        """
+        data = self.model_dump()
+        for section, changes in sections.items():
+            if section not in data:
+                raise ValueError(f"unknown config section {section!r}; valid: {', '.join(data)}")
+            data[section] = {**data[section], **changes}
+        return MatchConfig.model_validate(data)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<config>") -> MatchConfig:
@@ -199,6 +271,34 @@ class MatchConfig(BaseModel):
             return cls.model_validate(data)
         except ValidationError as err:
             raise InputError([_problem(source, e) for e in err.errors()]) from None
+
+
+def _first_line(text: str | None) -> str:
+    """The first sentence of a docstring, as one line."""
+    words = " ".join((text or "").split())
+    end = words.find(". ")
+    return words if end < 0 else words[: end + 1]
+
+
+_EXAMPLES: dict[tuple[str, str], object] = {("rules", "max_age_gap"): 25}
+"""Example values shown, commented out, for options that are not set."""
+
+_SECTION_WORDS = {
+    "weights": "How much each criterion counts in a pair's score (0-100); 0 leaves a criterion out.",
+    "rules": "Hard rules: a pair that breaks one is never matched.",
+    "priority": "Points per matched mentee by risk level (whole numbers 1-1000); the total is maximised first.",
+    "continuity": "Re-runs with current pairs (current.csv): how running mentorships are treated.",
+}
+_KEY_WORDS = {
+    ("rules", "gender_preference"): "Honour mentees' gender preferences (same, or a named gender).",
+    ("continuity", "mode"): (
+        "keep: keep every valid running pair first; prefer: priority first, then keep; none: a fresh matching."
+    ),
+    ("continuity", "exempt_rules"): (
+        "Rules a running pair may break and still be kept: availability, region, age_gap, min_score."
+    ),
+}
+"""The comment of a key where its docstring is written for programmers."""
 
 
 def _problem(source: str, error: ErrorDetails) -> InputProblem:
