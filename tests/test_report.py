@@ -7,6 +7,7 @@ import io
 import re
 import sys
 from html.parser import HTMLParser
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -54,7 +55,11 @@ def fake_diagnosis(problem, *, remedy: str = "recruit or train one", group: str 
         }
     )
     return SimpleNamespace(
-        shortages=shortages, no_allowed_mentor=none_allowed, max_matched=n, n_mentees=n, lines=lambda: [f"{remedy}"]
+        shortages=shortages,
+        no_allowed_mentor=none_allowed,
+        max_matched=n,
+        n_mentees=n,
+        lines=lambda limit=12: ["headline", f"{remedy}"],
     )
 
 
@@ -209,7 +214,8 @@ def write_csv(path: Path, rows: list[list[object]]) -> None:
 def test_small_with_plots(small, small_html):
     problem, result = small
     page = check_page(small_html)
-    assert [page.sections[s]["imgs"] for s in SECTION_IDS] == [0, 0, 1, 1, 1, 0]
+    # charts: scores and criteria; capacity only past 30 mentors (here 12: the table says it)
+    assert [page.sections[s]["imgs"] for s in SECTION_IDS] == [0, 0, 0, 1, 0, 1, 0, 0]
     assert all(alt for alt in page.alts)
     assert PLOT_ADVICE not in small_html
     # capacity: one row per mentor, workload adding up to the result's capacity use
@@ -380,8 +386,30 @@ def test_long_tables_are_cut_and_say_so(small, monkeypatch):
     assert shown in page.section_text("capacity")
     unmatched = page.column("unmatched", 1, "mentee_id")
     assert unmatched == result.unmatched["mentee_id"].tolist()[:4]
+    assert page.column("matching", 0, "mentee") == list(problem.mentee_ids)  # the matching itself is never cut
     assert f"{len(result.unmatched)} mentees, in input order: the first 4 are shown" in page.section_text("unmatched")
     assert MAX_ROWS == 500
+
+
+def test_the_matching_and_the_inputs_are_in_the_report(small):
+    problem, result = small
+    page = check_page(render(problem, result, plots=False))
+    mentors = page.column("matching", 0, "mentor")
+    expected = result.table["mentor_id"].fillna("–").tolist()
+    assert page.column("matching", 0, "mentee") == list(problem.mentee_ids) and mentors == expected
+    reasons = page.column("matching", 0, "reason (unmatched)")
+    assert reasons == result.table["reason"].fillna("–").tolist()
+    assert page.column("inputs", 0, "part") == ["mentees", "mentors", "exclusions"]
+    assert page.column("inputs", 0, "rows read") == [str(len(problem.roster.mentees)), "12", "1"]
+    assert "Every setting at its default." in page.section_text("inputs")
+    assert "min_availability_overlap = 2" in page.section_text("inputs")
+    changed = problem.config.replace(weights={"region": 5})
+    page = check_page(render(replace(problem, config=changed), result, plots=False))
+    assert "differ from the defaults: weights.region = 5.0." in page.section_text("inputs")
+
+
+def test_capacity_chart_beyond_30_mentors_counts_mentors_by_fullness():
+    assert report_module._fullness(np.array([0.0, 10.0, 49.9, 50.0, 99.0, 100.0, 100.0])).tolist() == [1, 2, 2, 2]
 
 
 def test_criterion_points_add_up_to_the_mean_score(small):

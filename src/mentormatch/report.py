@@ -2,9 +2,11 @@
 
 Sections, each a ``<section id="...">`` with an ``<h2>``, in this order: ``summary`` (status, objective parts with
 bounds, counts, coach use), ``changes`` (with current pairs only: what changed since them and why, the price of
-continuity, coach changes, running pairs with tenure), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`),
-``scores`` (score distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion
-contributions) and ``unmatched`` (reasons, and the mentees left without a mentor).
+continuity, coach changes, running pairs with tenure), ``matching`` (every mentee's mentor, coach, score and
+reason, in input order, never cut), ``shortages`` (from :func:`mentormatch.diagnose.diagnose`), ``scores`` (score
+distribution of matched pairs), ``capacity`` (capacity use per mentor), ``criteria`` (criterion contributions),
+``unmatched`` (reasons, and the mentees left without a mentor) and ``inputs`` (the roster files read, their rows,
+and the config used).
 
 The file needs no network: styles are inline, charts are PNG ``data:`` URIs, and a Content-Security-Policy forbids
 loading anything else. Charts need the optional ``plot`` extra (matplotlib); without it the report is tables only.
@@ -41,11 +43,13 @@ PLOT_ADVICE = "install mentormatch[plot] for charts"
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("changes", "Changes since the current pairs"),
+    ("matching", "The matching"),
     ("shortages", "Shortages"),
     ("scores", "Score distribution"),
     ("capacity", "Capacity use per mentor"),
     ("criteria", "Criterion contributions"),
     ("unmatched", "Unmatched mentees"),
+    ("inputs", "Roster and configuration"),
 )
 """Section ids and headings, in report order."""
 
@@ -57,7 +61,8 @@ _STATUS_WORDS = {
 
 _SCORE_BINS = np.arange(0, 101, 10)
 _DPI = 100
-_BARS = 100  # up to this many mentors the capacity chart has one bar each, beyond a filled step line
+_CHART_MENTORS = 30  # up to this many mentors the capacity table says it all; beyond, a chart of how full they are
+_FULLNESS = ((0, "0 % (idle)"), (50, "under 50 %"), (100, "50 % up to full"), (None, "100 % (full)"))
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 _CSS = """
@@ -77,6 +82,7 @@ tr { break-inside: avoid; }
 .note, .generated { color: #555; }
 figure { margin: .5rem 0 1rem; break-inside: avoid; }
 img { max-width: 100%; height: auto; }
+pre { background: #f6f6f6; padding: .5rem; font-size: .85rem; white-space: pre-wrap; }
 @media print {
   body { max-width: none; margin: 0; }
   nav { display: none; }
@@ -150,11 +156,13 @@ def report_html(
     sections = [
         _summary(result),
         *([_changes(problem, result, generated)] if result.changes is not None else []),
+        _matching(result),
         _shortages(diagnosis),
         _scores(result, figure),
         _capacity(problem, result, figure),
         _criteria(problem, result, figure),
         _unmatched(result),
+        _inputs(problem),
     ]
     return _page(title, _generated_text(generated), sections, charts=figure is not None, plots=plots)
 
@@ -223,8 +231,76 @@ def _summary(result: MatchResult) -> _Section:
         coaches = result.coaches.copy()
         limit = coaches["max_mentees"].astype(object)
         coaches["max_mentees"] = limit.where(limit.notna(), "no limit")
-        body += ["<h3>Coaches</h3>", *_limited(coaches, "coaches", order="in input order")]
+        body += [
+            "<h3>Coaches</h3>",
+            _p(
+                "One row per coach: how many mentors they supervise (mentors) of the most they may (max_mentors), "
+                "and how many mentees those mentors have together (mentees) of the coach's case-load limit "
+                "(max_mentees); workload: those mentees' workload units."
+            ),
+            *_limited(coaches, "coaches", order="in input order"),
+        ]
     return _Section("summary", body)
+
+
+def _matching(result: MatchResult) -> _Section:
+    """Every mentee's row of the matches file that a person reads: mentor, coach, score, reason (and change)."""
+    table = result.table
+    columns = ["mentee_id", "mentor_id"]
+    if result.coaches is not None:
+        columns.append("coach_id")
+    columns += ["score", "reason"]
+    if "change" in table.columns:
+        columns += ["previous_mentor_id", "change"]
+    frame = table[columns].rename(columns={"mentee_id": "mentee", "mentor_id": "mentor", "coach_id": "coach"})
+    frame = frame.rename(columns={"previous_mentor_id": "previous mentor", "reason": "reason (unmatched)"})
+    words = (
+        f"Every mentee, {len(frame)} rows in the order of the mentees file (the matches file's order): the mentor "
+        "and the pair's score (0–100); an unmatched mentee has a reason, explained under Unmatched mentees."
+    )
+    return _Section("matching", [_p(words), _html(frame, words=True)])
+
+
+def _inputs(problem: Problem) -> _Section:
+    """Which roster files were read, their rows, and the config used (its differences from the defaults)."""
+    roster = problem.roster
+    body = []
+    if roster is not None:
+        counts = {
+            "mentees": len(roster.mentees),
+            "mentors": len(roster.mentors),
+            "coaches": len(roster.coaches),
+            "exclusions": len(roster.exclusions),
+            "current": None if roster.current is None else len(roster.current),
+        }
+        files = pd.DataFrame(
+            [(part, path, counts.get(part)) for part, path in roster.files.items()],
+            columns=["part", "file", "rows read"],
+        )
+        body += ["<h3>Roster files</h3>", _html(files.astype(object), words=True)]
+    config = problem.config if problem.config is not None else MatchConfig()
+    changed = _changed_settings(config)
+    body += [
+        "<h3>Configuration</h3>",
+        _p(
+            "Every setting at its default."
+            if not changed
+            else "Settings that differ from the defaults: " + ", ".join(changed) + "."
+        ),
+        f"<pre>{escape(config.to_toml())}</pre>",
+    ]
+    return _Section("inputs", body)
+
+
+def _changed_settings(config: MatchConfig) -> list[str]:
+    """``section.key = value`` for each setting that differs from the default config."""
+    ours, default = config.model_dump(mode="json"), MatchConfig().model_dump(mode="json")
+    return [
+        f"{section}.{key} = {value!r}"
+        for section, values in ours.items()
+        for key, value in values.items()
+        if default[section].get(key) != value
+    ]
 
 
 def _changes(problem: Problem, result: MatchResult, generated: datetime | str | None) -> _Section:
@@ -350,13 +426,17 @@ def _shortages(diagnosis: Any) -> _Section:
     if coach_bound is not None and coach_bound < max_matched:
         headline += f"; the coach limits allow at most {int(coach_bound)}"
     body = [_p(headline + ".")]
+    lines = diagnosis.lines(limit=None)[1:] if hasattr(diagnosis, "lines") else []
+    if lines:
+        body += ["<h3>What stands in the way</h3>", _list(lines)]
     table = diagnosis.shortages
     short = getattr(diagnosis, "short", None)
     if short is None:
         short = table[table["remedy"].fillna("") != ""]
     if len(short):
         brief = [c for c in ("kind", "group", "mentees", "shortfall", "unmatched", "remedy") if c in short.columns]
-        body += ["<h3>Shortages, most severe first</h3>", *_limited(short[brief], "shortages", words=True)]
+        body += ["<h3>Every shortage by group, most severe first</h3>"]
+        body += _limited(short[brief], "shortages", words=True)
     else:
         body.append(_p("No shortage found: supply meets demand in every group checked."))
     if len(table):
@@ -415,6 +495,7 @@ def _scores(result: MatchResult, figure: type | None) -> _Section:
         ax.set_xticks(_SCORE_BINS)
         ax.set_xlabel("score (0–100)")
         ax.set_ylabel("matched pairs")
+        _whole_numbers(ax.yaxis)
         body.append(_img(fig, f"Histogram of the scores of {len(scores)} matched pairs in bins of 10 points"))
     return _Section("scores", body)
 
@@ -435,20 +516,31 @@ def _capacity(problem: Problem, result: MatchResult, figure: type | None) -> _Se
         body += _limited(ranked, "mentors", order="sorted by share, busiest first", ends=True)
     else:
         body.append(_html(use))
-    shares = use["share (%)"].dropna().sort_values(ascending=False, kind="stable").to_numpy()
-    if figure is not None and len(shares):
+    shares = use["share (%)"].dropna().to_numpy()
+    if figure is not None and len(shares) > _CHART_MENTORS:  # with few mentors the table says it better
+        counts = _fullness(shares)
         fig, ax = _new_figure(figure)
-        if len(shares) <= _BARS:
-            ax.bar(np.arange(len(shares)), shares, width=0.85, align="edge", color="#4878a8")
-        else:  # one artist however many mentors
-            ax.stairs(shares, np.arange(len(shares) + 1), fill=True, color="#4878a8")
-        ax.set_xlim(0, len(shares))
-        ax.set_ylim(0, max(100.0, float(shares.max())) * 1.05)
-        ax.axhline(100, color="#a83232", linewidth=0.8)
-        ax.set_xlabel("mentors, busiest first")
-        ax.set_ylabel("capacity used (%)")
-        body.append(_img(fig, f"Capacity used by each of {len(shares)} mentors with capacity, sorted busiest first"))
+        labels = [label for _, label in _FULLNESS]
+        ax.bar(np.arange(len(labels)), counts, width=0.7, color="#4878a8")
+        ax.set_xticks(np.arange(len(labels)), labels)
+        ax.set_ylabel("mentors")
+        ax.set_xlabel("capacity used")
+        _whole_numbers(ax.yaxis)
+        alt = ", ".join(f"{label}: {int(c)}" for label, c in zip(labels, counts, strict=True))
+        body.append(_img(fig, f"Mentors by how full their capacity is ({len(shares)} with capacity): {alt}"))
     return _Section("capacity", body)
+
+
+def _fullness(shares: np.ndarray) -> np.ndarray:
+    """How many mentors are idle, under half, half or more (not full), and full (:data:`_FULLNESS`)."""
+    return np.array(
+        [
+            int((shares <= 0).sum()),
+            int(((shares > 0) & (shares < 50)).sum()),
+            int(((shares >= 50) & (shares < 100)).sum()),
+            int((shares >= 100).sum()),
+        ]
+    )
 
 
 def _capacity_table(problem: Problem, result: MatchResult) -> pd.DataFrame:
@@ -596,6 +688,22 @@ def _generated_text(generated: datetime | str | None) -> str:
     return str(generated)
 
 
+def _list(lines: list[str]) -> str:
+    """Lines as a list; a line starting ``  - `` is an item of the line above it."""
+    items: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if line.startswith("  - ") and items:
+            items[-1][1].append(line[4:])
+        else:
+            items.append((line, []))
+    html = ["<ul>"]
+    for head, subs in items:
+        inner = "".join(f"<li>{escape(sub)}</li>" for sub in subs)
+        html.append(f"<li>{escape(head)}" + (f"<ul>{inner}</ul>" if subs else "") + "</li>")
+    html.append("</ul>")
+    return "\n".join(html)
+
+
 def _p(text: str) -> str:
     return f'<p class="note">{escape(text)}</p>'
 
@@ -655,6 +763,13 @@ def _new_figure(figure: type):
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
+
+
+def _whole_numbers(axis) -> None:
+    """Ticks at whole numbers only (counts of pairs or mentors)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _img(fig, alt: str) -> str:
