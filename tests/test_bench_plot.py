@@ -186,16 +186,24 @@ def test_summary_names_unknown_status(results: pd.DataFrame) -> None:
 def test_summary_text_and_markdown(results: pd.DataFrame) -> None:
     text = summary_text(results)
     header = text.splitlines()[0].split()
-    assert header[:3] == ["size", "solver", "limit"]
+    assert header[:4] == ["size", "solver", "method", "limit"]
     for solver in ("auto", "cpsat"):
         assert solver in text
     assert "300×100×20" in text and "medians over the runs that returned an answer" in text
     assert not text.endswith("\n")
     assert text.splitlines()[4].split()[-2:] == ["2", "145.00"]  # 300×100 cpsat: the gap in percent, objective
     markdown = summary_markdown(results).splitlines()
-    assert markdown[0].startswith("| size | solver |") and markdown[1].startswith("|---|---|---:|")
+    assert markdown[0].startswith("| size | solver | method |") and markdown[1].startswith("|---|---|---|---:|")
     assert len(markdown) == 2 + 5 + 2  # header, rule, 5 rows, blank line, note
-    assert markdown[2] == "| 60×20 | auto | 10 | 2 | 2 | 0 | 0 | 0.2 | 0.1 | 100 | – | 30.50 |"
+    assert markdown[2] == "| 60×20 | auto | – | 10 | 2 | 2 | 0 | 0 | 0.2 | 0.1 | 100 | – | 30.50 |"
+
+
+def test_the_summary_names_the_methods_that_answered(results: pd.DataFrame) -> None:
+    used = results.assign(solver_used=["cpsat", "cpsat", "", "flow", "flow-priced", "flow", *[""] * 6])
+    table = summary_table(used).set_index(["size", "solver"])
+    assert table.loc[("300×100", "auto"), "method"] == "flow, flow-priced"  # most frequent first
+    assert table.loc[("300×100", "cpsat"), "method"] == "cpsat"  # the timeout's empty name is left out
+    assert table.loc[("60×20", "auto"), "method"] == ""
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -661,9 +661,14 @@ def bench(
         except InputError as err:
             raise _input_error(err) from None
         bar = None
+        skipped: list[int] = []  # runs already in the results file: the first progress call's count
 
         def show(done: int, total: int, current: str) -> None:
             nonlocal bar
+            if not skipped:
+                skipped.append(done)
+                if done:
+                    typer.echo(f"resuming: {done} of {total} runs are already in {output} and are skipped", err=True)
             if quiet:
                 return
             if bar is None:
@@ -705,7 +710,8 @@ def bench(
                 bar.__exit__(None, None, None)
         typer.echo(summary_text(results))
         counts = results["status"].value_counts()
-        typer.echo("runs: " + ", ".join(f"{status} {count}" for status, count in sorted(counts.items())))
+        resumed = f" ({skipped[0]} of them recorded before and skipped)" if skipped and skipped[0] else ""
+        typer.echo("runs: " + ", ".join(f"{status} {count}" for status, count in sorted(counts.items())) + resumed)
         typer.echo(f"results in {output}")
     if plot is not None:
         try:

@@ -308,12 +308,17 @@ def test_bench_runs_a_grid_resumes_summarises_and_plots(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 4 and {r["status"] for r in rows} == {"optimal"}
     assert "runs: optimal 4" in proc.stdout and "30×12" in proc.stdout
+    assert "resuming" not in proc.stderr
     again = run(*args, "-q")
     assert again.returncode == 0
     assert out.read_text(encoding="utf-8").count("\n") == 5  # nothing run twice
+    assert f"resuming: 4 of 4 runs are already in {out} and are skipped" in again.stderr
+    assert "runs: optimal 4 (4 of them recorded before and skipped)" in again.stdout
     summary = run("bench", "--summary", out, "--plot", tmp_path / "bench.png")
     assert summary.returncode == 0, summary.stderr
     assert "20×8×2" in summary.stdout and (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+    assert summary.stdout.splitlines()[0].split()[:3] == ["size", "solver", "method"]
+    assert "flow" in summary.stdout  # the method auto chose
 
 
 def test_bench_bad_options_are_exit_2(tmp_path: Path) -> None:

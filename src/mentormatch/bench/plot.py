@@ -38,6 +38,7 @@ FAILED: tuple[str, ...] = ("no_solution", "timeout", "out_of_memory", "error")
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "size",
     "solver",
+    "method",
     "time_limit",
     "runs",
     "optimal",
@@ -49,7 +50,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "gap",
     "objective",
 )
-"""The columns of :func:`summary_table`; the last five are medians over the runs that returned an answer."""
+"""The columns of :func:`summary_table`; ``method`` is what answered (the runs' ``solver_used``: the method ``auto``
+chose, and its steps); the last five are medians over the runs that returned an answer."""
 
 _MEDIANS = ("seconds_total", "seconds_solve", "peak_memory_mb", "gap", "objective")
 
@@ -116,11 +118,20 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
     )
     answered = runs[runs["status"].isin(("optimal", "feasible"))]
     medians = answered.groupby(keys, dropna=False, sort=False)[list(_MEDIANS)].median()
-    table = table.join(medians).reset_index()
+    methods = answered.groupby(keys, dropna=False, sort=False)["solver_used"].agg(_methods).rename("method")
+    table = table.join(medians).join(methods).reset_index()
+    table["method"] = table["method"].fillna("")
     table["pairs"] = table["mentees"] * table["mentors"]
     table = table.sort_values(["pairs", *keys], kind="stable", na_position="last")
     table = table[list(SUMMARY_COLUMNS)].reset_index(drop=True)
     return table.astype({"runs": "int64", "optimal": "int64", "feasible": "int64", "failed": "int64"})
+
+
+def _methods(used: pd.Series) -> str:
+    """The methods that answered a group's runs, the most frequent first (``a, b`` when they differ)."""
+    counts = used[used != ""].value_counts(sort=False)
+    order = sorted(counts.index, key=lambda name: (-counts[name], name))
+    return ", ".join(order)
 
 
 def summary_text(results: pd.DataFrame) -> str:
@@ -136,7 +147,7 @@ def summary_text(results: pd.DataFrame) -> str:
     >>> runs = pd.DataFrame({"mentees": [300], "mentors": [100], "solver": ["auto"], "status": ["optimal"],
     ...                      "seconds_total": [1.5]})
     >>> print(summary_text(runs).splitlines()[0])
-       size solver limit s  runs  optimal  feasible  failed total s solve s peak MB gap % objective
+       size solver method limit s  runs  optimal  feasible  failed total s solve s peak MB gap % objective
     """
     shown = _display(summary_table(results))
     if not len(shown):
@@ -154,10 +165,10 @@ def summary_markdown(results: pd.DataFrame) -> str:
     >>> runs = pd.DataFrame({"mentees": [300], "mentors": [100], "solver": ["auto"], "status": ["optimal"],
     ...                      "seconds_total": [1.5]})
     >>> print(summary_markdown(runs).splitlines()[2])
-    | 300×100 | auto | – | 1 | 1 | 0 | 0 | 1.5 | – | – | – | – |
+    | 300×100 | auto | – | – | 1 | 1 | 0 | 0 | 1.5 | – | – | – | – |
     """
     shown = _display(summary_table(results))
-    right = [column not in ("size", "solver") for column in shown.columns]
+    right = [column not in ("size", "solver", "method") for column in shown.columns]
     lines = [
         "| " + " | ".join(shown.columns) + " |",
         "|" + "|".join("---:" if r else "---" for r in right) + "|",
@@ -325,7 +336,7 @@ def _runs(results: pd.DataFrame) -> pd.DataFrame:
     runs = pd.DataFrame(index=results.index)
     for column in ("mentees", "mentors", "coaches", "time_limit", "current_share", *_MEDIANS):
         runs[column] = _number_column(results, column)
-    for column in ("solver", "status", "coach_limits", "workloads", "roster", "config"):
+    for column in ("solver", "solver_used", "status", "coach_limits", "workloads", "roster", "config"):
         runs[column] = _text_column(results, column)
     folder = runs["roster"] != ""
     for column in ("mentees", "mentors", "coaches"):  # the same folder always has the same size
@@ -399,6 +410,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     """The summary with values formatted as text and short headers, the gap in percent."""
     shown = table.copy()
     shown["gap"] = shown["gap"] * 100
+    shown["method"] = shown["method"].replace("", _MISSING)
     for column, (_header, form) in _DISPLAY.items():
         shown[column] = [
             _MISSING if pd.isna(v) else _seconds(v) if form == "seconds" else form.format(v) for v in shown[column]
