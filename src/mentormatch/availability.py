@@ -96,9 +96,14 @@ _DAY_WORDS = "mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or daily"
 _EXAMPLE = "e.g. 'mon eve', 'sat 9-12' or 'weekends'"
 
 
+_GUESS_CUTOFF = 0.75
+"""How alike a word must be to be guessed (difflib's ratio): a wrong guess misleads more than none (``tirsdag``,
+Norwegian for Tuesday, would otherwise be taken for ``thursday``)."""
+
+
 def guess(word: str, words: Sequence[str]) -> str | None:
     """The word of ``words`` that ``word`` most likely means: the only one it begins (at least 2 letters), else
-    the closest by :func:`difflib.get_close_matches`; None when nothing is close.
+    the closest by :func:`difflib.get_close_matches` (ratio at least 0.75); None when nothing is close.
 
     Examples
     --------
@@ -110,7 +115,7 @@ def guess(word: str, words: Sequence[str]) -> str | None:
     starts = [w for w in words if len(word) >= 2 and w.startswith(word)]
     if len(starts) == 1:
         return starts[0]
-    close = difflib.get_close_matches(word, words, n=1)
+    close = difflib.get_close_matches(word, words, n=1, cutoff=_GUESS_CUTOFF)
     return close[0] if close else None
 
 
