@@ -6,8 +6,8 @@ import csv
 import io
 import re
 import sys
-from html.parser import HTMLParser
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
