@@ -459,13 +459,15 @@ def load_matching(problem: Problem, path) -> MatchResult:
     for pair in roster.current or ():
         i = index[pair.mentee_id]
         if pair.locked and (given.mentor_of[i] < 0 or mentors[given.mentor_of[i]].id != pair.mentor_id):
+            instead = "no mentor" if given.mentor_of[i] < 0 else f"mentor {mentors[given.mentor_of[i]].id}"
             problems.append(
                 InputProblem(
                     given.file,
                     given.line_of[i] or 1,
                     "mentor_id",
-                    pair.mentee_id,
-                    f"the locked pair {pair.mentee_id} - {pair.mentor_id} is not kept",
+                    "" if given.mentor_of[i] < 0 else mentors[given.mentor_of[i]].id,
+                    f"the locked pair {pair.mentee_id} - {pair.mentor_id} is not kept: this file gives "
+                    f"{pair.mentee_id} {instead}",
                 )
             )
     for j in np.flatnonzero(used > problem.capacity).tolist():
