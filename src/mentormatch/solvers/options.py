@@ -25,6 +25,7 @@ __all__ = [
     "PricingOptions",
     "RelaxationOptions",
     "CoachOptions",
+    "GapOptions",
     "SolverOptions",
 ]
 
@@ -139,7 +140,8 @@ class PricingOptions:
 
 @dataclass(frozen=True)
 class RelaxationOptions:
-    """Knobs of the workload > 1 path's improvement step (``relaxation.py``, step 3: CP-SAT on windows)."""
+    """Knobs of the workload > 1 path (``relaxation.py``): the strengthened bound, the dive (``dive.py``) and the
+    improvement step (step 3: CP-SAT on windows)."""
 
     improve_pairs: int = 15_000
     """Candidate pairs per CP-SAT window (measured: ~1–3 s each at this size on 2 cores); 0 skips the
@@ -156,6 +158,50 @@ class RelaxationOptions:
 
     min_improve_seconds: float = 0.5
     """Start no window when less than this remains of the wall-clock time limit."""
+
+    strengthen: bool = True
+    """Tighten the relaxation with class nodes (``_network.Classes``): the cases of workload ``w ≥ 2`` at mentor j
+    number at most ``⌊capacity[j] / w⌋`` (for workloads 1–2 the integer hull of one mentor's
+    ``k1 + 2 k2 ≤ capacity``). False: the plain transport, the bound before issue 15.
+
+    Measured (``benchmarks/results/workload_grid.md``, workloads 1–2, ~15 % of 2, capacity = total workload): on
+    ``arr`` 3000 × 1000 the Σ S bound (Σ priority proven) falls from 1537.4 to 1533.0, and the dive reaches
+    Σ priority = the bound with Σ S 0.009 % below it."""
+
+    dive: bool = True
+    """Answer by an LP dive on the relaxation (``dive.py``: fix each split case to its largest share, re-solve,
+    repeat) instead of keeping only its whole cases and placing the rest greedily. False: the repair before
+    issue 15."""
+
+    dive_priced_pairs: int = 100_000
+    """With the dive on, the relaxation is priced (``pricing.priced_transport``) from this many candidate pairs
+    (below ``AutoOptions.priced_pairs``, where ``auto`` would solve it densely): the same bound, and the dive then
+    re-solves on the final network's candidate pairs instead of on every one. Measured at 3000 × 1000 (408 000
+    pairs): relaxation and dive 1.3 s priced against 4.0 s dense, the same answer."""
+
+    dive_near_pairs: int = 20
+    """With a priced relaxation the dive re-solves on the final network's pairs and, per mentee, this many more:
+    its best pairs priced within ``dive_near_window`` of zero under the final potentials (one more scan).
+    Measured on ``wl`` 3000 × 1000 (dive alone, no windows): the network's pairs alone (9 328) end 14 priority
+    points short; 10 within 0.2 two short; 20 within 0.5 reach the priority bound with Σ S 0.099 % below its
+    bound (more pairs change nothing)."""
+
+    dive_near_window: float = 0.5
+    """That window, in weight ranges."""
+
+    dive_rounds: int = 200
+    """Re-solves of the dive at most (each fixes at least one case; measured 3–10 at 3000 × 1000 and
+    20000 × 5000, ``benchmarks/results/workload_grid.md``)."""
+
+    polish_gap: float = 1e-4
+    """No CP-SAT windows when the answer already reaches the Σ priority bound and its Σ weights lie within this
+    relative gap of their bound (windows on a problem that does not fit one window cannot prove it, and measured
+    they gain nothing there: ``arr`` 20000 × 5000, gap 0.001 %, 8 windows without gain in ~25 s); 0 always runs
+    them."""
+
+    dive_share: float = 0.7
+    """The dive stops, a safety net, once this share of the wall-clock time limit is spent (the rest is left to
+    repair and windows); its rounds, not the clock, end it on every measured instance."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,9 +268,87 @@ class CoachOptions:
     """The first Polyak step factor of :func:`~mentormatch.solvers.coaches.lagrangian_bound` (× 1.5 after a round
     that lowers the bound, up to 2; halved after three rounds without progress)."""
 
+    choice_rounds: int = 6
+    """Rounds of coach choice and flow re-solve at most (:mod:`mentormatch.solvers.coaches.choice`, unit
+    workloads, when greedy supervision drops something); 0 skips the step. A round that gains nothing ends it
+    (measured at 5000 × 1000 × 60 ``binding``: the first round gains, the second does not; ~2–3 s a round)."""
+
+    balance_sweeps: int = 20
+    """Sweeps over the mentors at most of the local search that balances a coach choice
+    (:func:`~mentormatch.solvers.coaches.choice.balance_coaches`; it stops earlier at a sweep without a move;
+    ~1 s at 5000 × 1000 × 60)."""
+
+    choice_wall_share: float = 0.5
+    """No round of the coach choice starts after this share of ``time_limit`` has passed on the wall clock (a
+    safety net: the rounds are counted, so a rerun on a quiet machine does the same)."""
+
     dual_pairs: int = 150_000
     """Up to this many candidate pairs :func:`~mentormatch.solvers.coaches.transport_duals` starts the Lagrangian
     bound from LP duals (measured: 3 s at 73 000 pairs, 34 s at 400 000)."""
+
+
+@dataclass(frozen=True)
+class GapOptions:
+    """Knobs of the generalised-assignment path (``gap.py``: LP bound, penalty tabu search, CP-SAT polish), used by
+    ``auto`` for a load per pair. Measured on 2 shared cores with Chu and Beasley's tight types C, D and E
+    (``benchmarks/gap_grid.py``)."""
+
+    max_pairs: int = 100_000
+    """Dense mentee × mentor pairs up to which the path runs (it holds a few (n, m) float arrays); beyond them
+    ``auto`` keeps CP-SAT warm-started from the greedy answer, as before."""
+
+    max_mentees: int = 1_000
+    """Mentees up to which the path runs (a swap move is evaluated for every pair of mentees: an (n, n) array).
+    Measured up to 400 mentees × 40 mentors; beyond 1000 an iteration takes ~0.05 s and the budget gets thin."""
+
+    search_share: float = 0.5
+    """Share of ``time_limit`` the tabu search's work budget is sized for (see :attr:`work_rate`)."""
+
+    work_rate: float = 3.0e7
+    """Array entries the tabu search evaluates per second (n² + 4 n m + :attr:`iteration_overhead` per iteration):
+    the iteration budget is ``search_share × time_limit × work_rate / entries``, a count, so that reruns are
+    identical. Measured 4.5–7·10⁷ on 2 cores shared with one other job, 1.6–2·10⁷ with three (then the wall
+    clock cuts the search at 0.8 × ``time_limit`` and reruns may differ)."""
+
+    iteration_overhead: int = 5_000
+    """Entries one iteration costs besides its arrays (numpy's per-call overhead, ~100 µs), in the work budget."""
+
+    max_iterations: int = 20_000
+    """Tabu iterations at most (also the budget when ``time_limit`` is None)."""
+
+    stall_stop: int = 4_000
+    """Stop the tabu search after this many iterations without a better feasible answer."""
+
+    restart_stall: int = 500
+    """Iterations without a better feasible answer after which the search restarts from the best one, with
+    :attr:`kick` random shifts and fresh penalties."""
+
+    kick: int = 3
+    """Random shifts applied at a restart."""
+
+    tenure: tuple[int, int] = (5, 15)
+    """A mentee moved off a mentor may not return to it for a number of iterations drawn from this range."""
+
+    penalty_up: float = 1.02
+    """Factor on every penalty weight after an iteration that ends over capacity."""
+
+    penalty_down: float = 0.9
+    """Factor on every penalty weight after an iteration that ends within capacity."""
+
+    probe_pairs: int = 2_000
+    """Pairs up to which CP-SAT first runs from the greedy answer for :attr:`probe_seconds` (small instances are
+    often proven at once, and then the search is skipped)."""
+
+    probe_seconds: float = 0.5
+    """CP-SAT's deterministic seconds for the probe, at most :attr:`probe_share` × ``time_limit``."""
+
+    probe_share: float = 0.025
+    """The probe's deterministic seconds per second of ``time_limit`` at most (CP-SAT's deterministic second took
+    up to 9 s of wall clock on 2 cores shared with three other jobs)."""
+
+    cpsat_share: float = 0.1
+    """CP-SAT's deterministic seconds per second of ``time_limit`` for the polish from the best answer (which
+    proves small instances optimal); the wall clock stops it as a safety net at ``time_limit``."""
 
 
 @dataclass(frozen=True)
@@ -238,3 +362,5 @@ class SolverOptions:
     relaxation: RelaxationOptions = field(default_factory=RelaxationOptions)
     coaches: CoachOptions = field(default_factory=CoachOptions)
     """The coach tier's knobs (:func:`mentormatch.solvers.coaches.solve`; :func:`mentormatch.solve` passes them)."""
+    gap: GapOptions = field(default_factory=GapOptions)
+    """The generalised-assignment path's knobs (``gap.py``, ``auto`` with a load per pair)."""

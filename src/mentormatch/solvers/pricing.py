@@ -96,6 +96,7 @@ import numpy as np
 from mentormatch.problem import Instance, Progress, Solution
 from mentormatch.solvers._common import Clock, SolverBug, keep_pairs, optimal_solution
 from mentormatch.solvers._network import (
+    Classes,
     Network,
     Transport,
     certify_potentials,
@@ -234,6 +235,10 @@ class Priced:
     rounds: int = 0
     solves: int = 0
     total: int = 0
+    pairs: tuple[np.ndarray, np.ndarray] | None = None
+    """The candidate pairs ``(rows, cols)`` of the final network (proven or not) and, when proven, the last scan's
+    picks (each mentee's pairs just short of violating): a small set that holds the optimum and its near-optimal
+    alternatives, on which ``dive.py`` re-solves."""
 
     @property
     def stats(self) -> Mapping[str, int]:
@@ -256,6 +261,8 @@ def priced_transport(
     options: PricingOptions | None = None,
     k: int | None = None,
     max_rounds: int | None = None,
+    classes: Classes | None = None,
+    near: tuple[int, float] | None = None,
 ) -> Priced:
     """The optimal transport over all candidate pairs (supply ``load[i]``, per-unit gains :func:`unit_gains`),
     solved on a few of them and proven by pricing (steps 1–4 of the module docstring).
@@ -274,6 +281,16 @@ def priced_transport(
         The knobs; None: the defaults.
     k, max_rounds : int, optional
         Candidate mentors per mentee in the first scan; pricing scans before giving up (default: ``options``').
+    classes : Classes, optional
+        Route each workload class's pair arcs through its class nodes (``_network.Classes``: the strengthened
+        relaxation). A pair (i, j) of class ``c`` then prices against the potential of its class node ``(c, j)``
+        instead of mentor j's; a class node outside the network prices as its mentor (the lowest potential its
+        empty arc to the mentor allows, see ``Classes.column_potentials``), so a scan without violators still proves
+        the flow optimal over every candidate pair and every class arc.
+    near : (k, window), optional
+        Once proven, one more scan picks each mentee's ``k`` best pairs priced within ``window`` weight ranges of
+        zero, returned in ``pairs`` beside the network's (for ``dive.py``: where a case displaced by a fixed one
+        can go).
 
     Returns
     -------
@@ -292,6 +309,7 @@ def priced_transport(
         label=label,
         in_play=np.zeros(instance.shape[0], dtype=bool),
         options=options,
+        classes=classes,
     )
     scanner = _Scanner(model)
     clock.stage(f"{label}: choosing candidates (k={k})")
@@ -308,6 +326,11 @@ def priced_transport(
         count = f"{'at most ' if found.approximate else ''}{found.violators}"
         clock.stage(f"{label}: round {round_}: {count} pairs with negative reduced cost")
         if found.violators == 0:
+            if near is not None:
+                wide = dataclasses.replace(options, add_per_row=(near[0],) * 2, near_window=(near[1],) * 2)
+                scanner.model = dataclasses.replace(model, options=wide)
+                found = scanner.scan(sparse, True)
+                scanner.model = model
             message = (
                 f"proven optimal by pricing: {_count(round_, 'round')}, {_count(solves, 'flow solve')}, "
                 f"{sparse.rows.size} of {total_pairs} candidate pairs"
@@ -319,6 +342,8 @@ def priced_transport(
                 rounds=round_,
                 solves=solves,
                 total=total_pairs,
+                # the network's pairs and the last scan's picks: the pairs just short of violating
+                pairs=(np.concatenate([sparse.rows, found.rows]), np.concatenate([sparse.cols, found.cols])),
             )
         if round_ == max_rounds:
             reason = f"pricing did not settle in {_count(max_rounds, 'round')}"
@@ -349,12 +374,18 @@ def priced_transport(
             model,
             rows,
             cols,
-            guide=sparse.potential if settled else None,
+            guide=model.guide(sparse) if settled else None,
             fix_margin=options.fix_factor * scanner.unit,
         )
         solves += 1
     return Priced(
-        flow=None, message=reason, candidates=sparse.rows.size, rounds=round_, solves=solves, total=total_pairs
+        flow=None,
+        message=reason,
+        candidates=sparse.rows.size,
+        rounds=round_,
+        solves=solves,
+        total=total_pairs,
+        pairs=(sparse.rows, sparse.cols),
     )
 
 
@@ -406,9 +437,58 @@ class _Model:
     label: str
     in_play: np.ndarray
     options: PricingOptions = field(default_factory=PricingOptions)
+    classes: Classes | None = None
 
     def gains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return unit_gains(self.instance, self.scaling, self.multiplier, rows, cols)
+
+    @property
+    def sink(self) -> int:
+        n, m = self.instance.shape
+        return n + m if self.classes is None else self.classes.sink
+
+    @property
+    def num_nodes(self) -> int:
+        return self.sink + 1
+
+    def head(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The head node (int64) of each pair arc: mentor j, or the pair's class node at j."""
+        if self.classes is None:
+            return cols.astype(np.int64) + self.instance.shape[0]
+        return self.classes.head(rows, cols)
+
+    def column_potentials(self, sparse: _Sparse) -> np.ndarray:
+        """(C + 1, m) int64: the potential each class's pairs meet at each mentor (``Classes.column_potentials``;
+        one row, the mentors' own, without classes)."""
+        n, m = self.instance.shape
+        potential = sparse.potential
+        if self.classes is None:
+            return potential[None, n : n + m]
+        network = sparse.network
+        tails = network.tail[sparse.rows.size :]
+        first = n + m
+        nodes = tails[(tails >= first) & (tails < self.sink)] - first
+        present = np.zeros(self.classes.count * m, dtype=bool)
+        present[nodes] = True
+        return self.classes.column_potentials(potential, present.reshape(self.classes.count, m))
+
+    def guide(self, sparse: _Sparse) -> np.ndarray:
+        """``sparse``'s potentials as a guide for the next solve, with each class node outside its network at its
+        mentor's potential (as :meth:`column_potentials` prices it), not at the sink's 0 of a node without arcs."""
+        if self.classes is None:
+            return sparse.potential
+        n, m = self.instance.shape
+        guide = sparse.potential.copy()
+        first = n + m
+        guide[first : self.sink] = self.column_potentials(sparse)[1:].ravel()
+        return guide
+
+    def class_index(self, rows: np.ndarray | slice) -> np.ndarray:
+        """Row of :meth:`column_potentials` for each mentee of ``rows`` (0: no class)."""
+        if self.classes is None:
+            return np.zeros(np.arange(self.instance.shape[0])[rows].size, np.int64)
+        index: np.ndarray = self.classes.of_row[rows] + 1
+        return index
 
     @property
     def max_unit_gain(self) -> int:
@@ -466,6 +546,7 @@ class _Scanner:
         self.stride = model.options.sample_stride
         self.step = max(1, model.options.scan_entries // max(m, 1))
         self.unit = 1.0
+        self.row_class = model.class_index(slice(None))
 
     def _float32_range(self) -> bool:
         """Whether weights are large enough for float32: the filter's error bounds are relative, so the weight
@@ -490,14 +571,16 @@ class _Scanner:
         mask into its comparison or masks the few values it reads.
         """
         block = self.weights[rows][:, cols]
+        # One column term for every row, or (with class nodes) one row of terms per class, gathered per mentee.
+        term = col_term[cols][None, :] if col_term.ndim == 1 else col_term[self.row_class[rows]][:, cols]
         with np.errstate(invalid="ignore", over="ignore"):
             if block.dtype == self.dtype and not self.scaled_rows:
-                y = np.add(block, col_term[cols][None, :])
+                y = np.add(block, term)
             else:
                 y = block.astype(self.dtype)
                 if self.scaled_rows:
                     y *= self.factor[rows][:, None].astype(self.dtype)
-                y += col_term[cols][None, :]
+                y += term
             y -= row_term[rows][:, None]
         values: np.ndarray = y
         return values
@@ -602,8 +685,12 @@ class _Scanner:
         half = scaling.weight_multiplier * self.factor / 2.0
         row = (row - half) / self.y_scale
         row = row - (np.abs(row) + self.w_max * self.factor) * 2.0**-21 - row_error / self.y_scale
-        col = (potential[n : n + m] - centre).astype(np.float64) / self.y_scale
+        # The potential each pair meets at its head: mentor j's, or (class nodes) its class node's at j.
+        column_potential = model.column_potentials(sparse)
+        col = (column_potential - centre).astype(np.float64) / self.y_scale
         col = col + np.abs(col) * 2.0**-21
+        if col.shape[0] == 1:
+            col = col[0]
         largest = max(np.abs(col).max(), np.abs(row[in_play]).max(initial=0.0), self.w_max * self.factor.max())
         self.dtype = np.float32 if largest < 2.0**100 and self._float32_range() else np.float64
         col_term = np.where(self.usable, col, -np.inf).astype(self.dtype)
@@ -649,7 +736,7 @@ class _Scanner:
             else:
                 rows, cols = _where(flagged)
                 rows = rows + r0
-            slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
+            slack = model.gains(rows, cols) + column_potential[self.row_class[rows], cols] - potential[rows]
             exact = slack > 0
             if count > options.exact_limit and exact.any():
                 approximate = True
@@ -659,7 +746,7 @@ class _Scanner:
                 if count > options.exact_limit:  # no violator among them: price every flagged pair
                     rows, cols = _where(flagged)
                     rows = rows + r0
-                    slack = model.gains(rows, cols) + potential[n + cols] - potential[rows]
+                    slack = model.gains(rows, cols) + column_potential[self.row_class[rows], cols] - potential[rows]
                     exact = slack > 0
                 violators += int(np.count_nonzero(exact))
                 violating_rows += np.unique(rows[exact]).size
@@ -673,15 +760,15 @@ class _Scanner:
     def _unplaced(self, sparse: _Sparse) -> int:
         """Units that ``sparse``'s flow sends through bypass arcs (mentees left unmatched)."""
         network = sparse.network
-        bypass = (network.head == self.n + self.m) & (network.tail < self.n)
+        bypass = (network.head == self.model.sink) & (network.tail < self.n)
         return int(network.flow[bypass].sum())
 
     def _spare(self, sparse: _Sparse) -> np.ndarray:
         """Units of capacity each usable mentor has left in ``sparse``'s flow."""
-        n, m = self.n, self.m
+        m = self.m
         network = sparse.network
         pairs = sparse.rows.size
-        used = np.bincount(network.head[:pairs] - n, weights=network.flow[:pairs], minlength=m).astype(np.int64)
+        used = np.bincount(sparse.cols, weights=network.flow[:pairs], minlength=m).astype(np.int64)
         return np.where(self.usable, np.maximum(self.capacity - used, 0), 0)
 
 
@@ -856,8 +943,8 @@ def _solve_sparse(
     """
     instance, label = model.instance, model.label
     n, m = instance.shape
-    sink = n + m
-    num_nodes = n + m + 1
+    sink = model.sink
+    num_nodes = model.num_nodes
     load = instance.load.astype(np.int64)
     mentees = np.unique(rows)
     mentors = np.unique(cols)
@@ -867,12 +954,20 @@ def _solve_sparse(
             f"{label}: gains up to {model.max_unit_gain} on {num_nodes} nodes exceed OR-Tools' int64 "
             f"cost range; use smaller priority values or fewer mentees"
         )
-    tail = np.concatenate([rows, mentees, mentors + n]).astype(np.int64)
-    head = np.concatenate([cols + n, np.full(mentees.size, sink), np.full(mentors.size, sink)]).astype(np.int64)
-    capacity = np.concatenate(
-        [load[rows], load[mentees], np.minimum(instance.capacity[mentors], total).astype(np.int64)]
+    # Pair arcs, bypass arcs, capacity arcs, then (class nodes) class node → mentor arcs.
+    c_tail, c_head, c_cap = (
+        (np.zeros(0, np.int64),) * 3
+        if model.classes is None
+        else model.classes.arcs(model.classes.used(rows, cols), instance.capacity, total)
     )
-    cost = np.concatenate([-model.gains(rows, cols), np.zeros(mentees.size + mentors.size, np.int64)])
+    tail = np.concatenate([rows, mentees, mentors + n, c_tail]).astype(np.int64)
+    head = np.concatenate(
+        [model.head(rows, cols), np.full(mentees.size, sink), np.full(mentors.size, sink), c_head]
+    ).astype(np.int64)
+    capacity = np.concatenate(
+        [load[rows], load[mentees], np.minimum(instance.capacity[mentors], total).astype(np.int64), c_cap]
+    )
+    cost = np.concatenate([-model.gains(rows, cols), np.zeros(mentees.size + mentors.size + c_tail.size, np.int64)])
     supply = np.zeros(num_nodes, np.int64)
     supply[mentees] = load[mentees]
     supply[sink] = -total
@@ -929,8 +1024,7 @@ def _certify_flow(
     checked by :func:`_certified`; None when the labels do not settle (a negative cycle), and with ``max_work`` (a
     flow solved with fixed arcs) also when they take more relaxations than that or leave a node with residual arcs
     unreached."""
-    n, m = model.instance.shape
-    potential = sink_potentials(arcs, n + m + 1, max_work=max_work)
+    potential = sink_potentials(arcs, model.num_nodes, max_work=max_work)
     if potential is None:
         return None
     return _certified(model, rows, cols, arcs, potential)
@@ -944,26 +1038,42 @@ def _extend(model: _Model, sparse: _Sparse, rows: np.ndarray, cols: np.ndarray) 
     same flow optimal on the larger network, or is still going after ``repair_work`` relaxations per residual
     arc (most likely a negative cycle: the flow can improve); then None, and the caller solves the network again.
     None as well when a new arc reaches a mentee or mentor without its bypass or capacity arc (only a new solve
-    builds those).
+    builds those); a class node the network lacks joins here, with its arc to the mentor.
     """
     instance = model.instance
     n, m = instance.shape
     old = sparse.network
-    to_sink = np.zeros(n + m + 1, dtype=bool)
-    to_sink[old.tail[old.head == n + m]] = True
-    if not (to_sink[rows].all() and to_sink[cols.astype(np.int64) + n].all()):
-        return None
     pairs = sparse.rows.size
-    # Pair arcs stay first: old pair arcs, new pair arcs, then the old bypass and capacity arcs.
+    heads = model.head(rows, cols)
+    out = np.zeros(model.num_nodes, dtype=bool)  # nodes with their bypass, capacity or class arc
+    out[old.tail[pairs:]] = True
+    if not (out[rows].all() and out[cols.astype(np.int64) + n].all()):
+        return None
+    potential = sparse.potential.copy()
+    extra_tail = extra_head = extra_capacity = np.zeros(0, np.int64)
+    if model.classes is not None and not out[heads].all():
+        # Class nodes the network lacks join with their arc to the mentor (empty) at the mentor's potential: that
+        # arc's reduced cost is 0, and the label-correcting below lowers the node where a new pair arc needs it.
+        keys = np.unique(heads[~out[heads]]) - n - m
+        supplying = old.tail[(old.head == model.sink) & (old.tail < n)]
+        total = int(instance.load[supplying].sum())
+        extra_tail, extra_head, extra_capacity = model.classes.arcs(keys, instance.capacity, total)
+        potential[extra_tail] = potential[extra_head]
+    # Pair arcs stay first: old pair arcs, new pair arcs, then the old bypass, capacity and class arcs, then new
+    # class arcs.
+    extra = extra_tail.size
     arcs = Network(
-        tail=np.concatenate([old.tail[:pairs], rows.astype(np.int64), old.tail[pairs:]]),
-        head=np.concatenate([old.head[:pairs], cols.astype(np.int64) + n, old.head[pairs:]]),
-        capacity=np.concatenate([old.capacity[:pairs], instance.load[rows].astype(np.int64), old.capacity[pairs:]]),
-        cost=np.concatenate([old.cost[:pairs], -model.gains(rows, cols), old.cost[pairs:]]),
-        flow=np.concatenate([old.flow[:pairs], np.zeros(rows.size, np.int64), old.flow[pairs:]]),
+        tail=np.concatenate([old.tail[:pairs], rows.astype(np.int64), old.tail[pairs:], extra_tail]),
+        head=np.concatenate([old.head[:pairs], heads, old.head[pairs:], extra_head]),
+        capacity=np.concatenate(
+            [old.capacity[:pairs], instance.load[rows].astype(np.int64), old.capacity[pairs:], extra_capacity]
+        ),
+        cost=np.concatenate([old.cost[:pairs], -model.gains(rows, cols), old.cost[pairs:], np.zeros(extra, np.int64)]),
+        flow=np.concatenate(
+            [old.flow[:pairs], np.zeros(rows.size, np.int64), old.flow[pairs:], np.zeros(extra, np.int64)]
+        ),
     )
     r_tail, r_head, r_cost = arcs.residual()
-    potential = sparse.potential.copy()
     work = model.options.repair_work * r_tail.size
     if not relax_labels(potential, np.unique(rows).astype(np.int64), r_tail, r_head, r_cost, max_work=work):
         return None
@@ -974,7 +1084,7 @@ def _certified(model: _Model, rows: np.ndarray, cols: np.ndarray, arcs: Network,
     """Check the flow and the potentials (``_network.certify_potentials``; a :class:`SolverBug` if either fails)
     and hold them as the sparse flow on the candidate pairs ``(rows, cols)``."""
     n, m = model.instance.shape
-    potential = certify_potentials(arcs, model.instance.load, n, m, potential, model.label)
+    potential = certify_potentials(arcs, model.instance.load, n, m, potential, model.label, model.num_nodes)
     return _Sparse(rows=rows, cols=cols, network=arcs, gain=-int(np.dot(arcs.cost, arcs.flow)), potential=potential)
 
 

@@ -15,9 +15,19 @@ never splits a case; it uses the split only as a bound:
    costs, so the same optimum (the same bound) in O(candidate arcs) memory instead of OR-Tools' ~80 bytes per
    candidate pair; if pricing gives up (``PricingOptions.max_rounds``, ``max_candidate_fraction``) the dense
    flow solves it, and ``message`` and ``method`` say which.
-2. **Repair (answer).** Mentees the relaxation assigns wholly to one mentor keep that mentor: together they fit,
-   since each mentor received at most its capacity. The others are placed greedily (priority high first, then
-   workload small first, then index), each to its best-weighted candidate mentor with room left.
+   **Strengthened** (``RelaxationOptions.strengthen``, the default): each workload class ``w ≥ 2`` routes through
+   a node per mentor of capacity ``w · ⌊capacity[j] / w⌋`` units (``_network.Classes``), so that the relaxation,
+   like every integral answer, puts at most ``⌊capacity[j] / w⌋`` cases of workload ``w`` on mentor j; for
+   workloads 1–2 this is the integer hull of one mentor's ``k1 + 2 k2 ≤ capacity[j]``. It stays a network, dense
+   or priced (pricing prices a class pair against its class node's potential). With the dive on, the relaxation is
+   priced from ``RelaxationOptions.dive_priced_pairs`` candidate pairs, so that the dive re-solves on the final
+   network's candidate pairs.
+2. **Answer.** By default an **LP dive** (``dive.py``): fix each split case to the mentor holding its largest
+   share, re-solve the relaxation of the rest, repeat until nothing is split (``dive_rounds`` re-solves at most).
+   Otherwise (``dive=False``, the **repair**): mentees the relaxation assigns wholly to one mentor keep that
+   mentor: together they fit, since each mentor received at most its capacity. Either way the mentees left are
+   placed greedily (priority high first, then workload small first, then index), each to its best-weighted
+   candidate mentor with room left.
 3. **Improvement (optional, large-neighbourhood search).** CP-SAT re-solves windows of the problem. A window takes
    mentors in a seeded random order, those with room left first (fragmented capacity is where the gains hide),
    while the pairs of the mentees on them stay within half of ``improve_pairs``; then unplaced mentees in a seeded
@@ -25,7 +35,9 @@ never splits a case; it uses the split only as a bound:
    answer and limited to ``window_deterministic_seconds`` of CP-SAT deterministic time; its answer is kept
    only when it raises Σ gain. Windows stop when the answer reaches the bound, after ``max_stalled_windows``
    windows without gain, when ``improve_deterministic_seconds`` are spent, or when the time limit is near (the
-   knobs are :class:`~mentormatch.solvers.options.RelaxationOptions`' fields).
+   knobs are :class:`~mentormatch.solvers.options.RelaxationOptions`' fields). They do not start when the answer
+   already reaches the Σ priority bound with Σ weights within ``polish_gap`` of their bound on a problem larger
+   than one window (where they could not prove it).
    When the whole problem fits in one window, CP-SAT solves it once with the whole deterministic budget.
    Only deterministic quantities decide which windows run (the budget is CP-SAT deterministic time, at most
    ``deterministic_limit``), so the answer is reproducible unless the wall-clock ``time_limit``, a safety net,
@@ -39,6 +51,11 @@ never splits a case; it uses the split only as a bound:
    the relaxation takes 13 s and the run 46–50 s at 0.82 GB (0.67 GB of it the roster and instance), with the
    same bound. Neither the repair (greedy, one mentee at a time) nor the windows (at most ``improve_pairs``
    CP-SAT pairs) hold anything per allowed pair.
+   With the strengthened relaxation and the dive (``benchmarks/results/workload_grid.md``, workloads 1–2 with
+   ~15 % of 2 and capacity = total workload, ``time_limit=60`` on 2 cores shared with other work): Σ priority
+   reaches the strengthened bound at 3000 × 1000 (Σ S 0.009 % and 0.099 % below its bound, 2 and 15 s) and at
+   20000 × 5000 (0.007 % and 0.055 %, 56–60 s), where the plain relaxation and repair ended 236 and 642 priority
+   points short; the bundled roster at 20000 × 5000 seed 3 ends 2 points below the bound (before: 145).
 
 The status is ``optimal`` only when the answer's gain reaches the bound, or when one window held the whole problem
 (every mentor and mentee with a candidate pair) and CP-SAT proved it; otherwise ``feasible`` with the bound split
@@ -49,11 +66,12 @@ weight); when it is exactly one above the answer's, :func:`priority_relaxation` 
 floored) is solved too, and may prove the priority part.
 
 ``Solution.method`` names the steps that shaped the answer, ``+``-joined in this order: ``relaxation``; ``priced``
-when the bound was solved by pricing (then ``dense`` when pricing gave up); ``cpsat-proof`` when one CP-SAT window
+when the bound was solved by pricing (then ``dense`` when pricing gave up); ``strengthened`` when class nodes
+tightened it; ``dive`` when the LP dive gave the answer; ``cpsat-proof`` when one CP-SAT window
 held the whole problem and proved it; ``windows`` when CP-SAT windows improved the repaired answer;
 ``priority-bound`` when the priority-only relaxation proved Σ priority. ``Solution.stats``: ``multiplier`` (L),
-pricing's ``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs`` when priced, and ``windows`` (CP-SAT
-windows solved) when the improvement step ran.
+pricing's ``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs`` when priced, ``dive_rounds`` (the
+dive's re-solves) and ``windows`` (CP-SAT windows solved) when the improvement step ran.
 """
 
 from __future__ import annotations
@@ -78,9 +96,10 @@ from mentormatch.solvers._common import (
     kept_of,
 )
 from mentormatch.solvers._cpsat import search_limits
-from mentormatch.solvers._network import Transport, transport, unit_gains
+from mentormatch.solvers._network import Classes, Transport, class_nodes, transport, unit_gains
 from mentormatch.solvers._scaling import FLOAT_EXACT, FLOW_HEADROOM, Scaling, fit_scaling
 from mentormatch.solvers.auto import takes_pricing
+from mentormatch.solvers.dive import dive
 from mentormatch.solvers.options import RelaxationOptions, SolverOptions
 
 __all__ = [
@@ -121,6 +140,14 @@ class Relaxation:
     gave up and the dense flow solved it)."""
     stats: Mapping[str, int] = field(default_factory=dict)
     """Pricing's ``rounds``, ``flow_solves``, ``candidates`` and ``candidate_pairs`` when it was priced."""
+    classes: Classes | None = None
+    """The class nodes of the strengthened relaxation (``RelaxationOptions.strengthen``), or None."""
+    pairs: tuple[np.ndarray, np.ndarray] | None = None
+    """When priced: the candidate pairs of the final network and, with the dive on, each mentee's
+    ``dive_near_pairs`` best pairs within ``dive_near_window`` of zero reduced cost (where the dive re-solves);
+    None: every candidate pair."""
+    candidate_pairs: int = 0
+    """How many candidate pairs the problem has."""
 
 
 def solve(
@@ -134,6 +161,7 @@ def solve(
     priced: bool | None = None,
     deterministic_limit: float | None = None,
     options: SolverOptions | None = None,
+    wall_budget: float | None = None,
 ) -> Solution:
     """Bound by the transportation relaxation, answer by repair (and CP-SAT on a subproblem).
 
@@ -160,6 +188,11 @@ def solve(
         the search, so that reruns agree.
     options : SolverOptions, optional
         The knobs (``options.relaxation``, and ``options.pricing`` for a priced relaxation); None: the defaults.
+    wall_budget : float, optional
+        The caller's own time limit in wall-clock seconds (``time_limit`` is its safety net, ``2 ×`` it ``+ 5``):
+        a second safety net, so that a loaded machine still answers about in time. The dive starts no re-solve
+        after ``dive_share`` of it, and no CP-SAT window starts once the last window's wall time would overrun it.
+        On a quiet machine the counted budgets end both first.
 
     Returns
     -------
@@ -175,7 +208,7 @@ def solve(
     ...                 priority=np.array([2, 1, 1]), load=np.array([2, 1, 2]), capacity=np.array([3, 2]))
     >>> sol = solve(inst)
     >>> sol.mentor_of.tolist(), sol.priority_sum, sol.objective, str(sol.status), sol.method
-    ([0, 0, 1], 4, 12.0, 'optimal', 'relaxation')
+    ([0, 0, 1], 4, 12.0, 'optimal', 'relaxation+strengthened+dive')
     """
     if instance.generalised:
         raise SolverUnsuitable(
@@ -188,22 +221,59 @@ def solve(
     clock = Clock(progress)
     scaling = scaling if scaling is not None else fit_scaling(instance)
     relaxed = relax(instance, scaling, clock, priced=priced, options=options)
-    clock.stage(f"{NAME}: repairing")
-    mentor_of = repair(instance, relaxed)
-    value = _gain(instance, scaling, mentor_of)
-    message = f"bound from the transportation relaxation (gains per workload unit × {relaxed.multiplier}"
+    stats: dict[str, int | float] = {"multiplier": relaxed.multiplier, **relaxed.stats}
+    kind = "strengthened transportation relaxation" if relaxed.classes is not None else "transportation relaxation"
+    message = f"bound from the {kind} (gains per workload unit × {relaxed.multiplier}"
     message += ")" if relaxed.note == "dense" else f"; {relaxed.note})"
     steps = [NAME] if relaxed.method == "dense" else [NAME, relaxed.method]
-    stats: dict[str, int | float] = {"multiplier": relaxed.multiplier, **relaxed.stats}
+    if relaxed.classes is not None:
+        steps.append("strengthened")
+    if knobs.dive:
+        clock.stage(f"{NAME}: diving")
+        dived = dive(
+            instance,
+            scaling,
+            relaxed.flow,
+            relaxed.multiplier,
+            relaxed.classes,
+            relaxed.pairs,
+            clock=clock,
+            max_rounds=knobs.dive_rounds,
+            stop_at=None if wall_budget is None else knobs.dive_share * wall_budget,
+        )
+        mentor_of = dived.mentor_of
+        _place_greedily(instance, mentor_of, _residual(instance, mentor_of))
+        stats["dive_rounds"] = dived.rounds
+        steps.append("dive")
+        message += f"; answer by an LP dive ({dived.rounds} re-solve{'s' if dived.rounds != 1 else ''}"
+        message += ")" if dived.complete else (", stopped by the time limit)" if dived.timed_out else ", stopped)")
+    else:
+        clock.stage(f"{NAME}: repairing")
+        mentor_of = repair(instance, relaxed)
+    value = _gain(instance, scaling, mentor_of)
     whole: Solution | None = None  # CP-SAT's answer when one window held the whole problem
-    if value < relaxed.bound and improve_pairs > 0:
+    if (
+        value < relaxed.bound
+        and improve_pairs > 0
+        and not _close_enough(instance, scaling, relaxed, mentor_of, improve_pairs, knobs.polish_gap)
+    ):
         budget = (
             knobs.improve_deterministic_seconds
             if deterministic_limit is None
             else min(knobs.improve_deterministic_seconds, deterministic_limit)
         )
         better, whole, windows = _improve(
-            instance, scaling, relaxed.bound, mentor_of, improve_pairs, time_limit, seed, clock, budget, options
+            instance,
+            scaling,
+            relaxed.bound,
+            mentor_of,
+            improve_pairs,
+            time_limit,
+            seed,
+            clock,
+            budget,
+            options,
+            wall_budget,
         )
         stats["windows"] = windows
         if whole is not None and whole.status is Status.OPTIMAL:
@@ -295,6 +365,7 @@ def run(
         seed=seed,
         progress=progress,
         options=options,
+        wall_budget=time_limit,
     )
 
 
@@ -332,16 +403,29 @@ def relax(
     clock = clock if clock is not None else Clock()
     row_count = candidate_counts(instance)[0]
     multiplier = _multiplier(instance, scaling, row_count)
+    classes = class_nodes(instance, row_count > 0) if options.relaxation.strengthen else None
+    pairs: tuple[np.ndarray, np.ndarray] | None = None
     if priced is None:
-        priced = takes_pricing(int(row_count.sum()), options.auto)
+        pairs_total = int(row_count.sum())
+        knobs = options.relaxation
+        priced = takes_pricing(pairs_total, options.auto) or (knobs.dive and pairs_total >= knobs.dive_priced_pairs)
     flow: Transport | None = None
     note, method = "dense", "dense"
     stats: Mapping[str, int] = {}
     if priced:
+        knobs = options.relaxation
         result = pricing.priced_transport(
-            instance, scaling, multiplier, clock=clock, label=NAME, options=options.pricing
+            instance,
+            scaling,
+            multiplier,
+            clock=clock,
+            label=NAME,
+            options=options.pricing,
+            classes=classes,
+            near=(knobs.dive_near_pairs, knobs.dive_near_window) if knobs.dive else None,
         )
         flow, stats = result.flow, result.stats
+        pairs = result.pairs if flow is not None else None
         note = result.message if flow is not None else f"{result.message}; solved densely instead"
         method = "priced" if flow is not None else "priced+dense"
     if flow is None:
@@ -354,9 +438,20 @@ def relax(
             clock=clock,
             label=NAME,
             pair_capacity=lambda rows, cols: np.minimum(load[rows], instance.capacity[cols]),
+            classes=classes,
         )
     bound = min(flow.gain // multiplier, scaling.combined_high)  # floor: integral answers have integral gains
-    return Relaxation(bound=bound, flow=flow, multiplier=multiplier, note=note, method=method, stats=stats)
+    return Relaxation(
+        bound=bound,
+        flow=flow,
+        multiplier=multiplier,
+        note=note,
+        method=method,
+        stats=stats,
+        classes=classes,
+        pairs=pairs,
+        candidate_pairs=int(row_count.sum()),
+    )
 
 
 def priority_relaxation(
@@ -400,6 +495,36 @@ def repair(instance: Instance, relaxed: Relaxation) -> np.ndarray:
         raise SolverBug(f"{NAME}: the relaxation's whole cases exceed a mentor's capacity")
     _place_greedily(instance, mentor_of, residual)
     return mentor_of
+
+
+def _close_enough(
+    instance: Instance,
+    scaling: Scaling,
+    relaxed: Relaxation,
+    mentor_of: np.ndarray,
+    window_pairs: int,
+    gap: float,
+) -> bool:
+    """Whether the answer is close enough to the bound that CP-SAT windows are not worth their time
+    (``RelaxationOptions.polish_gap``): its Σ priority reaches the relaxation's Σ priority bound and its Σ weights
+    are within ``gap`` (relative) of the Σ weights bound, and the problem does not fit one window (where CP-SAT
+    might prove it). Never with a continuity tier (its bounds decode tier by tier)."""
+    if gap <= 0 or instance.keep is not None or relaxed.candidate_pairs <= window_pairs:
+        return False
+    priority_sum, objective = answer_totals(instance, mentor_of)
+    priority_bound, weight_bound = scaling.split_bound(relaxed.bound, priority_sum)
+    if priority_bound != priority_sum or weight_bound is None:
+        return False
+    objective_bound = scaling.weight_bound(weight_bound)
+    return bool(objective_bound - objective <= gap * max(abs(objective_bound), 1e-9))
+
+
+def _residual(instance: Instance, mentor_of: np.ndarray) -> np.ndarray:
+    """Each mentor's capacity left by the answer ``mentor_of`` (int64)."""
+    on = mentor_of >= 0
+    used = np.bincount(mentor_of[on], weights=instance.load[on], minlength=instance.shape[1]).astype(np.int64)
+    residual: np.ndarray = instance.capacity.astype(np.int64) - used
+    return residual
 
 
 def greedy(instance: Instance) -> np.ndarray:
@@ -464,6 +589,7 @@ def _improve(
     clock: Clock,
     budget: float,
     options: SolverOptions,
+    wall_budget: float | None = None,
 ) -> tuple[np.ndarray, Solution | None, int]:
     """CP-SAT on windows of the problem, keeping each improvement (step 3 of the module docstring), within
     ``budget`` deterministic seconds (the other limits: ``options.relaxation``).
@@ -485,10 +611,14 @@ def _improve(
     knobs: RelaxationOptions = options.relaxation
     stall = 0
     windows = 0
+    last = 0.0  # wall seconds of the last window
     while value < bound and budget > 0 and stall < knobs.max_stalled_windows:
         remaining = clock.remaining(time_limit)
         if remaining is not None and remaining < knobs.min_improve_seconds:
             break
+        if wall_budget is not None and clock.elapsed() + last > wall_budget:
+            break
+        started = clock.elapsed()
         if whole_problem:
             rows, cols = np.flatnonzero(row_count > 0), mentors
         else:
@@ -502,6 +632,7 @@ def _improve(
             instance, mentor_of, rows, cols, remaining, seed, limit, clock, stats, scaling, options=options
         )
         budget -= max(stats.get("deterministic_time", limit), 0.01)
+        last = clock.elapsed() - started
         if answer is None:
             break
         improved, sub_answer, same_scale = answer
