@@ -35,6 +35,11 @@ b. 1000 × 250 × 20, ``coach_limits="moderate"``: ours within 0.5 % of a proven
    best proven Σ priority bound, Σ S within 0.5 % of the best proven Σ S bound of any method) in ≤ 20 s.
 c. 5000 × 1000 × 60, ``coach_limits="moderate"``: Σ priority equal to a proven bound and Σ S within 1 % of its
    bound, in ≤ 60 s (references skipped).
+d. 5000 × 1000 × 60, ``coach_limits="binding"`` (issue 15; also ``d1`` = 1000 × 250 × 20 and ``d2`` =
+   2000 × 500 × 30 without a goal): Σ priority equal to the coverable bound (the coach-free optimum over the pairs
+   some permitted coach could supervise, which ours reports as its bound), Σ S within 0.5 % of that bound's score,
+   in ≤ 60 s wall with every stage. ``ours-before`` (ours with ``CoachOptions(choice_rounds=0)``, the method before
+   issue 15) runs beside ours on the binding sizes as the reference.
 
 Each goal is met when every seed meets it; goal a is "undetermined" for a seed where ours proved optimality in more
 than 1/8 of the time at which the MILP stopped unfinished (the MILP's own time is then unknown).
@@ -47,7 +52,8 @@ of optimality.
 
 Usage::
 
-    python benchmarks/coach_grid.py                    # sizes a, b, c × 3 seeds (about 40 minutes on 2 cores)
+    python benchmarks/coach_grid.py                    # sizes a, b, c, d1, d × 3 seeds (about an hour on 2 cores)
+    python benchmarks/coach_grid.py --sizes d1,d --methods ours,ours-before --seeds 3   # issue 15's rows only
     python benchmarks/coach_grid.py --quick            # size a, one seed, short limits (about a minute)
     python benchmarks/coach_grid.py --sizes a,400x100x10:moderate --seeds 2 --reference-time-limit 30
     python benchmarks/coach_grid.py --methods ours,milp --sizes b
@@ -78,7 +84,11 @@ if str(HERE) not in sys.path:  # _measure and _coach_references live beside this
 from _measure import PeakMeter, machine, machine_line, run_json  # noqa: E402
 
 DEFAULT_OUTPUT = HERE / "results" / "coach_grid.md"
-METHODS = ("ours", "milp", "cp-sat")
+METHODS = ("ours", "ours-before", "milp", "cp-sat")
+OURS = ("ours", "ours-before")
+"""``ours-before``: the same library with the coach choice and flow re-solves switched off
+(``CoachOptions(choice_rounds=0)``), i.e. the method before issue 15 (now held to ``time_limit`` on the wall clock,
+where it used to overrun it), as the reference beside ``ours``."""
 REFERENCE_MAX = 1000 * 250
 """References run only up to this many mentees × mentors (their models hold every candidate pair)."""
 
@@ -104,9 +114,12 @@ SIZES = {
     "a": Size("a", 200, 50, 5, "hard", 60.0, "a"),
     "b": Size("b", 1000, 250, 20, "moderate", 20.0, "b"),
     "c": Size("c", 5000, 1000, 60, "moderate", 60.0, "c"),
+    "d": Size("d", 5000, 1000, 60, "binding", 60.0, "d"),
+    "d1": Size("d1", 1000, 250, 20, "binding", 60.0),
+    "d2": Size("d2", 2000, 500, 30, "binding", 60.0),
 }
-GOAL_SECONDS = {"b": 20.0, "c": 60.0}
-GOAL_GAP = {"b": 0.005, "c": 0.01}
+GOAL_SECONDS = {"b": 20.0, "c": 60.0, "d": 60.0}
+GOAL_GAP = {"b": 0.005, "c": 0.01, "d": 0.005}
 GOAL_A_RATIO = 1 / 8
 QUICK = {"sizes": "a", "seeds": 1, "time_limit": 10.0, "milp": 30.0, "cpsat": 15.0}
 
@@ -195,11 +208,14 @@ def worker(spec: dict) -> dict:
     problem, generator = make_problem(spec["size"], spec["seed"])
     instance, tier = problem.instance(), problem.coaches
     method = spec["method"]
-    if method == "ours":
+    if method in OURS:
         import ortools.sat.python.cp_model  # noqa: F401 - imports are not timed
 
+        from mentormatch.solvers.options import CoachOptions, SolverOptions
+
+        options = SolverOptions(coaches=CoachOptions(choice_rounds=0)) if method == "ours-before" else None
         with PeakMeter() as meter:
-            result = solve(problem, "auto", time_limit=spec["time_limit"])
+            result = solve(problem, "auto", time_limit=spec["time_limit"], options=options)
         mentor_of, coach_of = _answer_from_table(problem, result.table)
         data = refs.coach_data(instance, tier)  # after the call, so that its arrays are not in the peak
         out = {
@@ -236,7 +252,7 @@ def worker(spec: dict) -> dict:
         gain=refs.answer_gain(data, instance.priority, instance.weights, mentor_of),
         broken=refs.check_answer(instance, tier, mentor_of, coach_of),
     )
-    if method != "ours":
+    if method not in OURS:
         if out["status"] == "optimal":  # as the library reports it: optimal within the scaling's resolution
             out["priority_bound"], out["score_bound"] = priority, score
         elif out["gain_bound"] is not None:
@@ -399,8 +415,8 @@ def render_rows(size: Size, seeds: list[int], results: dict, method_limits: dict
     lines = [
         f'## {size.label}. {size.shape}, coach_limits "{size.limits}"',
         "",
-        "| seed | method | time | peak RSS (extra) | Σ priority | bound | Σ S | bound | gap | status |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| seed | method | time | peak RSS (extra) | Σ priority | bound | Σ S | bound | gap | matched | status |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     notes = []
     for seed in seeds:
@@ -416,20 +432,20 @@ def render_rows(size: Size, seeds: list[int], results: dict, method_limits: dict
             if confirmation:
                 notes[-1] += f"; {confirmation}"
         for method, r in records.items():
-            name = method if method != "ours" or "solver" not in r else f"ours [{r['solver']}]"
+            name = method if method not in OURS or "solver" not in r else f"{method} [{r['solver']}]"
             if "skipped" in r:
-                lines.append(f"| {seed} | {name} | skipped: {r['skipped']} |  |  |  |  |  |  |  |")
+                lines.append(f"| {seed} | {name} | skipped: {r['skipped']} |  |  |  |  |  |  |  |  |")
                 continue
             if "error" in r:
-                lines.append(f"| {seed} | {name} | error: {r['error']} |  |  |  |  |  |  |  |")
+                lines.append(f"| {seed} | {name} | error: {r['error']} |  |  |  |  |  |  |  |  |")
                 continue
             status = r["status"]
-            if status != "optimal" and method != "ours":
+            if status != "optimal" and method not in OURS:
                 status += f" ({method_limits[method]:g} s limit)"
             lines.append(
                 f"| {seed} | {name} | {_secs(r['seconds'])} s | {r['peak_mb']:,.0f} MB ({r['extra_mb']:,.0f}) | "
                 f"{r['priority']} | {_num(r.get('priority_bound'))} | {r['score']:.4f} | "
-                f"{_num(r.get('score_bound'))} | {_percent(r.get('gap'))} | {status} |"
+                f"{_num(r.get('score_bound'))} | {_percent(r.get('gap'))} | {r['matched']} | {status} |"
             )
     lines.append("")
     lines += [f"- {note}" for note in notes]
@@ -468,6 +484,7 @@ def goal_rows(results: dict, sizes: list[Size], seeds: list[int], quick: bool) -
             "a": "ours proven optimal, time ≤ 1/8 of the MILP's",
             "b": "Σ priority = best proven bound, Σ S within 0.5 % of the best proven bound, ≤ 20 s",
             "c": "Σ priority = proven bound, Σ S within 1 % of its bound, ≤ 60 s",
+            "d": "Σ priority = the coverable bound, Σ S within 0.5 % of its bound, ≤ 60 s wall, every stage",
         }[size.goal]
         lines.append(f"| {size.goal}. {size.shape}, {size.limits}: {target} | {'; '.join(measured)} | {verdict} |")
     if quick:
@@ -587,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="size a, one seed, short limits (about a minute)")
-    parser.add_argument("--sizes", help="comma-separated: a, b, c, or NxMxK[:limits] (default a,b,c)")
+    parser.add_argument("--sizes", help="comma-separated: a, b, c, d1, d2, d or NxMxK[:limits] (default a,b,c,d1,d)")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per size, 0..N-1 (default 3)")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, from {', '.join(METHODS)}")
     parser.add_argument(
@@ -633,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
-        sizes = [parse_size(s) for s in (args.sizes or (QUICK["sizes"] if args.quick else "a,b,c")).split(",")]
+        sizes = [parse_size(s) for s in (args.sizes or (QUICK["sizes"] if args.quick else "a,b,c,d1,d")).split(",")]
     except ValueError as err:
         parser.error(str(err))
     methods = args.methods.split(",")
@@ -652,12 +669,16 @@ def main(argv: list[str] | None = None) -> int:
             records: dict[str, dict] = {}
             for method in methods:
                 print(f"[{size.label} {size.shape} seed {seed}] {method} ...", file=sys.stderr, flush=True)
-                if method != "ours" and size.n * size.m > args.reference_max:
+                if method == "ours-before" and size.limits != "binding":
+                    records[method] = {"skipped": "run beside ours on the binding sizes only"}
+                    print("    skipped", file=sys.stderr, flush=True)
+                    continue
+                if method not in OURS and size.n * size.m > args.reference_max:
                     records[method] = {"skipped": f"above {args.reference_max:,} mentees × mentors"}
                     print("    skipped", file=sys.stderr, flush=True)
                     continue
-                limit = {"ours": args.time_limit or size.time_limit, "milp": args.milp_limit,
-                         "cp-sat": args.cpsat_limit}[method]  # fmt: skip
+                limit = {"ours": args.time_limit or size.time_limit, "ours-before": args.time_limit or size.time_limit,
+                         "milp": args.milp_limit, "cp-sat": args.cpsat_limit}[method]  # fmt: skip
                 records[method] = measure(size, seed, method, limit)
                 print(f"    {_summary(records[method])}", file=sys.stderr, flush=True)
             results[(size.label, seed)] = records

@@ -374,7 +374,7 @@ def test_array_level_coach_solve_matches_brute_force_on_seeded_random_tiers() ->
         assert_bounds_hold(solution, best)
         check_coaches(inst, tier, solution)
         steps = solution.method.split("+")
-        assert steps[1] == "coaches" and set(steps[2:]) <= {"supervision", "repair", "lagrange"}
+        assert steps[1] == "coaches" and set(steps[2:]) <= {"choice", "supervision", "repair", "lagrange"}
         if solution.message:  # the coach rules bind: the structured record says how
             assert "repair" in steps and {"fewer_matched", "placed_differently"} <= set(solution.stats)
         binding += "repair" in steps

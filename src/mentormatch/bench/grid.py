@@ -353,7 +353,7 @@ def expand_grid(
         A roster folder to run instead of generated rosters (then the seeds only seed the solver).
     config : MatchConfig or TOML text, optional
         The config of every run; None = the defaults.
-    coach_limits : {"default", "moderate", "hard"}, default "default"
+    coach_limits : {"default", "moderate", "hard", "binding"}, default "default"
         The generator's ``coach_limits`` for runs with coaches.
     workloads : {"generated", "unit"}, default "generated"
         ``unit`` sets every generated mentee's workload to 1.

@@ -35,7 +35,8 @@ key               str     12 hex digits identifying the run: a hash of its roste
 mentees           int     mentees in the roster
 mentors           int     mentors
 coaches           int     coaches (0 = no coach tier)
-coach_limits      str     the generator's ``coach_limits`` (``default``, ``moderate``, ``hard``); empty for a folder
+coach_limits      str     the generator's ``coach_limits`` (``default``, ``moderate``, ``hard``, ``binding``); empty
+                          for a folder
 workloads         str     ``generated`` (the generator's workloads, about 10 % of 2) or ``unit`` (every workload set
                           to 1, the pure flow path); empty for a folder
 current_share     float   with current pairs (PRODUCT.md section 7): the generator's roster turned into a next month

@@ -51,7 +51,14 @@ coach), chosen at random, so that small rosters match their description too.
   200 × 50 × 5, for about 47 mentors with capacity); ~40 % of coaches have a case-load limit with ``g`` in
   [0.8, 1.2]; ~40 % have specialisms; ~20 % list languages; ~10 % of mentors are drawn for a fixed ``coach_id``.
 
-In both: at least one coach is a generalist; specialisms are 2–4 types drawn like mentor expertise, always
+- ``"binding"`` (issue 15's 5000 × 1000 × 60 benchmark, coaches that bind at scale): every mentee's workload is 1;
+  ``max_mentors`` in 10–25, scaled down as under ``"moderate"`` to ``ceil(f × the mentors with capacity)``, ``f``
+  in [1.05, 1.09] (mentor places only ~7 % above need); ~60 % of coaches have a case-load limit drawn apart from
+  their own ``max_mentors`` (``ceil(g × mean max_mentors × p)``, ``g`` in [0.5, 1.33]: about 45–120 at
+  5000 × 1000 × 60); ~75 % have specialisms, their types weighted by how common each type is among mentees;
+  ~30 % list languages; ~10 % of mentors are drawn for a fixed ``coach_id``.
+
+In all three: at least one coach is a generalist; specialisms are 2–4 types drawn like mentor expertise, always
 including islamist or far_right (the common types); a coach listing languages lists ``english`` and 0–2 scarce
 languages; mentor-coaches are drawn as under ``"default"``, their specialisms include their own expertise and
 the scarce languages they list are their own. A fixed coach is never the mentor, shares a language with the mentor
@@ -238,7 +245,7 @@ def synthetic_roster(
         Supervising coaches; with two or more, some of them are also mentors (same id in both files).
     seed : int, default 0
         Seed of ``numpy.random.default_rng``; the same arguments always give the same roster.
-    coach_limits : {"default", "moderate", "hard"}, default "default"
+    coach_limits : {"default", "moderate", "hard", "binding"}, default "default"
         How tightly the coaches' limits bind (see the module docstring); only matters with ``n_coaches > 0``.
 
     Returns
@@ -293,6 +300,8 @@ def synthetic_roster(
         coaches, coach_of = _draw_coaches(rng, k, mentor_ids, mentors)
     elif k > 0:
         scenario = _COACH_SCENARIOS[coach_limits]
+        if scenario.unit_workloads:
+            mentees["workload"] = [1] * n
         coaches, coach_of = _draw_binding_coaches(rng, k, mentor_ids, mentors, mentees["workload"], scenario)
 
     mentee_models = tuple(
@@ -932,7 +941,8 @@ def _draw_binding_coaches(
     # Case-loads: g × max_mentors × the mean mentees per mentor with capacity when all capacity is used.
     per_mentor = min(len(workloads), capacity.sum() / np.mean(workloads)) / max(n_active, 1)
     has_cap = _chosen(rng, k, round(scenario.caseload_share * k))
-    max_mentees = np.ceil(max_mentors * per_mentor * rng.uniform(*scenario.caseload_factor, size=k)).astype(np.int64)
+    places = np.full(k, max_mentors.mean()) if scenario.caseload_apart else max_mentors
+    max_mentees = np.ceil(places * per_mentor * rng.uniform(*scenario.caseload_factor, size=k)).astype(np.int64)
 
     # Specialisms: 2-4 types drawn like mentor expertise, always one of the two common types (islamist, far_right);
     # a mentor-coach's include its own expertise. At least one coach is a generalist.
@@ -943,7 +953,8 @@ def _draw_binding_coaches(
     forced[is_dual] = expertise[dual]
     no_common = ~forced[:, :2].any(axis=1)
     forced[np.flatnonzero(no_common), common[no_common]] = True
-    cover = _top_k(rng, np.where(forced, np.inf, _EXPERTISE_WEIGHTS), np.maximum(n_types, forced.sum(axis=1)))
+    type_weights = _MENTEE_TYPE_WEIGHTS if scenario.specialisms_as_mentees else _EXPERTISE_WEIGHTS
+    cover = _top_k(rng, np.where(forced, np.inf, type_weights), np.maximum(n_types, forced.sum(axis=1)))
     cover[~has_spec] = True
 
     # Languages: english and 0-2 scarce languages (a mentor-coach's own ones) for the coaches who list any.

@@ -6,6 +6,7 @@ The package, by role (the tuning knobs are one :class:`CoachOptions`, passed dow
     options.py    CoachOptions: every tuning knob, its default and what it was measured at
     decompose.py  solve(): the method below, step by step, then the bounds and the status
     greedy.py     greedy_supervision(): step 2, and the models' warm start
+    choice.py     choose_and_flow(): step 2b, coaches chosen for every mentor and the flow re-solved through them
     bound.py      lagrangian_bound(), transport_duals() (step 3a); Bound, how the bounds combine
     pairs.py      which candidate pairs the models hold (every pair, or each mentee's best)
     models.py     the CP-SAT models (one Boolean per pair or per triple), built in labelled stages
@@ -29,6 +30,14 @@ is a decomposition that keeps this bound in hand:
 2. **Supervision.** Greedy (:func:`greedy_supervision`): mentors by the gain of their mentees, each given the
    eligible coach with room that keeps the most of it. When every pair is kept, the coach-free optimum is reached
    and the answer is proven optimal; this is the common case (coaches that do not bind), and it costs milliseconds.
+   b. With unit workloads, when greedy supervision drops something: **coach choice with flow re-solves**
+      (:func:`~mentormatch.solvers.coaches.choice.choose_and_flow`): a coach for every mentor with capacity (the
+      greedy choice, places freed by moving mentors to coaches who keep all their mentees, the places left, then a
+      local search that balances mentor capacity against case-loads and specialisms), then the exact min-cost flow
+      mentee → mentor → chosen coach → sink (case-loads as the coach arcs' capacities), repeated from the new
+      answer while it gains. At 5000 × 1000 × 60 ``binding`` its first round reaches the coach-free bound.
+      Beyond :attr:`CoachOptions.exact_pairs` candidate pairs it replaces step 3 (whose CP-SAT models over a
+      neighbourhood measured no gain there and overran the time limit).
 3. **When the coach rules bind:**
 
    a. a **Lagrangian bound** (:func:`lagrangian_bound`): prices on "each mentee at most once" and on coach

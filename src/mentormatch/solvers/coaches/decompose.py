@@ -5,6 +5,7 @@ repair model; then the bounds and the status (the method is described in :mod:`m
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -14,6 +15,7 @@ from mentormatch.solvers._common import Clock, answer_totals, kept_of
 from mentormatch.solvers._scaling import FLOAT_EXACT, Scaling, fit_scaling
 from mentormatch.solvers.coaches.bound import Bound, lagrangian_bound, transport_duals
 from mentormatch.solvers.coaches.check import check_coaches, validate_tier
+from mentormatch.solvers.coaches.choice import choose_and_flow
 from mentormatch.solvers.coaches.greedy import greedy_supervision
 from mentormatch.solvers.coaches.models import new_model
 from mentormatch.solvers.coaches.options import CoachOptions
@@ -73,6 +75,7 @@ def solve(
     validate_tier(instance, tier)
     options = CoachOptions() if options is None else options
     clock = Clock(progress)
+    started = time.perf_counter()
     base = replace(instance, allowed=instance.allowed & tier.coverable())
 
     # --- 1. the coach-free bound
@@ -97,6 +100,10 @@ def solve(
     bound = Bound.of_solution(base, scaling, free, same_scale)
     share = (lambda fraction: None) if time_limit is None else (lambda fraction: fraction * time_limit)
 
+    def wall_left() -> float | None:
+        """Seconds left of ``time_limit`` on the wall clock (at least 0.1): the searches' safety net."""
+        return None if time_limit is None else max(0.1, started + time_limit - time.perf_counter())
+
     # --- 2. supervision of the coach-free answer
     clock.stage("coaches: choosing coaches for the coach-free answer")
     rows = np.flatnonzero(free.mentor_of >= 0)
@@ -106,11 +113,25 @@ def solve(
     best_gain = _gain(base, scaling, best_mentor)
     path = [method]  # Solution.method: "<coach-free method>+coaches", then each step that ran
     stats: dict[str, int] = {}
-    if best_gain < free_gain:
+    large = candidate_count(base) > options.exact_pairs
+    if best_gain < free_gain and base.unit_loads and options.choice_rounds > 0:
+        # --- 2b. coaches chosen for every mentor, the flow re-solved through them (``choice.py``)
+        deadline = None if time_limit is None else started + options.choice_wall_share * time_limit
+        chosen = choose_and_flow(
+            base, tier, scaling, free.mentor_of, (best_mentor, best_coach), free_gain,
+            options=options, clock=clock, deadline=deadline,
+        )  # fmt: skip
+        path.append("choice")
+        stats.update(choice_rounds=chosen.rounds)
+        if chosen.gain > best_gain:
+            best_mentor, best_coach, best_gain = chosen.mentor_of, chosen.coach_of, chosen.gain
+    if best_gain < free_gain and not (large and "choice" in path):
+        # beyond exact_pairs, after the flow re-solves, CP-SAT on the coach-free answer's pairs measured no gain
+        # (5000 × 1000 × 60 ``binding``: 20 s, +0)
         path.append("supervision")
         # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
         kept = new_model(base, tier, model_scaling, rows, cols, options).solve(
-            share(options.supervision_share), seed, hint=(best_mentor, best_coach)
+            share(options.supervision_share), seed, hint=(best_mentor, best_coach), wall=wall_left()
         )
         if kept.found and _gain(base, scaling, kept.mentor_of) > best_gain:
             best_mentor, best_coach, best_gain = kept.mentor_of, kept.coach_of, _gain(base, scaling, kept.mentor_of)
@@ -120,8 +141,10 @@ def solve(
     binds = best_gain < free_gain
     # an unproven coach-free answer that the coaches keep whole is searched further only where the model can
     # prove (every pair in it); a neighbourhood search measured no gain there (5000 × 1000 × 60: 76 s, +0)
-    unproven_small = free.status is not Status.OPTIMAL and candidate_count(base) <= options.exact_pairs
-    if binds or unproven_small:
+    unproven_small = free.status is not Status.OPTIMAL and not large
+    # beyond exact_pairs the repair model cannot prove anything; after the flow re-solves it measured no gain in
+    # 76 s at 5000 × 1000 × 60 ``binding``, over the caller's time limit on the wall clock: not run
+    if (binds and not (large and "choice" in path)) or unproven_small:
         # --- 3. repair: a wider model, warm-started from the kept answer
         rows, cols, exact_model = repair_pairs(base, scaling, best_mentor, options)
         path.append("repair")
@@ -145,7 +168,7 @@ def solve(
             narrowed = replace(base, allowed=base.allowed & fixed.coverable())
             r_rows, r_cols = all_pairs(narrowed)
             tried = new_model(narrowed, fixed, model_scaling, r_rows, r_cols, options).solve(
-                share(options.fixed_share), seed
+                share(options.fixed_share), seed, wall=wall_left()
             )
             if tried.found and _gain(base, scaling, tried.mentor_of) > best_gain:
                 best_mentor, best_coach = tried.mentor_of, tried.coach_of
@@ -154,7 +177,7 @@ def solve(
         # without a time limit a search over a neighbourhood (no proof possible) still stops
         limit = share(options.repair_share) if time_limit is not None or exact_model else options.neighbourhood_seconds
         wider = new_model(base, tier, model_scaling, rows, cols, options).solve(
-            limit, seed, hint=(best_mentor, best_coach)
+            limit, seed, hint=(best_mentor, best_coach), wall=wall_left()
         )
         if wider.found and _gain(base, scaling, wider.mentor_of) > best_gain:
             best_mentor, best_coach = wider.mentor_of, wider.coach_of
@@ -162,15 +185,15 @@ def solve(
         model_bound = lagrange
         if exact_model and wider.bound is not None and model_scaling == scaling:
             model_bound = wider.bound if lagrange is None else min(lagrange, wider.bound)
-        if best_gain < free_gain:
-            fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
-            moved = int((free.mentor_of != best_mentor).sum())
-            stats.update(fewer_matched=fewer, placed_differently=moved)
-            message = (
-                f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
-                if fewer > 0
-                else f"the coach rules bind: {moved} mentees placed differently than without coaches"
-            )
+    if best_gain < free_gain:
+        fewer = int((free.mentor_of >= 0).sum() - (best_mentor >= 0).sum())
+        moved = int((free.mentor_of != best_mentor).sum())
+        stats.update(fewer_matched=fewer, placed_differently=moved)
+        message = (
+            f"the coach rules bind: {fewer} fewer mentees matched than without coaches"
+            if fewer > 0
+            else f"the coach rules bind: {moved} mentees placed differently than without coaches"
+        )
 
     # --- bounds and status
     priority_sum, objective = answer_totals(base, best_mentor)

@@ -138,8 +138,15 @@ class PairModel:
         objective.coeffs.extend((-self.gains).tolist())
         objective.scaling_factor = -1.0
 
-    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> Answer:
-        """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
+    def solve(
+        self,
+        time_limit: float | None,
+        seed: int,
+        hint: tuple[np.ndarray, np.ndarray] | None = None,
+        wall: float | None = None,
+    ) -> Answer:
+        """Run CP-SAT (``time_limit`` in deterministic units; the wall clock as a safety net, at most ``wall``
+        seconds when given) and read the answer."""
         n, m = self.instance.shape
         # --- warm start: the hint's pairs and coaches
         if hint is not None:
@@ -151,7 +158,7 @@ class PairModel:
                 for c, v in ys.items():
                     self.model.add_hint(v, bool(coach_of[j] == c))
         # --- solve
-        solver, code = _run_cpsat(self.model, time_limit, seed)
+        solver, code = _run_cpsat(self.model, time_limit, seed, wall)
         # --- read out: the chosen pairs (proto variables 0..p-1) and each mentor's coach
         mentor_of = np.full(n, -1, dtype=np.int64)
         coach_of = np.full(m, -1, dtype=np.int64)
@@ -246,8 +253,15 @@ class TripleModel:
         proto.objective.coeffs.extend((-self.gains).tolist())
         proto.objective.scaling_factor = -1.0
 
-    def solve(self, time_limit: float | None, seed: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> Answer:
-        """Run CP-SAT (``time_limit`` in deterministic units; wall clock as a safety net) and read the answer."""
+    def solve(
+        self,
+        time_limit: float | None,
+        seed: int,
+        hint: tuple[np.ndarray, np.ndarray] | None = None,
+        wall: float | None = None,
+    ) -> Answer:
+        """Run CP-SAT (``time_limit`` in deterministic units; the wall clock as a safety net, at most ``wall``
+        seconds when given) and read the answer."""
         n, m = self.instance.shape
         t = self.rows.size
         # --- warm start: the hint's triples and (mentor, coach) choices
@@ -258,7 +272,7 @@ class TripleModel:
             self.model.proto.solution_hint.vars.extend(range(t + self.y_mentor.size))
             self.model.proto.solution_hint.values.extend(np.concatenate([w, y]).astype(np.int64).tolist())
         # --- solve
-        solver, code = _run_cpsat(self.model, time_limit, seed)
+        solver, code = _run_cpsat(self.model, time_limit, seed, wall)
         # --- read out: the chosen triples (proto variables 0..t-1) give the pairs and the coaches
         mentor_of = np.full(n, -1, dtype=np.int64)
         coach_of = np.full(m, -1, dtype=np.int64)
@@ -288,10 +302,13 @@ def new_model(
     return PairModel(instance, tier, scaling, rows, cols, pair_links=options.pair_links)
 
 
-def _run_cpsat(model: Any, time_limit: float | None, seed: int) -> tuple[Any, Any]:
+def _run_cpsat(model: Any, time_limit: float | None, seed: int, wall_left: float | None = None) -> tuple[Any, Any]:
     """Solve ``model`` with :data:`mentormatch.solvers._cpsat.PARAMETERS`, ``time_limit`` in deterministic units
-    (the wall clock as a safety net, :data:`mentormatch.solvers._cpsat.WALL_SAFETY`); returns (solver, status)."""
+    (the wall clock as a safety net, :data:`mentormatch.solvers._cpsat.WALL_SAFETY`, and at most ``wall_left``
+    seconds: what is left of the caller's time limit); returns (solver, status)."""
     wall, deterministic = search_limits(time_limit)
+    if wall_left is not None:
+        wall = wall_left if wall is None else min(wall, wall_left)
     solver = new_solver(seed=seed, wall=wall, deterministic=deterministic)
     return solver, solver.solve(model)
 
