@@ -11,7 +11,7 @@ from scipy.optimize import linear_sum_assignment
 import mentormatch.solvers as solvers
 from mentormatch import Assignment, Status, assign
 from mentormatch.problem import Instance
-from mentormatch.solvers import AutoOptions, SolverOptions, SolverUnsuitable
+from mentormatch.solvers import AutoOptions, GapOptions, SolverOptions, SolverUnsuitable
 from mentormatch.synthetic.matrices import cost_matrix, gap_loads, tight_capacity
 
 from .oracles import optimum, tier_values
@@ -152,12 +152,12 @@ def test_matches_scipy_linear_sum_assignment(solver, shape, kind):
 
 def test_what_auto_picks_by_shape():
     # Every pair allowed, loads 1, small: scipy on the weights; a forbidden pair or a load above 1: the flow or
-    # CP-SAT; per-pair loads: CP-SAT.
+    # CP-SAT; per-pair loads: the generalised-assignment path.
     cost = np.arange(12).reshape(4, 3)
     assert assign(cost, capacity=[2, 1, 1]).solver == "hungarian"
     assert assign(cost, allowed=cost != 5).solver == "flow"
     assert assign(cost, load=[1, 2, 1, 1], capacity=[2, 2, 2]).solver in ("cpsat", "relaxation")
-    assert assign(cost, load=np.arange(1, 13).reshape(4, 3) % 3 + 1, capacity=[3, 3, 3]).solver == "cpsat"
+    assert assign(cost, load=np.arange(1, 13).reshape(4, 3) % 3 + 1, capacity=[3, 3, 3]).solver == "gap"
 
 
 def test_priority_first_when_minimising():
@@ -346,8 +346,20 @@ def test_no_solution_when_nothing_is_found_in_time():
 def test_auto_on_a_generalised_problem_keeps_the_greedy_answer_when_cpsat_finds_none():
     arguments = knapsack_gap()
     weights = arguments.pop("weights")
-    a = assign(weights, time_limit=0, **arguments)
     optimum = assign(weights, **arguments)
-    assert optimum.solver == "cpsat" and optimum.status is Status.OPTIMAL
-    assert a.solver == "greedy" and a.status is Status.FEASIBLE and a.matched > 0
+    assert optimum.solver == "gap" and optimum.status is Status.OPTIMAL
+    # without the generalised-assignment path: CP-SAT from the greedy answer, which it keeps when it finds none
+    plain = SolverOptions(gap=GapOptions(max_pairs=0))
+    instance = Instance(
+        weights=weights,
+        allowed=np.ones(weights.shape, bool),
+        priority=arguments["priority"],
+        load=arguments["load"],
+        capacity=arguments["capacity"],
+        maximize=False,
+    )
+    a = solvers.run_solver(instance, "auto", time_limit=0, options=plain)
+    assert a.solver == "greedy" and a.status is Status.FEASIBLE and (a.mentor_of >= 0).sum() > 0
     assert a.priority_sum <= optimum.priority_sum <= a.priority_bound
+    quick = assign(weights, time_limit=0, **arguments)  # the path with no time: a valid answer and bound all the same
+    assert quick.solver == "gap" and quick.priority_sum <= optimum.priority_sum <= quick.priority_bound

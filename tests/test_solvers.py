@@ -29,6 +29,7 @@ from mentormatch.solvers._scaling import FLOAT_EXACT, fit_scaling
 from mentormatch.solvers.options import (
     AutoOptions,
     CpsatOptions,
+    GapOptions,
     HungarianOptions,
     RelaxationOptions,
     SolverOptions,
@@ -176,11 +177,13 @@ def test_cpsat_pair_limit_names_auto():
 
 def test_auto_answers_greedily_beyond_the_cpsat_pair_limit():
     inst = make([[3.0, 1.0], [2.0, 2.0]], load=[[1, 2], [2, 1]], capacity=[2, 2])
-    options = SolverOptions(cpsat=CpsatOptions(max_pairs=3))
+    beyond_gap = GapOptions(max_pairs=3)  # past the generalised-assignment path's size too
+    options = SolverOptions(cpsat=CpsatOptions(max_pairs=3), gap=beyond_gap)
     sol = run_solver(inst, "auto", options=options)
     assert (sol.solver, sol.method, dict(sol.stats)) == ("greedy", "greedy", {"pairs": 4})
     assert sol.message == "greedy answer: 4 candidate pairs are beyond CP-SAT's 3; the bound is the trivial one"
-    assert run_solver(inst, "auto").solver == "cpsat"
+    assert run_solver(inst, "auto", options=SolverOptions(gap=beyond_gap)).solver == "cpsat"
+    assert run_solver(inst, "auto").solver == "gap"
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,12 @@ every load 1, < ``priced_pairs`` candidate pairs            ``flow``: exact, pol
 every load 1, more candidate pairs                          ``flow-priced`` (``pricing.py``): the flow on a few
                                                             candidate pairs, proven optimal over every allowed pair
                                                             by reduced costs; exact, O(candidates) memory
-a load per pair (not per mentee)                            ``cpsat``, warm-started from a greedy answer; that answer
+a load per pair (not per mentee), ≤ ``GapOptions``          ``gap`` (``gap.py``): LP bound (as a Lagrangian bound,
+``max_pairs`` pairs and ``max_mentees`` mentees             valid for any duals), a short CP-SAT probe up to 2 000
+                                                            pairs, a penalty tabu search of shifts and swaps, CP-SAT
+                                                            polish from the best answer; ``Solution.method`` names
+                                                            the steps (``gap+lp+probe+tabu+cpsat``)
+a load per pair, larger                                     ``cpsat``, warm-started from a greedy answer; that answer
                                                             (``greedy``, with the trivial bounds) when CP-SAT stops
                                                             before finding one or the problem has more than
                                                             ``CpsatOptions.max_pairs`` candidate pairs
@@ -76,16 +81,24 @@ Which path ran is ``Solution.method`` (a short stable name, steps joined by ``+`
                                   ``max_candidate_fraction``): the dense flow answered (the same stats)
 ``cpsat``                         CP-SAT on the whole problem (``pairs``, ``deterministic_time``)
 ``greedy``                        the greedy answer with the trivial bounds (``pairs`` when beyond CP-SAT's limit)
+``gap+lp[+probe][+tabu][+cpsat]`` a load per pair (``gap.py``): the LP's Lagrangian bound; ``+probe``: a short
+                                  CP-SAT run from the greedy answer; ``+tabu``: the penalty tabu search;
+                                  ``+cpsat``: CP-SAT polish from the best answer (``iterations``, ``lp_bound``,
+                                  ``gain_bound``, ``cpsat_deterministic_time``)
 ``relaxation[+priced[+dense]]``   the relaxation's bound and repaired answer; ``+priced``: the relaxation solved
-``[+cpsat-proof][+windows]``      by pricing (``+dense``: it gave up); ``+cpsat-proof``: one CP-SAT window held
-``[+priority-bound]``             the whole problem and proved it; ``+windows``: CP-SAT windows improved the
-                                  answer; ``+priority-bound``: the priority-only relaxation proved Σ priority
-                                  (``multiplier``, pricing's stats when priced, ``windows`` solved)
+``[+strengthened][+dive]``        by pricing (``+dense``: it gave up); ``+strengthened``: each mentor's cases of
+``[+cpsat-proof][+windows]``      workload w ≥ 2 pass a node of capacity w⌊capacity / w⌋ (a tighter bound, still a
+``[+priority-bound]``             network); ``+dive``: the answer came from an LP dive (each split case fixed to
+                                  its largest share, re-solved; ``dive_rounds``); ``+cpsat-proof``: one CP-SAT
+                                  window held the whole problem and proved it; ``+windows``: CP-SAT windows
+                                  improved the answer; ``+priority-bound``: the priority-only relaxation proved Σ
+                                  priority (``multiplier``, pricing's stats when priced, ``windows`` solved)
 ``<method>+coaches``              the coach tier (``solvers.coaches``) over the coach-free ``<method>``;
-``[+supervision][+repair]``       ``+supervision``: greedy coaches lost gain and CP-SAT re-chose on the same pairs;
-``[+lagrange]``                   ``+repair``: the wider CP-SAT model ran (``repair_pairs``, ``exact_model``);
-                                  ``+lagrange``: a Lagrangian bound was computed (``fewer_matched``,
-                                  ``placed_differently`` when the coach rules bind)
+``[+choice][+supervision]``       ``+choice``: coaches chosen for every mentor and the flow re-solved through them
+``[+repair][+lagrange]``          (unit workloads; ``choice_rounds``); ``+supervision``: greedy coaches lost gain
+                                  and CP-SAT re-chose on the same pairs; ``+repair``: the wider CP-SAT model ran
+                                  (``repair_pairs``, ``exact_model``); ``+lagrange``: a Lagrangian bound was
+                                  computed (``fewer_matched``, ``placed_differently`` when the coach rules bind)
 ================================= ================================================================================
 
 Scaling to integers happens in one place, ``_scaling.py`` (integer weights with |w| ≤ 10**6 exact; float weights
@@ -124,7 +137,9 @@ from mentormatch.solvers._registry import SOLVERS, Method, SolveFunction
 from mentormatch.solvers.auto import AUTO_CPSAT_PAIRS, AUTO_HUNGARIAN_ENTRIES, AUTO_PRICED_PAIRS
 from mentormatch.solvers.options import (
     AutoOptions,
+    CoachOptions,
     CpsatOptions,
+    GapOptions,
     HungarianOptions,
     PricingOptions,
     RelaxationOptions,
@@ -142,6 +157,8 @@ __all__ = [
     "CpsatOptions",
     "PricingOptions",
     "RelaxationOptions",
+    "GapOptions",
+    "CoachOptions",
     "SolverUnsuitable",
     "SolverBug",
     "run_solver",

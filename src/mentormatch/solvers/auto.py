@@ -6,8 +6,10 @@ The whole choice lives here (the package docstring tables it), in this order:
    slot entries (:func:`takes_hungarian`): ``hungarian``, on the instance as given;
 2. every load 1: ``flow``, or ``flow-priced`` from ``AutoOptions.priced_pairs`` candidate pairs
    (:func:`takes_pricing`, which also decides whether the relaxation of step 4 is priced);
-3. a load per pair: ``cpsat`` warm-started from the greedy answer, or that answer (``greedy``, with the trivial
-   bounds) beyond ``CpsatOptions.max_pairs`` candidate pairs or when CP-SAT stops before finding one;
+3. a load per pair: ``gap`` (``gap.py``: LP bound, tabu search, CP-SAT polish) up to ``GapOptions.max_pairs``
+   pairs and ``GapOptions.max_mentees`` mentees; beyond, ``cpsat`` warm-started from the greedy answer, or that
+   answer (``greedy``, with the trivial bounds) beyond ``CpsatOptions.max_pairs`` candidate pairs or when CP-SAT
+   stops before finding one;
 4. a load above 1: ``cpsat`` warm-started from the relaxation's repaired answer up to ``AutoOptions.cpsat_pairs``
    candidate pairs (that answer itself when it is proven optimal or CP-SAT finds none), else ``relaxation``
    (also when the combined objective is too large for CP-SAT's float64 bound).
@@ -130,6 +132,13 @@ def _choose(
         # With a continuity tier, CP-SAT's float64 bound takes a coarser weight scale (``_scaling``; float weights)
         scaling = fit_scaling(instance, limit=FLOAT_EXACT)
     if instance.generalised:
+        from mentormatch.solvers import gap
+
+        if gap.takes_gap(instance, options.gap) and scaling.combined_high < FLOAT_EXACT:
+            # LP bound, penalty tabu search and CP-SAT polish, all within ``time_limit`` on the wall clock
+            return gap.solve(
+                instance, time_limit=time_limit, seed=seed, progress=progress, scaling=scaling, options=options
+            )
         start = greedy_solution(instance, scaling)
         max_pairs = options.cpsat.max_pairs
         if pairs > max_pairs:

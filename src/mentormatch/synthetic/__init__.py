@@ -6,6 +6,7 @@ The package, one job per module::
                COACH_LIMITS); next_month: the same people a month later, with current pairs and a month's changes
     matrices   cost_matrix (uniform, correlated, structured-popular integer costs), tight_capacity, gap_loads: seeded
                inputs for benchmarks and tests of :func:`mentormatch.assign` (formerly ``mentormatch.instances``)
+    gap        gap_instance: the literature's tight generalised-assignment types C, D and E (Chu and Beasley)
 
 Everything is seeded: the same arguments always give the same data. The names below load their module on first
 use, so the matrices (numpy only) do not load the roster generator and the library it solves with.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from mentormatch._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names for type checkers and editors; at run time each loads on first use (below)
+    from mentormatch.synthetic.gap import GAP_TYPES, gap_instance
     from mentormatch.synthetic.matrices import COST_KINDS, cost_matrix, gap_loads, tight_capacity
     from mentormatch.synthetic.rosters import (
         AS_OF,
@@ -49,6 +51,8 @@ _HOME: dict[str, str] = {
     "cost_matrix": "matrices",
     "tight_capacity": "matrices",
     "gap_loads": "matrices",
+    "GAP_TYPES": "gap",
+    "gap_instance": "gap",
 }
 """Where each public name lives."""
 
@@ -73,4 +77,6 @@ __all__ = [
     "cost_matrix",
     "tight_capacity",
     "gap_loads",
+    "GAP_TYPES",
+    "gap_instance",
 ]
