@@ -248,3 +248,10 @@ def test_small_generalised_instances_stay_proven_optimal():
     locked = replace(inst, keep=np.array([1, -1]), locked=np.array([True, False]), keep_tier="first")
     kept = run_solver(locked, "auto", time_limit=5)
     assert kept.mentor_of[0] == 1 and kept.status is Status.OPTIMAL
+
+
+def test_a_proven_answer_reports_its_own_value_as_the_bound():
+    """Minimising float weights: a proven answer's bound is its objective, with no rounding slack added."""
+    a = mentormatch.assign(np.array([[0.0, 0.0]]), maximize=False, load=np.array([[1, 2]]))
+    assert a.solver == "gap" and a.status is Status.OPTIMAL
+    assert (a.objective, a.bound, a.gap) == (0.0, 0.0, 0.0)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import bellman_ford
@@ -625,12 +625,22 @@ def test_priced_relaxation_with_huge_weights():
 
 @settings(max_examples=40)
 @given(instances(10, 6, max_capacity=6))
+@example(  # workloads of 3 at capacity 4: the class nodes cut the split a plain transport would allow
+    Instance(
+        weights=np.zeros((4, 2), np.int64),
+        allowed=np.ones((4, 2), bool),
+        priority=np.ones(4, np.int64),
+        load=np.array([3, 1, 3, 3]),
+        capacity=np.array([4, 4]),
+    )
+)
 def test_priced_relaxation_agrees_on_any_instance(inst):
     assume(scalable(inst))
     scaling = fit_scaling(inst)
-    dense = relaxation.relax(inst, scaling, priced=False)
+    dense = relaxation.relax(inst, scaling, priced=False)  # strengthened (class nodes) where workloads allow
+    options = replace(NO_SIZE_LIMIT.pricing, k=1)
     priced = pricing.priced_transport(
-        inst, scaling, dense.multiplier, clock=Clock(), label="test", options=replace(NO_SIZE_LIMIT.pricing, k=1)
+        inst, scaling, dense.multiplier, clock=Clock(), label="test", options=options, classes=dense.classes
     )
     assert priced.flow is not None and priced.flow.gain == dense.flow.gain
 

@@ -334,7 +334,7 @@ def _coach_problems(roster: Roster) -> list[str]:
 
 
 def test_coach_limits_values():
-    assert COACH_LIMITS == ("default", "moderate", "hard")
+    assert COACH_LIMITS == ("default", "moderate", "hard", "binding")
 
 
 @pytest.mark.parametrize("value", ["Hard", "tight", "", None, 2])
@@ -571,10 +571,10 @@ def test_bundled_roster_is_what_its_command_generates(tmp_path, command):
 def test_package_and_old_instances_path_give_the_same_names():
     import mentormatch.instances
     import mentormatch.synthetic
-    from mentormatch.synthetic import matrices, rosters
+    from mentormatch.synthetic import gap, matrices, rosters
 
-    assert set(mentormatch.synthetic.__all__) == {*rosters.__all__, *matrices.__all__}
-    for module in (rosters, matrices):
+    assert set(mentormatch.synthetic.__all__) == {*rosters.__all__, *matrices.__all__, *gap.__all__}
+    for module in (rosters, matrices, gap):
         for name in module.__all__:
             assert getattr(mentormatch.synthetic, name) is getattr(module, name), name
     for name in (*mentormatch.instances.__all__, "COST_MAX"):

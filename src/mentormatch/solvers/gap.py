@@ -190,13 +190,19 @@ def solve(
     # --- read out
     combined_bound = max(min(bound, scaling.combined_high), best_gain)
     priority_sum, objective = answer_totals(instance, best)
-    priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
-        combined_bound, scaling.tiers(instance, best), objective
-    )
+    optimal = combined_bound == best_gain
+    priority_bound: int | None
+    objective_bound: float | None
+    if optimal:  # proven: every bound is the answer's own value (no rounding slack added)
+        priority_bound, objective_bound, kept_bound = priority_sum, objective, kept_of(instance, best)
+    else:
+        priority_bound, objective_bound, kept_bound = scaling.solution_bounds(
+            combined_bound, scaling.tiers(instance, best), objective
+        )
     clock.stage("gap: done")
     return Solution(
         mentor_of=best,
-        status=Status.OPTIMAL if combined_bound == best_gain else Status.FEASIBLE,
+        status=Status.OPTIMAL if optimal else Status.FEASIBLE,
         priority_sum=priority_sum,
         objective=objective,
         priority_bound=priority_bound,
