@@ -113,7 +113,9 @@ def solve(
     best_gain = _gain(base, scaling, best_mentor)
     path = [method]  # Solution.method: "<coach-free method>+coaches", then each step that ran
     stats: dict[str, int] = {}
-    large = candidate_count(base) > options.exact_pairs
+    pairs = candidate_count(base)
+    large = pairs > options.exact_pairs
+    final = pairs >= options.choice_final_pairs  # past the choice, the CP-SAT stages measured no gain here
     if best_gain < free_gain and base.unit_loads and options.choice_rounds > 0:
         # --- 2b. coaches chosen for every mentor, the flow re-solved through them (``choice.py``)
         deadline = None if time_limit is None else started + options.choice_wall_share * time_limit
@@ -125,9 +127,9 @@ def solve(
         stats.update(choice_rounds=chosen.rounds)
         if chosen.gain > best_gain:
             best_mentor, best_coach, best_gain = chosen.mentor_of, chosen.coach_of, chosen.gain
-    if best_gain < free_gain and not (large and "choice" in path):
-        # beyond exact_pairs, after the flow re-solves, CP-SAT on the coach-free answer's pairs measured no gain
-        # (5000 × 1000 × 60 ``binding``: 20 s, +0)
+    if best_gain < free_gain and not (final and "choice" in path):
+        # from choice_final_pairs up, after the flow re-solves, CP-SAT on the coach-free answer's pairs measured no
+        # gain (5000 × 1000 × 60 ``binding``: 20 s, +0)
         path.append("supervision")
         # the same question exactly: CP-SAT on the coach-free answer's own pairs, keeping as much as it can
         kept = new_model(base, tier, model_scaling, rows, cols, options).solve(
@@ -142,9 +144,9 @@ def solve(
     # an unproven coach-free answer that the coaches keep whole is searched further only where the model can
     # prove (every pair in it); a neighbourhood search measured no gain there (5000 × 1000 × 60: 76 s, +0)
     unproven_small = free.status is not Status.OPTIMAL and not large
-    # beyond exact_pairs the repair model cannot prove anything; after the flow re-solves it measured no gain in
-    # 76 s at 5000 × 1000 × 60 ``binding``, over the caller's time limit on the wall clock: not run
-    if (binds and not (large and "choice" in path)) or unproven_small:
+    # from choice_final_pairs up, after the flow re-solves, the repair model measured no gain in 76 s at
+    # 5000 × 1000 × 60 ``binding``, over the caller's time limit on the wall clock: not run
+    if (binds and not (final and "choice" in path)) or unproven_small:
         # --- 3. repair: a wider model, warm-started from the kept answer
         rows, cols, exact_model = repair_pairs(base, scaling, best_mentor, options)
         path.append("repair")
