@@ -236,19 +236,24 @@ class _ProblemLog:
         self.items.append(InputProblem(file, line, column, value, message))
 
 
-def _read_text(file: str, problems: _ProblemLog) -> str | None:
-    """The file's text decoded as UTF-8 (BOM dropped), or None after adding a file-level problem."""
+def _read_bytes(file: str, problems: _ProblemLog) -> bytes | None:
+    """The file's bytes, or None after adding a file-level problem (missing, a folder, unreadable)."""
     try:
         with open(file, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except FileNotFoundError:
         problems.add(file, None, None, None, "file not found")
-        return None
     except IsADirectoryError:
         problems.add(file, None, None, None, "is a folder, not a file")
-        return None
     except OSError as err:
         problems.add(file, None, None, None, f"cannot be read: {err.strerror or type(err).__name__}")
+    return None
+
+
+def _read_text(file: str, problems: _ProblemLog) -> str | None:
+    """The file's text decoded as UTF-8 (BOM dropped), or None after adding a file-level problem."""
+    data = _read_bytes(file, problems)
+    if data is None:
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM: Excel's "Unicode text"
         try:

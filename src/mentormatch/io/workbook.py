@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime
 import io
 import math
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 
-from mentormatch.io.tables import _ProblemLog
+from mentormatch.io.tables import _ProblemLog, _read_bytes
 
 _MISSING_EXTRA = (
     "reading an Excel workbook needs the excel extra: pip install 'mentormatch[excel]' (or save the sheet as CSV UTF-8)"
@@ -56,16 +57,18 @@ def workbook_records(file: str, problems: _ProblemLog) -> Iterator[tuple[int, li
     except ImportError:
         problems.add(file, None, None, None, _MISSING_EXTRA)
         return None
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    data = _read_bytes(file, problems)
+    if data is None:
+        return None
     try:
-        book = openpyxl.load_workbook(file, read_only=False, data_only=True)
-    except FileNotFoundError:
-        problems.add(file, None, None, None, "file not found")
-        return None
-    except IsADirectoryError:
-        problems.add(file, None, None, None, "is a folder, not a file")
-        return None
-    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
-        problems.add(file, None, None, None, f"cannot be read as an Excel workbook ({type(err).__name__})")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError):
+        # not a zip at all, or a zip without a workbook's parts, or parts openpyxl cannot parse
+        problems.add(
+            file, None, None, None, "cannot be read as an Excel workbook: save it from Excel as .xlsx, or as CSV UTF-8"
+        )
         return None
     sheet = book.worksheets[0]
     rows = [
