@@ -18,7 +18,7 @@ from mentormatch.diagnose import RELAXABLE, SHORTAGE_COLUMNS, diagnose, relaxati
 from mentormatch.encode import RULES, rule_bits, rule_failures
 from mentormatch.rules import relaxable_rules
 from mentormatch.schema import Coach, Exclusion, Mentee, Mentor, Roster
-from mentormatch.solvers.maxflow import max_matching
+from mentormatch.solvers.maxflow import grow, max_matching
 
 from .strategies import rosters, rosters_with_coaches
 
@@ -116,6 +116,25 @@ def test_max_matching_is_maximum(data) -> None:
     assert cand[np.flatnonzero(matched), mentor_of[matched]].all()
     assert np.all(np.bincount(mentor_of[matched], minlength=m) <= capacity)
     assert matched.sum() == most_matched(cand, capacity)
+
+
+@examples(60)
+@given(data=st.data())
+def test_grow_keeps_the_start_and_stays_valid(data) -> None:
+    n = data.draw(st.integers(1, 25))
+    m = data.draw(st.integers(1, 8))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    cand = rng.random((n, m)) < data.draw(st.sampled_from([0.2, 0.6]))
+    capacity = rng.integers(0, 4, size=m)
+    start = max_matching(cand[: n // 2], capacity)  # a valid matching of the first half
+    start = np.concatenate([start, np.full(n - len(start), -1)])
+    grown = grow(cand, capacity, start)
+    held = np.flatnonzero(start >= 0)
+    assert np.array_equal(grown[held], start[held])  # a start pair is never moved
+    matched = np.flatnonzero(grown >= 0)
+    assert cand[matched, grown[matched]].all()
+    assert np.all(np.bincount(grown[matched], minlength=m) <= capacity)
+    assert (grown >= 0).sum() <= most_matched(cand, capacity)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -351,6 +370,16 @@ def test_max_matched_equals_an_exact_solve_with_unit_workloads(roster: Roster) -
     _check_against_direct(problem, d)
     if d.short.empty and d.max_matched == d.n_mentees:
         assert len(d.lines()) == 1
+
+
+@examples(30)
+@given(roster=rosters(max_mentees=8, max_mentors=4))
+def test_a_matching_to_grow_from_changes_no_number(roster: Roster) -> None:
+    problem = build_problem(roster)
+    plain = diagnose(problem)
+    grown = diagnose(problem, solve(problem, "auto"))
+    assert plain.shortages.equals(grown.shortages)
+    assert plain.lines(limit=None) == grown.lines(limit=None)
 
 
 @examples(30)

@@ -247,20 +247,24 @@ def solve(
     show = _progress(quiet)
     reading = _reading(ignore_unknown_columns, delimiter, strict)
     problem = _problem(roster, mentees, mentors, coaches, exclusions, config, reading, show, start, current, continuity)
+    try:
+        result = _solve(problem, solver, time_limit, seed, show, start, price=price, require_all=require_all)
+    except NotAllMatchable as err:  # the library's --require-all policy: say why, write nothing
+        typer.echo(err.result.summary() if err.result is not None else "\n".join(diagnose(problem).lines()))
+        raise _fail(f"--require-all cannot be met: {err}; no file written", EXIT_NO_MATCH) from None
     if show:
         show("diagnosing shortages", time.perf_counter() - start)
-    diagnosis = diagnose(problem)
-    try:
-        result = _solve(problem, solver, time_limit, seed, show, price=price, require_all=require_all)
-    except NotAllMatchable as err:  # the library's --require-all policy: say why, write nothing
-        typer.echo("\n".join(diagnosis.lines()) if err.result is None else err.result.summary())
-        raise _fail(f"--require-all cannot be met: {err}; no file written", EXIT_NO_MATCH) from None
+    diagnosis = diagnose(problem, result)
+    if show:
+        show(f"writing {output}", time.perf_counter() - start)
     try:
         write_matches(result, output)
     except ImportError as err:  # -o matches.xlsx without the excel extra
         raise _fail(f"error: {err}", EXIT_INPUT) from None
     except OSError as err:
         raise _fail(f"error: cannot write {output}: {err.strerror or err}", EXIT_INPUT) from None
+    if show:
+        show("written", time.perf_counter() - start)
     typer.echo("\n".join([*_warnings(problem.roster), *diagnosis.lines(limit=3)]))
     typer.echo(result.summary())
     typer.echo(f"wrote {output}")
@@ -278,7 +282,15 @@ def _problem(
     if show:
         pairs = "" if rost.current is None else f", {len(rost.current)} current pairs"
         show(f"read {len(rost.mentees)} mentees, {len(rost.mentors)} mentors{pairs}", time.perf_counter() - start)
-    return _build(rost, cfg, show)
+    return _build(rost, cfg, _since(show, start))
+
+
+def _since(show, start: float | None):
+    """``show`` for a library call whose progress counts from its own start: the seconds since ``start``."""
+    if show is None or start is None:
+        return show
+    offset = time.perf_counter() - start
+    return lambda stage, elapsed: show(stage, elapsed + offset)
 
 
 def _build(rost, cfg, show=None):
@@ -292,8 +304,18 @@ def _build(rost, cfg, show=None):
         raise _input_error(err) from None
 
 
-def _solve(problem, solver: str, time_limit: float, seed: int, show, price: bool = False, require_all: bool = False):
-    """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time."""
+def _solve(
+    problem,
+    solver: str,
+    time_limit: float,
+    seed: int,
+    show,
+    start: float | None = None,
+    price: bool = False,
+    require_all: bool = False,
+):
+    """``mentormatch.solve`` with its errors mapped to exit codes; exit 3 when nothing was found in time. Progress
+    lines count from ``start`` (the command's start) when given."""
     from .errors import InputError, MatchingBug, SolverBug, SolverUnsuitable
     from .match import solve as solve_problem
     from .problem import Status
@@ -304,7 +326,7 @@ def _solve(problem, solver: str, time_limit: float, seed: int, show, price: bool
             str(solver),
             time_limit=time_limit,
             seed=seed,
-            progress=show,
+            progress=_since(show, start),
             price=price,
             require_all=require_all,
         )

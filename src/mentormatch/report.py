@@ -152,7 +152,7 @@ def report_html(
     if diagnosis is None:
         from .diagnose import diagnose
 
-        diagnosis = diagnose(problem)
+        diagnosis = diagnose(problem, result)
     sections = [
         _summary(result),
         *([_changes(problem, result, generated)] if result.changes is not None else []),

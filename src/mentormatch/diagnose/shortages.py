@@ -21,9 +21,10 @@ from mentormatch.continuity import closed_by_status
 from mentormatch.diagnose._common import all_mentees, mentee_word
 from mentormatch.encode import encode, rule_bits
 from mentormatch.problem import Problem
+from mentormatch.result import MatchResult
 from mentormatch.rules import RELAXABLE, RULES, Shortfall, relaxable_rules, remedy
 from mentormatch.schema import EXTREMISM_TYPES, RISK_LEVELS
-from mentormatch.solvers.maxflow import max_matching
+from mentormatch.solvers.maxflow import grow, max_matching
 
 __all__ = ["Diagnosis", "diagnose", "SHORTAGE_COLUMNS"]
 
@@ -195,7 +196,11 @@ class _Context:
     cand: np.ndarray
     """Allowed pairs whose mentor's capacity holds the mentee's workload (the unit relaxation's pairs)."""
     has_allowed: np.ndarray
+    """(n,) bool: the mentee has an allowed mentor."""
+    fits: np.ndarray
+    """(n,) bool: the mentee has a pair in :attr:`cand`."""
     mentor_of: np.ndarray
+    """The whole roster's maximum matching on :attr:`cand`."""
     fixed_by: dict[str, np.ndarray]
     """For each family, (n,) bool: relaxing it alone gives this mentee (with no allowed mentor) one."""
     qualified: np.ndarray
@@ -204,29 +209,46 @@ class _Context:
 
 def _group_numbers(
     ctx: _Context,
-    rows: np.ndarray | slice,
-    allowed: np.ndarray,
-    cand: np.ndarray,
-    columns: np.ndarray | None = None,
+    rows: np.ndarray,
+    serves: np.ndarray,
     start: np.ndarray | None = None,
     maximum: bool = False,
 ) -> dict:
-    """Counts and the maximum matching of one group, over every mentor or the ``columns`` mask of mentors.
+    """Counts and the maximum matching of one group (mentee indices ``rows``), every mentor free for it.
 
-    ``allowed`` and ``cand`` are the group's rows of the allowed and candidate masks (scratch: with ``columns``
-    they are masked in place). ``start`` is a valid matching of the group to grow (by default the whole
-    roster's, restricted to the group and to ``columns``); ``maximum=True`` says it is already maximum.
+    ``serves`` is (m,) bool: the mentors allowed to some mentee of the group. ``start`` is a valid matching of
+    the group to grow (by default the whole roster's, restricted to the group); ``maximum=True`` says it is
+    already maximum. The group's rows of the masks are copied only when growing the start greedily falls short
+    of matching every mentee with a pair (then the exact flow decides).
     """
     p = ctx.problem
-    if columns is not None:
-        allowed &= columns[None, :]
-        cand &= columns[None, :]
-    has = np.asarray(allowed.any(axis=1))
-    serves = allowed.any(axis=0)
-    begin = ctx.mentor_of[rows] if start is None else start
-    if columns is not None:
-        begin = np.where((begin >= 0) & columns[np.maximum(begin, 0)], begin, -1)
-    mentor_of = begin if maximum else max_matching(cand, p.capacity, begin)
+    has = ctx.has_allowed[rows]
+    fits = ctx.fits[rows]
+    mentor_of = ctx.mentor_of[rows] if start is None else start
+    if not maximum:
+        mentor_of = _grown(ctx.cand, rows, p.capacity, mentor_of, fits)
+    return _numbers(p, rows, has, fits, serves, mentor_of)
+
+
+def _grown(cand: np.ndarray, rows: np.ndarray, capacity: np.ndarray, start: np.ndarray, fits: np.ndarray) -> np.ndarray:
+    """A maximum matching of ``cand[rows]`` grown from ``start``: greedily on the free rows' pairs alone, and by the
+    exact flow on the group's rows only when that leaves a mentee with a pair unmatched."""
+    free = np.flatnonzero((start < 0) & fits)
+    if len(free) == 0:
+        return start
+    load = np.bincount(start[start >= 0], minlength=len(capacity))
+    local = np.full(len(free), -1, dtype=np.int64)
+    local = grow(cand[rows[free]], capacity - load, local)
+    mentor_of = start.copy()
+    mentor_of[free] = local
+    if (local >= 0).all():
+        return mentor_of
+    return max_matching(cand[rows], capacity, mentor_of)
+
+
+def _numbers(
+    p: Problem, rows: np.ndarray, has: np.ndarray, fits: np.ndarray, serves: np.ndarray, mentor_of: np.ndarray
+) -> dict:
     demand = int(p.workload[rows].sum())
     supply = int(p.capacity[serves].sum())
     return {
@@ -237,7 +259,7 @@ def _group_numbers(
         "shortfall": max(0, demand - supply),
         "no_allowed_mentor": int((~has).sum()),
         "max_matched": int((mentor_of >= 0).sum()),
-        "misfit": int((has & ~cand.any(axis=1)).sum()),
+        "misfit": int((has & ~fits).sum()),
         "_mentor_of": mentor_of,
     }
 
@@ -375,6 +397,23 @@ def _nobody_parts(ctx: _Context, kind: str, group: str, rows: np.ndarray, number
     return parts  # Diagnosis.lines splits the remedy on "; ": no part may contain it
 
 
+def _start(problem: Problem, cand: np.ndarray, matching: MatchResult | None) -> np.ndarray | None:
+    """``matching``'s pairs as a start for the maximum matching on ``cand``: pairs outside it dropped, and a
+    mentor's mentees beyond its capacity (each counted as one) too."""
+    if matching is None or len(matching.table) != problem.shape[0]:
+        return None
+    index = pd.Index(problem.mentor_ids)
+    mentor_of = index.get_indexer(matching.table["mentor_id"].to_numpy(dtype=object)).astype(np.int64)
+    held = np.flatnonzero(mentor_of >= 0)
+    held = held[cand[held, mentor_of[held]]]
+    order = held[np.argsort(mentor_of[held], kind="stable")]
+    first = np.searchsorted(mentor_of[order], mentor_of[order], side="left")
+    kept = order[np.arange(len(order)) - first < problem.capacity[mentor_of[order]]]
+    start = np.full(problem.shape[0], -1, dtype=np.int64)
+    start[kept] = mentor_of[kept]
+    return start
+
+
 def _fewest_mentors(capacity: np.ndarray, units: int) -> int:
     """The fewest mentors whose capacities add up to ``units`` (len + 1 if all of them cannot)."""
     total = np.cumsum(np.sort(capacity)[::-1])
@@ -389,14 +428,19 @@ def _supervisable_types(ctx: _Context) -> np.ndarray:
     return ((tier.eligible & usable[None, :]).astype(np.uint8) @ tier.cover.astype(np.uint8)) > 0
 
 
-def _coach_type_row(
-    ctx: _Context, group: str, idx: np.ndarray, allowed: np.ndarray, cand: np.ndarray, base: dict
-) -> dict:
+def _coach_type_row(ctx: _Context, group: str, idx: np.ndarray, base: dict) -> dict:
     """The coach row of one extremism type: its numbers over the mentors a coach covering it may supervise."""
-    tier = ctx.problem.coaches
+    p = ctx.problem
+    tier = p.coaches
     assert tier is not None  # asked only with coaches
     t = EXTREMISM_TYPES.index(group)
-    numbers = _group_numbers(ctx, idx, allowed, cand, _supervisable_types(ctx)[:, t], start=base["_mentor_of"])
+    columns = _supervisable_types(ctx)[:, t]
+    allowed = p.allowed[idx] & columns[None, :]
+    cand = ctx.cand[idx] & columns[None, :]
+    begin = base["_mentor_of"]
+    begin = np.where((begin >= 0) & columns[np.maximum(begin, 0)], begin, -1)
+    mentor_of = max_matching(cand, p.capacity, begin)
+    numbers = _numbers(p, idx, allowed.any(axis=1), cand.any(axis=1), allowed.any(axis=0), mentor_of)
     lost = base["max_matched"] - numbers["max_matched"]
     newly = numbers["no_allowed_mentor"] - base["no_allowed_mentor"]
     words = []
@@ -488,13 +532,16 @@ def _coach_totals(ctx: _Context, best: int) -> tuple[list[dict], int]:
     return rows, min(covered, carried, load)
 
 
-def diagnose(problem: Problem) -> Diagnosis:
-    """Supply against demand before solving: shortages with remedies, mentees nobody may take, coach limits.
+def diagnose(problem: Problem, matching: MatchResult | None = None) -> Diagnosis:
+    """Supply against demand: shortages with remedies, mentees nobody may take, coach limits.
 
     Parameters
     ----------
     problem : Problem
         From :func:`mentormatch.build_problem` (it needs the roster and config the problem keeps).
+    matching : MatchResult, optional
+        An answer for ``problem`` (:func:`mentormatch.solve`'s): the maximum matchings grow from its pairs,
+        which is faster at scale (most groups then need no flow). The numbers are the same with or without it.
 
     Returns
     -------
@@ -506,7 +553,8 @@ def diagnose(problem: Problem) -> Diagnosis:
     The shortfall compares a group's demand with the capacity of every mentor allowed to any of its mentees, so a
     mentor counts for several groups; ``max_matched`` is the exact (unit workloads) answer to "how many of these
     mentees can be matched at once", by a maximum flow (:func:`mentormatch.solvers.maxflow.max_matching`). The
-    whole roster's maximum is computed once; a group's starts from it restricted to the group.
+    whole roster's maximum is computed once (from ``matching``'s pairs when given); a group's starts from it
+    restricted to the group and grows greedily first, so that the flow runs only when that falls short.
 
     Examples
     --------
@@ -536,9 +584,12 @@ def diagnose(problem: Problem) -> Diagnosis:
     problem = problem if problem.features is not None else replace(problem, features=features)
     n, m = problem.shape
     workload, capacity = problem.workload, problem.capacity
-    cand = problem.allowed & (capacity[None, :] >= workload[:, None])
-    has_allowed = np.asarray(problem.allowed.any(axis=1))
-    mentor_of = max_matching(cand, capacity)
+    allowed = problem.allowed
+    fit_everywhere = n == 0 or m == 0 or int(capacity.min()) >= int(workload.max())
+    cand = allowed if fit_everywhere else allowed & (capacity[None, :] >= workload[:, None])
+    has_allowed = np.asarray(allowed.any(axis=1))
+    fits = has_allowed if fit_everywhere else np.asarray(cand.any(axis=1))
+    mentor_of = max_matching(cand, capacity, _start(problem, cand, matching))
     best = int((mentor_of >= 0).sum())
 
     nobody = np.flatnonzero(~has_allowed)
@@ -555,10 +606,10 @@ def diagnose(problem: Problem) -> Diagnosis:
         fixed_by[family] = fixed
     experienced = features.experience >= config.rules.high_risk_min_experience
     qualified = (features.expertise_table & experienced[None, :]).sum(axis=1)
-    ctx = _Context(problem, cand, has_allowed, mentor_of, fixed_by, qualified)
+    ctx = _Context(problem, cand, has_allowed, fits, mentor_of, fixed_by, qualified)
 
-    total = _group_numbers(ctx, slice(None), problem.allowed, cand, maximum=True)
     everyone = np.arange(n)
+    total = _group_numbers(ctx, everyone, np.asarray(allowed.any(axis=0)), maximum=True)
     obstacles = tuple(_nobody_parts(ctx, "everyone", "", everyone, total))
     supply_words = {("all", "all"): tuple(_supply_parts(ctx, "all", "all", everyone, total, said=False))}
     rows = [
@@ -570,20 +621,17 @@ def diagnose(problem: Problem) -> Diagnosis:
             "remedy": _remedy(ctx, "all", "all", everyone, total),
         }
     ]
-    # each kind's mentees sorted by group into two reused buffers, so that a group's rows are a view
-    allowed_buffer = np.empty((n, m), dtype=bool)
-    cand_buffer = np.empty((n, m), dtype=bool)
-    groups = _groups(problem)
+    # the mentors allowed to each group: OR over the group's rows of the mask packed 8 mentors a byte
+    packed = np.packbits(allowed, axis=1)
     coach_rows: list[dict] = []
-    for kind, members in groups:
-        order = np.concatenate([idx for _, idx in members]) if members else np.zeros(0, dtype=np.int64)
-        np.take(problem.allowed, order, axis=0, out=allowed_buffer[: len(order)])
-        np.take(cand, order, axis=0, out=cand_buffer[: len(order)])
-        at = 0
-        for group, idx in members:
-            view = slice(at, at + len(idx))
-            at += len(idx)
-            numbers = _group_numbers(ctx, idx, allowed_buffer[view], cand_buffer[view])
+    for kind, members in _groups(problem):
+        if not members:
+            continue
+        order = np.concatenate([idx for _, idx in members])
+        starts = np.cumsum([0] + [len(idx) for _, idx in members[:-1]])
+        serving = np.unpackbits(np.bitwise_or.reduceat(packed[order], starts, axis=0), axis=1, count=m).astype(bool)
+        for (group, idx), serves in zip(members, serving, strict=True):
+            numbers = _group_numbers(ctx, idx, serves)
             rows.append(
                 {
                     "kind": kind,
@@ -595,8 +643,8 @@ def diagnose(problem: Problem) -> Diagnosis:
             )
             supply_words[kind, group] = tuple(_supply_parts(ctx, kind, group, idx, numbers, said=True))
             if kind == "extremism_type" and problem.coaches is not None:
-                coach_rows.append(_coach_type_row(ctx, group, idx, allowed_buffer[view], cand_buffer[view], numbers))
-    del allowed_buffer, cand_buffer
+                coach_rows.append(_coach_type_row(ctx, group, idx, numbers))
+    del packed
     coach_limited = None
     if problem.coaches is not None:
         coach, coach_limited = _coach_totals(ctx, best)
