@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..availability import mask_to_array
 from ..config import MatchConfig
@@ -51,12 +51,14 @@ class _Incidence:
         self._indices = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
         self.count = lengths.astype(np.float32)
         self.bits: np.ndarray | None = None
-        self.sparse: sp.csr_matrix | None = None
+        self.sparse: Any = None  # a scipy.sparse.csr_matrix above the limit (scipy loaded only then)
 
     def finish(self, size: int) -> None:
         """Fix the vocabulary size once both sides have been read."""
         n = len(self._indptr) - 1
         if size > _DENSE_VOCAB_LIMIT:
+            import scipy.sparse as sp  # here: scipy.sparse costs ~0.25 s of start-up
+
             data = np.ones(len(self._indices), dtype=np.float32)
             self.sparse = sp.csr_matrix((data, self._indices, self._indptr), shape=(n, size))
             return
