@@ -14,7 +14,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import bellman_ford
 
 from mentormatch.problem import Instance, Solution, Status
-from mentormatch.solvers import SolverUnsuitable, _network, check_solution, cpsat, flow, pricing, relaxation
+from mentormatch.solvers import SolverUnsuitable, _network, _scaling, check_solution, cpsat, flow, pricing, relaxation
 from mentormatch.solvers._common import Clock, candidate_mask
 from mentormatch.solvers._scaling import fit_scaling
 from mentormatch.solvers.options import AutoOptions, PricingOptions, RelaxationOptions, SolverOptions
@@ -724,3 +724,17 @@ def test_priority_relaxation_proves_what_the_split_cannot():
     assert relaxation.priority_relaxation(inst, options=plain) == 1
     sol = relaxation.solve(inst, options=plain)
     assert (sol.priority_sum, sol.priority_bound, str(sol.status)) == (1, 1, "optimal")
+
+
+@pytest.mark.parametrize("name", ["popular-masked", "correlated-float32", "uniform"])
+def test_scans_on_threads_give_the_same_answer_as_one_thread(monkeypatch, name):
+    # from 8.4 M pairs the scans and the scaling's pass run their row blocks on several threads; force that here on
+    # small blocks, so that many blocks finish out of order: the merged picks, and so every flow, must not change
+    inst = CASES[name]()
+    one = pricing.solve(inst, options=pricing_options(scan_entries=256))
+    monkeypatch.setattr(pricing, "workers", lambda pairs: 3)
+    monkeypatch.setattr(_scaling, "workers", lambda pairs: 3)
+    threaded = pricing.solve(inst, options=pricing_options(scan_entries=256))
+    assert np.array_equal(one.mentor_of, threaded.mentor_of)
+    assert one.message == threaded.message
+    assert_same_optimum(inst, threaded, flow.solve(inst))

@@ -110,7 +110,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentormatch.encode.blocks import cpu_count  # the one CPU count (the scoring threads use it too)
+from mentormatch._threads import cpu_count  # the one CPU count (the scoring threads use it too)
 from mentormatch.io import write_text_atomic
 
 __all__ = [

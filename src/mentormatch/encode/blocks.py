@@ -2,16 +2,16 @@
 
 :func:`build_problem <mentormatch.encode.build_problem>` fills its (n, m) output a block of rows at a time
 (:func:`_block_rows` rows of ``_PAIRS_PER_BLOCK`` or ``_TABLE_PAIRS_PER_BLOCK`` pairs). From ``_THREAD_MIN_PAIRS``
-pairs, the blocks are handed out to ``min(_MAX_WORKERS, CPUs)`` threads (:func:`_workers`, :func:`_run_blocks`);
-numpy releases the GIL in ``take``, ufuncs and copies. Each block writes its own rows, so the result does not depend
-on scheduling. While the profiles are read and the tables built, :class:`_Prefault` touches the output's pages on a
-helper thread. This module knows nothing of what a block computes: :func:`_score_blocks` runs any scorer (the table
-scorer of :mod:`~mentormatch.encode.tables` or the reference one of :mod:`~mentormatch.encode.formulas`).
+pairs, the blocks are handed out to ``min(_MAX_WORKERS, CPUs)`` threads (:func:`_workers`, :func:`_run_blocks`;
+the policy and the CPU count are :mod:`mentormatch._threads`'); numpy releases the GIL in ``take``, ufuncs and
+copies. Each block writes its own rows, so the result does not depend on scheduling. While the profiles are read
+and the tables built, :class:`_Prefault` touches the output's pages on a helper thread. This module knows nothing
+of what a block computes: :func:`_score_blocks` runs any scorer (the table scorer of
+:mod:`~mentormatch.encode.tables` or the reference one of :mod:`~mentormatch.encode.formulas`).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .._threads import MAX_WORKERS, THREAD_MIN_PAIRS, workers
 from ..problem import Progress
 
 _PAIRS_PER_BLOCK = 1 << 18
@@ -29,32 +30,17 @@ _TABLE_PAIRS_PER_BLOCK = 1 << 17
 """Pairs per block of the table method: fastest of 2^15..2^19 at 20000 × 5000 (~20 numpy calls per block, whose
 fixed cost dominates smaller blocks; ~16 bytes of scratch per pair, which outgrows the caches in larger ones)."""
 
-_MAX_WORKERS = 4
-"""At most this many threads score row blocks; fewer if fewer CPUs are available."""
-_THREAD_MIN_PAIRS = 1 << 23
-"""Below this many pairs (8.4 M) one thread is used: with the second core busy elsewhere, two threads were 5-25 %
-slower up to 10 M pairs, while at 100 M pairs they save 20-30 % (mostly page faults taken on both cores)."""
+_MAX_WORKERS = MAX_WORKERS
+_THREAD_MIN_PAIRS = THREAD_MIN_PAIRS
 
 
 def _block_rows(n: int, m: int, pairs: int = _PAIRS_PER_BLOCK) -> int:
     return max(1, pairs // max(m, 1))
 
 
-def cpu_count() -> int:
-    """CPUs this process may use: its CPU affinity where the system has one (``os.process_cpu_count`` on Python
-    ≥ 3.13), else every CPU of the machine; at least 1. The one count the library uses: the scoring threads here,
-    and what every benchmark row records (:func:`mentormatch.bench.results.machine`)."""
-    counter = getattr(os, "process_cpu_count", None)
-    if counter is not None:
-        return counter() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
 def _workers(pairs: int) -> int:
     """Threads for scoring ``pairs`` pairs: one for small rosters, else up to ``_MAX_WORKERS`` CPUs."""
-    return 1 if pairs < _THREAD_MIN_PAIRS else max(1, min(_MAX_WORKERS, cpu_count()))
+    return workers(pairs)
 
 
 def _run_blocks(

@@ -68,7 +68,8 @@ any multipliers; with Λ's short one the decoded Λ bound is capped at ``locked_
 Examples
 --------
 >>> import numpy as np
->>> from mentormatch.problem import Instance
+>>> from mentormatch._threads import map_ordered, workers
+from mentormatch.problem import Instance
 >>> inst = Instance(weights=np.array([[3, -2], [5, 0]]), allowed=np.ones((2, 2), bool),
 ...                 priority=np.array([1, 2]), load=np.array([1, 1]), capacity=np.array([1, 1]))
 >>> s = fit_scaling(inst)
@@ -94,6 +95,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mentormatch._threads import map_ordered, workers
 from mentormatch.problem import Instance
 from mentormatch.solvers._common import KEEP_TIERS, block_rows, candidate_mask, keep_pairs
 
@@ -441,7 +443,8 @@ def fit_scaling(instance: Instance, *, limit: int | None = None, strict_locks: b
     row_max = np.zeros(n, dtype=np.float64)
     has_pair = np.zeros(n, dtype=bool)
     step = block_rows(m)
-    for r0 in range(0, n, step):
+
+    def fill(r0: int) -> None:  # writes its own rows only: blocks may run on several threads
         rows = slice(r0, min(n, r0 + step))
         block = weights[rows]
         mask = candidate_mask(instance, rows)
@@ -463,7 +466,8 @@ def fit_scaling(instance: Instance, *, limit: int | None = None, strict_locks: b
         if is_int and max(-low.min(initial=0), high.max(initial=0)) > MAX_INT_WEIGHT:
             _raise_too_large(block, instance.allowed[rows], r0)
         row_min[rows], row_max[rows] = low, high
-        del mask
+
+    map_ordered(fill, range(0, n, step), workers(n * m))  # the first block's error (row order) is raised
     row_min = np.where(has_pair, row_min, 0.0)
     row_max = np.where(has_pair, row_max, 0.0)
     shape = _Shape(instance, row_min, row_max, has_pair)
@@ -587,20 +591,21 @@ class _Shape:
 
 def most_kept(instance: Instance, rows: np.ndarray, cols: np.ndarray, locked: np.ndarray | None = None) -> int:
     """The most current pairs ``(rows, cols)`` (candidate pairs) that can be kept at once: per mentor, the smallest
-    loads first within its capacity, which is the most any answer keeps there (a bound on K).
+        loads first within its capacity, which is the most any answer keeps there (a bound on K).
 
-    With ``locked``, among answers that keep every locked pair: those first, then the smallest others in the
-    capacity they leave (when the locked pairs alone do not fit, the bound without them).
+        With ``locked``, among answers that keep every locked pair: those first, then the smallest others in the
+        capacity they leave (when the locked pairs alone do not fit, the bound without them).
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from mentormatch.problem import Instance
-    >>> inst = Instance(weights=np.zeros((3, 1)), allowed=np.ones((3, 1), bool), priority=np.ones(3, int),
-    ...                 load=np.array([2, 1, 1]), capacity=np.array([2]))
-    >>> rows, cols = np.arange(3), np.zeros(3, np.int64)
-    >>> most_kept(inst, rows, cols), most_kept(inst, rows, cols, np.array([True, False, False]))
-    (2, 1)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mentormatch._threads import map_ordered, workers
+    from mentormatch.problem import Instance
+        >>> inst = Instance(weights=np.zeros((3, 1)), allowed=np.ones((3, 1), bool), priority=np.ones(3, int),
+        ...                 load=np.array([2, 1, 1]), capacity=np.array([2]))
+        >>> rows, cols = np.arange(3), np.zeros(3, np.int64)
+        >>> most_kept(inst, rows, cols), most_kept(inst, rows, cols, np.array([True, False, False]))
+        (2, 1)
     """
     if rows.size == 0:
         return 0

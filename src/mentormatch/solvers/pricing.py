@@ -93,6 +93,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mentormatch._threads import map_ordered, workers
 from mentormatch.problem import Instance, Progress, Solution
 from mentormatch.solvers._common import Clock, SolverBug, keep_pairs, optimal_solution
 from mentormatch.solvers._network import (
@@ -500,6 +501,18 @@ class _Model:
 # Step 1 and 4: scans over every candidate pair.
 
 
+@dataclass
+class _Block:
+    """What a scan found in one block of rows (``_Scanner.scan``), merged in row order."""
+
+    part: _Part
+    column_parts: list[_Part]
+    violators: int = 0
+    violating_rows: int = 0
+    approximate: bool = False
+    forced: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
 class _Found:
     """What a scan found: new candidate pairs ``(rows, cols)`` (int32, unique, row-major, none already in the
@@ -545,6 +558,8 @@ class _Scanner:
         self.dtype: type = np.float32
         self.stride = model.options.sample_stride
         self.step = max(1, model.options.scan_entries // max(m, 1))
+        self.threads = workers(n * m)  # blocks of a scan run on this many threads (results merged in row order)
+        self.one_each = np.ones(n, np.int64)
         self.unit = 1.0
         self.row_class = model.class_index(slice(None))
 
@@ -616,23 +631,30 @@ class _Scanner:
         picks = _Picks(k=k, floor=float(np.finfo(self.dtype).min), stride=self.stride)
         self._columns(picks, want, col_term, row_term)
         unusable = np.flatnonzero(~self.usable)
-        total = 0
-        low, high = np.inf, -np.inf
-        for r0 in range(0, n, self.step):
-            block = slice(r0, min(n, r0 + self.step))
-            mask = self._mask(block)
+
+        def block(r0: int) -> tuple[np.ndarray, float, float, _Part, list[_Part]]:
+            rows = slice(r0, min(n, r0 + self.step))
+            mask = self._mask(rows)
             if mask is None:
-                counts = np.full(block.stop - r0, m - unusable.size)
+                counts = np.full(rows.stop - r0, m - unusable.size)
             else:
                 counts = np.count_nonzero(mask, axis=1) - np.count_nonzero(mask[:, unusable], axis=1)
-            total += int(counts.sum())
-            in_play[block] = counts > 0
-            sample = (slice(r0, block.stop, self.stride), slice(None, None, self.stride))
+            sample = (slice(r0, rows.stop, self.stride), slice(None, None, self.stride))
             values = self._masked(self.weights[sample].astype(np.float64), sample[0], sample[1])
             values = values[np.isfinite(values) & self.usable[sample[1]][None, :]]
-            if values.size:
-                low, high = min(low, float(values.min())), max(high, float(values.max()))
-            picks.add(r0, self._values(block, col_term, row_term), mask)
+            low = float(values.min()) if values.size else np.inf
+            high = float(values.max()) if values.size else -np.inf
+            return (counts, low, high, *picks.pick(r0, self._values(rows, col_term, row_term), mask))
+
+        total = 0
+        low, high = np.inf, -np.inf
+        for r0, (counts, block_low, block_high, part, column_parts) in zip(
+            range(0, n, self.step), map_ordered(block, range(0, n, self.step), self.threads), strict=True
+        ):
+            total += int(counts.sum())
+            in_play[r0 : r0 + counts.size] = counts > 0
+            low, high = min(low, block_low), max(high, block_high)
+            picks.collect(part, column_parts)
         if high > low:
             self.unit = (high - low) * self.y_scale
         rows, cols = picks.result(n, m)
@@ -711,9 +733,8 @@ class _Scanner:
             stride=self.stride,
         )
         self._columns(picks, np.where(spare > 0, 2 * spare + 2 + share, 0), col_term, row_term)
-        violators = violating_rows = 0
-        approximate = False
-        for r0 in range(0, n, self.step):
+
+        def block(r0: int) -> _Block:
             r1 = min(n, r0 + self.step)
             y = self._values(slice(r0, r1), col_term, row_term)
             mask = self._mask(slice(r0, r1))
@@ -724,9 +745,11 @@ class _Scanner:
             if mask is not None:
                 flagged &= mask
             count = int(np.count_nonzero(flagged))
-            rows, cols, values = picks.add(r0, y, mask)
+            part, column_parts = picks.pick(r0, y, mask)
+            found = _Block(part, column_parts)
             if count == 0:
-                continue
+                return found
+            rows, cols, values = part
             # The row side's entries above zero are flagged, and hold each flagged row's largest entry; often they
             # are all of them. Beyond ``exact_limit``, a violator among them settles that there are violators, and the
             # filter's count (an upper bound) is reported.
@@ -739,21 +762,30 @@ class _Scanner:
             slack = model.gains(rows, cols) + column_potential[self.row_class[rows], cols] - potential[rows]
             exact = slack > 0
             if count > options.exact_limit and exact.any():
-                approximate = True
-                violators += count
-                violating_rows += int(np.count_nonzero(flagged.any(axis=1)))
+                found.approximate = True
+                found.violators = count
+                found.violating_rows = int(np.count_nonzero(flagged.any(axis=1)))
             else:
                 if count > options.exact_limit:  # no violator among them: price every flagged pair
                     rows, cols = _where(flagged)
                     rows = rows + r0
                     slack = model.gains(rows, cols) + column_potential[self.row_class[rows], cols] - potential[rows]
                     exact = slack > 0
-                violators += int(np.count_nonzero(exact))
-                violating_rows += np.unique(rows[exact]).size
+                found.violators = int(np.count_nonzero(exact))
+                found.violating_rows = np.unique(rows[exact]).size
             if exact.any():  # each violating row's largest exact violator joins whatever the float32 ranking says
-                picks.force(
-                    _best_per_group(rows[exact], cols[exact], slack[exact], rows[exact], np.ones(n, np.int64), m)
-                )
+                found.forced = _best_per_group(rows[exact], cols[exact], slack[exact], rows[exact], self.one_each, m)
+            return found
+
+        violators = violating_rows = 0
+        approximate = False
+        for found in map_ordered(block, range(0, n, self.step), self.threads):
+            picks.collect(found.part, found.column_parts)
+            if found.forced is not None:
+                picks.force(found.forced)
+            violators += found.violators
+            violating_rows += found.violating_rows
+            approximate |= found.approximate
         rows, cols = picks.result(n, m)
         return _Found(rows=rows, cols=cols, violators=violators, violating_rows=violating_rows, approximate=approximate)
 
@@ -770,6 +802,10 @@ class _Scanner:
         pairs = sparse.rows.size
         used = np.bincount(sparse.cols, weights=network.flow[:pairs], minlength=m).astype(np.int64)
         return np.where(self.usable, np.maximum(self.capacity - used, 0), 0)
+
+
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Picks of one block: absolute rows, columns and values."""
 
 
 class _Picks:
@@ -790,8 +826,8 @@ class _Picks:
         self.want = np.zeros(0, np.int64)
         self.columns = np.zeros(0, np.int64)
         self.threshold = np.zeros(0)
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self.column_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.parts: list[_Part] = []
+        self.column_parts: list[_Part] = []
         self.forced: list[np.ndarray] = []
 
     def set_columns(self, want: np.ndarray, sample: np.ndarray) -> None:
@@ -813,6 +849,20 @@ class _Picks:
         """Collect the picks of the block ``y`` whose first row is ``r0`` (``mask``: its candidate pairs, None for
         all); return the row side's entries of the block (absolute rows, columns, values), which hold each row's
         largest entry whenever that is above the floor."""
+        part, column_parts = self.pick(r0, y, mask)
+        self.collect(part, column_parts)
+        return part
+
+    def collect(self, part: _Part, column_parts: list[_Part]) -> None:
+        """Keep one block's picks (:meth:`pick`); blocks are collected in row order, so ties break the same way
+        whichever thread picked them."""
+        self.parts.append(part)
+        self.column_parts.extend(column_parts)
+
+    def pick(self, r0: int, y: np.ndarray, mask: np.ndarray | None) -> tuple[_Part, list[_Part]]:
+        """The picks of one block, without keeping them (safe on several threads at once once the column side is
+        set): the row side's entries and the column side's."""
+        column_parts: list[_Part] = []
         stride = self.stride
         half = stride // 2
         kind = y.dtype.type
@@ -840,18 +890,18 @@ class _Picks:
             rows = rows + r0
             if wide:
                 by_column = values >= self.threshold[cols]
-                self.column_parts.append((rows[by_column], cols[by_column], values[by_column].astype(float)))
+                column_parts.append((rows[by_column], cols[by_column], values[by_column].astype(float)))
                 by_row = values >= cut[rows - r0]
                 rows, cols, values = rows[by_row], cols[by_row], values[by_row]
-            self.parts.append((rows, cols, values.astype(float)))
+            part = (rows, cols, values.astype(float))
             if self.columns.size and not wide:
                 sub = y[:, self.columns]
                 hits = sub >= self.threshold[self.columns].astype(kind)[None, :]
                 if mask is not None:
                     hits &= mask[:, self.columns]
                 hit_rows, at = _where(hits)
-                self.column_parts.append((hit_rows + r0, self.columns[at], sub[hit_rows, at].astype(float)))
-        return self.parts[-1]
+                column_parts.append((hit_rows + r0, self.columns[at], sub[hit_rows, at].astype(float)))
+        return part, column_parts
 
     def force(self, keys: np.ndarray) -> None:
         """Pairs (keys ``row · m + col``) that join whatever their rank."""
