@@ -194,7 +194,11 @@ class _Context:
 
     problem: Problem
     cand: np.ndarray
-    """Allowed pairs whose mentor's capacity holds the mentee's workload (the unit relaxation's pairs)."""
+    """Allowed pairs whose mentor's capacity holds the mentee's workload (the unit relaxation's pairs); with every
+    workload 1 the allowed mask itself (no copy), whose pairs at mentors outside :attr:`usable` count as none."""
+    usable: np.ndarray
+    """(m,) bool: mentors whose pairs in :attr:`cand` are candidate pairs (all but capacity 0 with unit
+    workloads; all otherwise)."""
     has_allowed: np.ndarray
     """(n,) bool: the mentee has an allowed mentor."""
     fits: np.ndarray
@@ -340,7 +344,7 @@ def _misfit_words(ctx: _Context, kind: str, group: str, rows: np.ndarray | slice
     p = ctx.problem
     idx = np.arange(p.shape[0])[rows]
     idx = idx[ctx.has_allowed[idx]]
-    idx = idx[~ctx.cand[idx].any(axis=1)]
+    idx = idx[~ctx.fits[idx]]
     largest = np.where(p.allowed[idx], p.capacity[None, :], -1).max(axis=1)  # each one's best allowed capacity
     need = int(p.workload[idx].max())
     has = "has" if count == 1 else "have"
@@ -397,6 +401,16 @@ def _nobody_parts(ctx: _Context, kind: str, group: str, rows: np.ndarray, number
     return parts  # Diagnosis.lines splits the remedy on "; ": no part may contain it
 
 
+def _any_among(mask: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """(n,) bool: the row has a pair among ``columns`` (a block of rows at a time: no (n, m) temporary)."""
+    n, m = mask.shape
+    out = np.zeros(n, dtype=bool)
+    step = max(1, (1 << 22) // max(m, 1))
+    for lo in range(0, n, step):
+        out[lo : lo + step] = (mask[lo : lo + step] & columns[None, :]).any(axis=1)
+    return out
+
+
 def _start(problem: Problem, cand: np.ndarray, matching: MatchResult | None) -> np.ndarray | None:
     """``matching``'s pairs as a start for the maximum matching on ``cand``: pairs outside it dropped, and a
     mentor's mentees beyond its capacity (each counted as one) too."""
@@ -436,7 +450,7 @@ def _coach_type_row(ctx: _Context, group: str, idx: np.ndarray, base: dict) -> d
     t = EXTREMISM_TYPES.index(group)
     columns = _supervisable_types(ctx)[:, t]
     allowed = p.allowed[idx] & columns[None, :]
-    cand = ctx.cand[idx] & columns[None, :]
+    cand = ctx.cand[idx] & (columns & ctx.usable)[None, :]
     begin = base["_mentor_of"]
     begin = np.where((begin >= 0) & columns[np.maximum(begin, 0)], begin, -1)
     mentor_of = max_matching(cand, p.capacity, begin)
@@ -477,7 +491,7 @@ def _coach_totals(ctx: _Context, best: int) -> tuple[list[dict], int]:
     slots = int(tier.max_mentors[usable].sum())
     # in the units of ``best`` (each mentee one unit): the fewest mentors that carry ``best`` mentees, and the
     # most mentees that the ``slots`` largest capacities carry
-    serving = p.capacity[ctx.cand.any(axis=0)]
+    serving = p.capacity[ctx.cand.any(axis=0) & ctx.usable]
     needed = _fewest_mentors(serving, best)
     carried = min(best, int(np.sort(serving)[::-1][:slots].sum()))
     remedy = ""
@@ -525,7 +539,7 @@ def _coach_totals(ctx: _Context, best: int) -> tuple[list[dict], int]:
         }
     )
     # the whole roster on the pairs a coach may supervise: a maximum matching, grown from the plain one
-    supervisable = ctx.cand & _supervisable_types(ctx)[:, tier.mentee_type].T
+    supervisable = ctx.cand & (_supervisable_types(ctx) & ctx.usable[:, None])[:, tier.mentee_type].T
     held = ctx.mentor_of >= 0
     begin = np.where(held & supervisable[np.arange(n), np.where(held, ctx.mentor_of, 0)], ctx.mentor_of, -1)
     covered = int((max_matching(supervisable, p.capacity, begin) >= 0).sum())
@@ -585,10 +599,16 @@ def diagnose(problem: Problem, matching: MatchResult | None = None) -> Diagnosis
     n, m = problem.shape
     workload, capacity = problem.workload, problem.capacity
     allowed = problem.allowed
-    fit_everywhere = n == 0 or m == 0 or int(capacity.min()) >= int(workload.max())
-    cand = allowed if fit_everywhere else allowed & (capacity[None, :] >= workload[:, None])
     has_allowed = np.asarray(allowed.any(axis=1))
-    fits = has_allowed if fit_everywhere else np.asarray(cand.any(axis=1))
+    usable = np.ones(m, dtype=bool)
+    if n == 0 or m == 0 or int(capacity.min()) >= int(workload.max()):
+        cand, fits = allowed, has_allowed
+    elif int(workload.max()) == 1:  # only mentors of capacity 0 hold no pair: no (n, m) copy of the mask
+        cand, usable = allowed, capacity >= 1
+        fits = _any_among(allowed, usable)
+    else:
+        cand = allowed & (capacity[None, :] >= workload[:, None])
+        fits = np.asarray(cand.any(axis=1))
     mentor_of = max_matching(cand, capacity, _start(problem, cand, matching))
     best = int((mentor_of >= 0).sum())
 
@@ -606,7 +626,7 @@ def diagnose(problem: Problem, matching: MatchResult | None = None) -> Diagnosis
         fixed_by[family] = fixed
     experienced = features.experience >= config.rules.high_risk_min_experience
     qualified = (features.expertise_table & experienced[None, :]).sum(axis=1)
-    ctx = _Context(problem, cand, has_allowed, fits, mentor_of, fixed_by, qualified)
+    ctx = _Context(problem, cand, usable, has_allowed, fits, mentor_of, fixed_by, qualified)
 
     everyone = np.arange(n)
     total = _group_numbers(ctx, everyone, np.asarray(allowed.any(axis=0)), maximum=True)

@@ -1,20 +1,22 @@
 """The exact maximum (b-)matching of a dense (r, m) mask that :mod:`mentormatch.diagnose` counts with.
 
 "The most mentees that can be matched at once" is a maximum flow: source → mentee (1) → allowed mentor → sink (the
-mentor's capacity). :func:`max_matching` finds it exactly without a graph of all allowed pairs:
-``scipy.sparse.csgraph.maximum_flow`` runs on a sparse sample (a few random allowed mentors per mentee, a few
-mentees per unit of each mentor's capacity); a breadth-first search over the full mask, whole frontiers at a time,
-then either proves the flow's matching maximum (no augmenting path: max-flow min-cut) or adds the pairs of its
-search tree to the sample, and the flow runs again. A matching to grow can be given (``start``): diagnose grows each
-group's from the whole roster's restricted to the group, and the whole roster's from the solve's answer. Before any
-flow, the free rows take mentors with room greedily (:func:`grow`), which often reaches the bound (every row with a
-pair matched, or every mentor full) and proves the matching maximum at once. Measured at 20000 × 5000
-(``synthetic_roster(20000, 5000, seed=0)``, 31 M allowed pairs, 2 cores): the whole roster's maximum from nothing in
-about 1 s (two rounds) where the flow over every allowed pair takes 6 s (3.6 s of it the flow).
+mentor's capacity). :func:`max_matching` finds it exactly without a graph of all allowed pairs: OR-Tools'
+``SimpleMaxFlow`` runs on a sparse sample (a few random allowed mentors per mentee, a few mentees per unit of each
+mentor's capacity); a breadth-first search over the full mask, whole frontiers at a time, then either proves the
+flow's matching maximum (no augmenting path: max-flow min-cut) or adds the pairs of its search tree to the sample,
+and the flow runs again.
+
+A matching to grow can be given (``start``): diagnose grows each group's from the whole roster's restricted to the
+group, and the whole roster's from the solve's answer. Before any flow, the free rows take mentors with room
+greedily (:func:`grow`), which often reaches the bound (every row with a pair matched, or every mentor full) and
+proves the matching maximum at once. Measured at 20000 × 5000 (``synthetic_roster(20000, 5000, seed=0)``, 31 M
+allowed pairs, 2 cores): the whole roster's maximum from nothing in about 1 s (two rounds) where the flow over
+every allowed pair takes 6 s (3.6 s of it the flow).
 
 Every mentee counts as one unit here (no workloads, no weights): the callers restrict the mask to the pairs where
 the mentor's capacity holds the mentee's workload. Loops run over rounds, search layers and row blocks, never over
-mentee × mentor pairs. ``scipy.sparse`` and its csgraph are imported on the first flow, not with this module.
+mentee × mentor pairs.
 """
 
 from __future__ import annotations
@@ -184,31 +186,27 @@ def grow(
 
 
 def _flow_matching(rows: np.ndarray, cols: np.ndarray, r: int, m: int, capacity: np.ndarray) -> np.ndarray:
-    """A maximum matching on the listed pairs (``rows`` sorted), by ``scipy.sparse.csgraph.maximum_flow``.
+    """A maximum matching on the listed pairs, by OR-Tools' maximum flow (``SimpleMaxFlow``).
 
     Nodes: 0 the source, 1..r the mentees (capacity 1 from the source), r+1..r+m the mentors (their capacity to the
     sink), r+m+1 the sink. Returns each mentee's mentor, −1 unmatched.
     """
-    import scipy.sparse as sp  # here: scipy.sparse and csgraph cost ~0.4 s of start-up
-    from scipy.sparse.csgraph import maximum_flow
+    from ortools.graph.python import max_flow  # loaded with the solvers anyway; no scipy.sparse start-up
 
     mentor_of = np.full(r, -1, dtype=np.int64)
     if len(rows) == 0:
         return mentor_of
-    size = r + m + 2
-    per_row = np.bincount(rows, minlength=r)
-    degree = np.concatenate([[r], per_row, np.ones(m, dtype=np.int64), [0]])
-    indptr = np.concatenate([[0], np.cumsum(degree)])
-    indices = np.concatenate([np.arange(1, r + 1), cols + r + 1, np.full(m, size - 1)])
-    data = np.concatenate([np.ones(r + len(rows), dtype=np.int64), np.minimum(capacity, r)])
-    index_type = np.int32 if len(indices) < 2**31 else np.int64
-    graph = sp.csr_array(
-        (data.astype(np.int32), indices.astype(index_type), indptr.astype(index_type)), shape=(size, size)
-    )
-    flow = maximum_flow(graph, 0, size - 1, method="dinic").flow.tocsr()
-    block = flow[1 : r + 1][:, r + 1 : r + m + 1].tocoo()
-    used = block.data > 0
-    mentor_of[block.row[used]] = block.col[used]
+    sink = r + m + 1
+    tail = np.concatenate([np.zeros(r, np.int64), rows + 1, np.arange(r + 1, r + m + 1)])
+    head = np.concatenate([np.arange(1, r + 1), cols + r + 1, np.full(m, sink)])
+    cap = np.concatenate([np.ones(r + len(rows), np.int64), np.minimum(capacity, r).astype(np.int64)])
+    network = max_flow.SimpleMaxFlow()
+    network.add_arcs_with_capacity(tail.astype(np.int32), head.astype(np.int32), cap)
+    if network.solve(0, sink) != network.OPTIMAL:
+        raise RuntimeError("OR-Tools' maximum flow did not finish")  # cannot happen on these capacities
+    pair_arcs = np.arange(r, r + len(rows), dtype=np.int32)
+    used = np.asarray(network.flows(pair_arcs)) > 0
+    mentor_of[rows[used]] = cols[used]
     return mentor_of
 
 
