@@ -1,63 +1,64 @@
-"""A plain roster pipeline, the baseline for ``mentormatch solve``, and the comparison of the two.
+"""A plain roster pipeline: the yardstick that ``mentormatch solve`` is measured against (issue 17).
 
-The plain pipeline is what a competent analyst would write in an afternoon with pandas, numpy and OR-Tools, for
-the default config of PRODUCT.md sections 3–4 and unit workloads (no coaches):
+The plain pipeline is what a competent analyst would write with the ``csv`` module, numpy and OR-Tools, for the
+default config of PRODUCT.md sections 3–4 and unit workloads (no coaches, no current pairs):
 
-1. **read**: ``mentees.csv``, ``mentors.csv`` and ``exclusions.csv`` with ``pandas.read_csv`` (every cell as text,
-   headers and cells trimmed, text casefolded, ``;`` lists split, availability slots parsed into 168-hour masks);
-2. **score**: the nine criteria of section 3 and the default hard rules, computed with numpy for a block of
-   :data:`ROWS_PER_BLOCK` mentees against every mentor at a time (broadcasting; shared items counted by a matrix
-   product of 0/1 incidence matrices), each block's allowed pairs handed straight to OR-Tools as arcs;
-3. **solve**: OR-Tools ``SimpleMinCostFlow`` on every allowed pair, priority first through a big multiplier,
-   then the score rounded to integers (``gain = priority · BIG + round(score · 10⁶)``, ``BIG`` = n · 10⁶ + 1, so
-   one priority point outweighs any score sum); a zero-cost arc per mentee lets it stay unmatched;
-4. **write**: one row per mentee (ids, score and the nine criteria on the 0–100 scale, empty when unmatched) with
-   ``DataFrame.to_csv``.
+1. **read**: ``mentees.csv``, ``mentors.csv`` and ``exclusions.csv`` with the ``csv`` module (UTF-8 with or without
+   BOM, comma-separated; headers and cells trimmed, headers and every compared text casefolded, ``;`` lists split,
+   empty cells taking PRODUCT.md's defaults). Every set becomes a bitset of ``uint64`` words: languages, background
+   tags, needs and skills, expertise, and the 168 hours of the weekly availability (three words). A mentor whose
+   ``status`` is ``paused`` or ``leaving`` takes no one (section 7, without current pairs). Nothing is validated:
+   the files are assumed well formed, as the synthetic rosters and ``data/synthetic`` are.
+2. **score**: the nine criteria of section 3 and the default hard rules, computed with numpy for a chunk of
+   :data:`ROWS_PER_CHUNK` mentees against every mentor at a time (broadcasting a column of mentees against a row of
+   mentors). "Shared items" and "overlap hours" are popcounts (``np.bitwise_count``) of the AND of two bitsets;
+   scores are float32. Only the allowed pairs of each chunk are kept, as arc arrays (tail, head, cost).
+3. **solve**: OR-Tools ``SimpleMinCostFlow`` on every allowed pair, handed over in one ``add_arcs`` call, with the
+   lexicographic gain ``priority · BIG + round(score · 10⁶)`` (``BIG`` = n · 10⁶ + 1, so one priority point
+   outweighs any score sum) as the negated cost; a zero-cost bypass arc per mentee lets it stay unmatched.
+4. **write**: one row per mentee with the ``csv`` module: ``mentee_id, mentor_id, score`` and the nine criteria
+   on the 0–100 scale with one decimal, empty when unmatched.
 
-It validates nothing, explains nothing and verifies nothing: it is a yardstick for speed and memory, not a product.
-It refuses rosters with coaches or workloads above 1 (min-cost flow is exact only for unit workloads).
+It explains nothing and verifies nothing: it is a yardstick for speed and memory, not a product. It refuses rosters
+with coaches, current pairs or workloads above 1 (min-cost flow is exact only for unit workloads).
 
 Modes::
 
-    python benchmarks/plain_pipeline.py --run ROSTER -o matches.csv   # the plain pipeline alone; prints one JSON line
-    python benchmarks/plain_pipeline.py                               # check, then compare at 20000 × 5000
+    python benchmarks/plain_pipeline.py --run ROSTER -o matches.csv   # the pipeline; prints one JSON line
     python benchmarks/plain_pipeline.py --check                       # same objective as mentormatch.solve?
-    python benchmarks/plain_pipeline.py --quick                       # check, then compare once at 3000 × 1000
+
+``--run`` prints the stage times in seconds (``read``, ``score``, ``solve``, ``write``, ``total``; imports are not
+included), the counts (``mentees``, ``mentors``, ``allowed_pairs``, ``matched``), ``priority_sum`` and
+``score_sum`` (Σ S on the 0–1 scale). It does not import mentormatch.
 
 ``--check`` runs both pipelines in this process on small rosters (the bundled ``data/synthetic/small`` and
 ``medium`` with every workload set to 1, and the 300 × 100 and 3000 × 1000 unit-workload rosters of
 ``roster_pipeline.py``) and compares Σ priority (exactly) and Σ score (relative difference, tolerance
-:data:`SCORE_RTOL`) with ``mentormatch.solve(problem, "auto")``.
+:data:`SCORE_RTOL`) with ``mentormatch.solve(problem, "auto")``; the exit code is 1 when any disagrees.
 
-The comparison runs ``mentormatch solve ROSTER -o out.csv`` (the installed CLI) and ``plain_pipeline.py --run
-ROSTER -o out.csv``, each as a fresh process, alternately, ``--repeats`` times, on the unit-workload synthetic roster
-of ``roster_pipeline.py`` (generated once into its cache). Wall time is ``time.perf_counter`` around the process
-(interpreter start-up and imports included, for both); peak RSS is the process's ``ru_maxrss`` from ``os.wait4``.
-Both objectives are read back (the CLI's summary line, the plain pipeline's JSON) and compared. The markdown
-report replaces ``benchmarks/results/plain_pipeline.md`` (``--output``; ``--quick`` and ``--check`` only print it).
+The timed comparison with ``mentormatch solve``, each a fresh process, is ``benchmarks/end_to_end.py``;
+:func:`compare` and :func:`summarize` hand it roster_pipeline's rosters for ``benchmarks/assign_grid.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
-import shutil
-import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # _measure and roster_pipeline live beside this file
-    sys.path.insert(0, str(HERE))
 REPO = HERE.parent
-DEFAULT_OUTPUT = HERE / "results" / "plain_pipeline.md"
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------------------------
 # The default config of PRODUCT.md sections 3 and 4, written out as a plain script would.
@@ -72,29 +73,39 @@ HIGH_RISK_MIN_EXPERIENCE = 2.0
 PRIORITY = {"high": 3, "medium": 2, "low": 1}
 SCORE_SCALE = 10**6
 """Scores in [0, 1] become integers ``round(score · SCORE_SCALE)`` for the flow."""
-ROWS_PER_BLOCK = 256
-"""Mentees scored against every mentor at a time."""
+ROWS_PER_CHUNK = 64
+"""Mentees scored against every mentor at a time: the fastest of 32, 64, 128 and 256 at 20000 × 5000 (a float32
+intermediate of 64 × 5000 pairs is 1.3 MB)."""
 SCORE_RTOL = 1e-6
 """Σ score of the two pipelines must agree to this relative difference (both round scores to 10⁻⁶)."""
 
 TYPE_ALIASES = {"right_wing": "far_right", "left_wing": "far_left", "jihadist": "islamist",
                 "ethno_nationalist": "separatist"}  # fmt: skip
-DAY_GROUPS = {
-    "mon": [0], "tue": [1], "wed": [2], "thu": [3], "fri": [4], "sat": [5], "sun": [6],
-    "weekdays": [0, 1, 2, 3, 4], "weekend": [5, 6], "daily": [0, 1, 2, 3, 4, 5, 6],
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_GROUPS: dict[str, range | tuple[int, ...]] = {
+    **{name[:3]: (d,) for d, name in enumerate(_DAY_NAMES)},
+    **{name: (d,) for d, name in enumerate(_DAY_NAMES)},
+    **{name + "s": (d,) for d, name in enumerate(_DAY_NAMES)},
+    "weekdays": range(5), "weekend": (5, 6), "weekends": (5, 6), "daily": range(7),
 }  # fmt: skip
-DAY_PARTS = {"am": (9, 12), "pm": (13, 17), "eve": (18, 21)}
+"""Day words of PRODUCT.md section 2 (with the plural and full names a spreadsheet export may hold) → days."""
+DAY_PARTS = {"am": (9, 12), "pm": (13, 17), "eve": (18, 21), "morning": (9, 12), "afternoon": (13, 17),
+             "evening": (18, 21), "": (9, 21)}  # fmt: skip
+"""Part of a slot → (start, end) hours; a day alone is the whole day, 9–21."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Read.
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """A roster file as text: headers trimmed and casefolded, cells trimmed, empty cells ``""``."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    table.columns = [name.strip().casefold() for name in table.columns]
-    return table.apply(lambda column: column.str.strip())
+def read_table(path: Path) -> tuple[int, dict[str, list[str]]]:
+    """(rows, column name → cells) of a CSV file: names trimmed and casefolded, cells trimmed, blank lines skipped."""
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        reader = csv.reader(file)
+        header = [name.strip().casefold() for name in next(reader)]
+        rows = [row for row in reader if row]
+    columns = zip(*rows, strict=True) if rows else [()] * len(header)
+    return len(rows), {name: list(map(str.strip, cells)) for name, cells in zip(header, columns, strict=True)}
 
 
 def split_list(cell: str) -> list[str]:
@@ -102,280 +113,362 @@ def split_list(cell: str) -> list[str]:
     return list(dict.fromkeys(item.strip().casefold() for item in cell.split(";") if item.strip()))
 
 
-def availability_hours(cell: str) -> np.ndarray | None:
-    """Slots such as ``mon eve;weekdays 18-20`` → a (168,) bool mask; None for an empty cell."""
-    hours = np.zeros(168, dtype=bool)
-    slots = split_list(cell)
-    for slot in slots:
-        day, rest = slot.split(None, 1)
+def availability_mask(cell: str) -> int:
+    """Slots such as ``mon eve;weekdays 18-20`` → the 168-hour week as an int (bit 24·day + hour)."""
+    mask = 0
+    for slot in split_list(cell):
+        day, _, rest = slot.partition(" ")
+        rest = rest.strip()
         start, end = DAY_PARTS[rest] if rest in DAY_PARTS else map(int, rest.split("-"))
         for d in DAY_GROUPS[day]:
-            hours[24 * d + start : 24 * d + end] = True
-    return hours if slots else None
+            mask |= ((1 << (end - start)) - 1) << (24 * d + start)
+    return mask
 
 
 def extremism_type(text: str) -> str:
+    """A type or its alias → the type (``Right-Wing`` → ``far_right``)."""
     key = re.sub(r"[- ]", "_", text.casefold())
     return TYPE_ALIASES.get(key, key)
 
 
-def incidence(lists: list[list[str]], vocab: dict[str, int]) -> np.ndarray:
-    """(people, len(vocab)) 0/1 float32 matrix: does person p have item v."""
-    out = np.zeros((len(lists), len(vocab)), dtype=np.float32)
-    for p, items in enumerate(lists):
-        out[p, [vocab[x] for x in items]] = 1.0
-    return out
+def bitset(masks: list[int], bits: int) -> np.ndarray:
+    """Python-int sets → a (words, people) uint64 array, word w holding bits 64w … 64w + 63."""
+    words = max(1, -(-bits // 64))
+    low = (1 << 64) - 1
+    return np.array([[(x >> (64 * w)) & low for x in masks] for w in range(words)], dtype=np.uint64).reshape(words, -1)
+
+
+class Vocabulary:
+    """Item → bit number, shared by both sides of a criterion, so that a set is an int and a bitset row."""
+
+    def __init__(self) -> None:
+        self.bit: dict[str, int] = {}
+
+    def mask(self, items: list[str]) -> int:
+        out = 0
+        for item in items:
+            out |= 1 << self.bit.setdefault(item, len(self.bit))
+        return out
+
+    def masks(self, cells: list[str]) -> list[int]:
+        """One int per ``;`` list cell."""
+        return parsed(cells, lambda cell: self.mask(split_list(cell)))
+
+
+def parsed(cells: list[str], parse: Callable[[str], T]) -> list[T]:
+    """``parse`` of every cell, each distinct cell parsed once."""
+    cache: dict[str, T] = {}
+    return [cache[c] if c in cache else cache.setdefault(c, parse(c)) for c in cells]
+
+
+def codes(values: list[str], vocab: dict[str, int], empty: int = -1) -> np.ndarray:
+    """Casefolded text → int codes of ``vocab`` (grown as needed), ``empty`` for an empty cell."""
+    return np.array(
+        parsed(values, lambda v: empty if v == "" else vocab.setdefault(v.casefold(), len(vocab))), np.int32
+    )
+
+
+def half_if(empty: np.ndarray) -> np.ndarray:
+    """0.5 where ``empty``, else 0 (float32): what "0.5 if either side is empty" adds."""
+    return np.float32(0.5) * empty
 
 
 @dataclass
-class Side:
-    """One side of the roster as arrays (mentees or mentors)."""
+class People:
+    """What both sides have, as arrays: sets as (words, people) uint64 bitsets, categories as int codes."""
 
     ids: list[str]
-    languages: np.ndarray  # (p, L) 0/1
-    background: np.ndarray  # (p, B) 0/1
-    topics: np.ndarray  # (p, T) 0/1: needs for mentees, skills for mentors
-    hours: np.ndarray  # (p, 168) 0/1
-    has_hours: np.ndarray  # (p,) bool
-    gender: np.ndarray  # (p,) int code
-    age: np.ndarray  # (p,) float
-    region: np.ndarray  # (p,) int code, -1 = empty
+    languages: np.ndarray  # bitset
+    background: np.ndarray  # bitset
+    background_half: np.ndarray  # (p,) float32: 0.5 for no tags, else 0
+    topics: np.ndarray  # bitset: needs for mentees, skills for mentors
+    hours: np.ndarray  # (3, p) bitset of the 168 weekly hours
+    no_hours: np.ndarray  # (p,) bool: gave no availability
+    gender: np.ndarray  # (p,) code
+    age: np.ndarray  # (p,) float32
+    region: np.ndarray  # (p,) code; empty: -1 for mentees, -2 for mentors, so that two empty ones differ
+    region_half: np.ndarray  # (p,) float32: 0.5 for an empty region, else 0
+
+
+@dataclass
+class Mentees(People):
+    background_inverse: np.ndarray  # (p,) float32: 1 / number of tags (1 for none)
+    topic_inverse: np.ndarray  # (p,) float32: 1 / number of needs (1 for none)
+    topic_half: np.ndarray  # (p,) float32: 0.5 for no needs, else 0
+    primary: np.ndarray  # bitset of the primary language alone
+    type_bit: np.ndarray  # (p,) uint64: the extremism type's bit
+    high_risk_type: np.ndarray  # (p,) uint64: the type's bit for a high-risk mentee, else 0
+    any_gender: np.ndarray  # (p,) bool: no gender preference
+    wants: np.ndarray  # (p,) the gender code required (the own one for ``same``)
+    priority: np.ndarray  # (p,) int64
+
+
+@dataclass
+class Mentors(People):
+    expertise: np.ndarray  # (p,) uint64 bitset of the types trained for
+    not_senior_expertise: np.ndarray  # (p,) uint64: ~expertise with >= 2 years, every bit with fewer
+    experience: np.ndarray  # (p,) float32
+    capacity: np.ndarray  # (p,) int64
 
 
 @dataclass
 class Roster:
-    mentees: Side
-    mentors: Side
-    primary: np.ndarray  # (n,) language code of each mentee's first language
-    mentee_type: np.ndarray  # (n,) type code
-    preference: np.ndarray  # (n,) -1 any, -2 same, else a gender code
-    priority: np.ndarray  # (n,) int
-    high_risk: np.ndarray  # (n,) bool
-    speaks: np.ndarray  # (languages, m) bool: does mentor j speak language l
-    expertise: np.ndarray  # (types, m) bool: is mentor j trained for type t
-    experience: np.ndarray  # (m,) float
-    capacity: np.ndarray  # (m,) int
-    excluded: pd.DataFrame  # mentee index, mentor index
+    mentees: Mentees
+    mentors: Mentors
+    excluded: tuple[np.ndarray, np.ndarray]  # (mentee index, mentor index), sorted by mentee
 
 
 def read_roster_plain(folder: Path) -> Roster:
-    """Read a roster folder with pandas (no validation: the files are assumed well formed)."""
-    mentees = read_csv(folder / "mentees.csv")
-    mentors = read_csv(folder / "mentors.csv")
-    if (folder / "coaches.csv").exists() and len(read_csv(folder / "coaches.csv")):
+    """Read a roster folder with the ``csv`` module (no validation: the files are assumed well formed)."""
+    if (folder / "coaches.csv").exists() and read_table(folder / "coaches.csv")[0]:
         raise SystemExit("plain pipeline: coaches are not supported")
-    if "workload" in mentees and (mentees["workload"].replace("", "1").astype(int) != 1).any():
+    if (folder / "current.csv").exists():
+        raise SystemExit("plain pipeline: current pairs are not supported")
+    n, e = read_table(folder / "mentees.csv")
+    m, r = read_table(folder / "mentors.csv")
+    if any(w not in ("", "1") for w in e.get("workload", ())):
         raise SystemExit("plain pipeline: workloads above 1 are not supported (min-cost flow is exact only for 1)")
 
-    def column(table: pd.DataFrame, name: str) -> pd.Series:
-        return table[name] if name in table else pd.Series([""] * len(table), index=table.index)
-
-    def lists(table: pd.DataFrame, name: str) -> list[list[str]]:
-        return [split_list(cell) for cell in column(table, name)]
-
-    def codes(values: list[str], vocab: dict[str, int]) -> np.ndarray:
-        return np.array([-1 if v == "" else vocab.setdefault(v, len(vocab)) for v in values], dtype=np.int64)
-
-    lang_e, lang_m = lists(mentees, "languages"), lists(mentors, "languages")
-    bg_e, bg_m = lists(mentees, "background"), lists(mentors, "background")
-    needs, skills = lists(mentees, "needs"), lists(mentors, "skills")
-    vocab = {}
-    for name, a, b in (("lang", lang_e, lang_m), ("bg", bg_e, bg_m), ("topic", needs, skills)):
-        vocab[name] = {item: k for k, item in enumerate(sorted({x for items in a + b for x in items}))}
+    languages, tags, topics, types = Vocabulary(), Vocabulary(), Vocabulary(), Vocabulary()
     genders: dict[str, int] = {}
     regions: dict[str, int] = {}
-    types: dict[str, int] = {}
 
-    def side(table: pd.DataFrame, lang: list, bg: list, topics: list, topic_vocab: dict) -> Side:
-        slots = [availability_hours(cell) for cell in column(table, "availability")]
-        return Side(
-            ids=table["id"].tolist(),
-            languages=incidence(lang, vocab["lang"]),
-            background=incidence(bg, vocab["bg"]),
-            topics=incidence(topics, topic_vocab),
-            hours=np.array([np.zeros(168, bool) if h is None else h for h in slots], dtype=np.float32),
-            has_hours=np.array([h is not None for h in slots]),
-            gender=codes(table["gender"].str.casefold().tolist(), genders),
-            age=table["age"].astype(np.float32).to_numpy(),
-            region=codes(column(table, "region").str.casefold().tolist(), regions),
-        )
+    def people(table: dict[str, list[str]], count: int, topic_column: str, no_region: int) -> tuple[dict, dict]:
+        def column(name: str) -> list[str]:
+            return table.get(name, [""] * count)
 
-    e = side(mentees, lang_e, bg_e, needs, vocab["topic"])
-    m = side(mentors, lang_m, bg_m, skills, vocab["topic"])
-    mentee_type = codes([extremism_type(t) for t in mentees["extremism_type"]], types)
-    expertise_lists = [[extremism_type(t) for t in items] for items in lists(mentors, "expertise")]
-    expertise = np.zeros((len(mentors), 8), dtype=bool)  # eight types in the vocabulary
-    for j, items in enumerate(expertise_lists):
-        expertise[j, [types.setdefault(t, len(types)) for t in items]] = True
-    pref_text = column(mentees, "gender_preference").str.casefold().replace("", "any")
-    preference = np.array(
-        [-1 if p == "any" else -2 if p == "same" else genders.setdefault(p, len(genders)) for p in pref_text]
+        hours = parsed(column("availability"), availability_mask)
+        region = codes(column("region"), regions, empty=no_region)
+        background, topic = tags.masks(column("background")), topics.masks(column(topic_column))
+        counts = {"background": np.array([x.bit_count() for x in background]),
+                  "topics": np.array([x.bit_count() for x in topic])}  # fmt: skip
+        fields = {
+            "ids": table["id"],
+            "languages": languages.masks(table["languages"]),  # ints: bitsets once both sides are read
+            "background": background,
+            "background_half": half_if(counts["background"] == 0),
+            "topics": topic,
+            "hours": bitset(hours, 168),
+            "no_hours": np.array([h == 0 for h in hours], dtype=bool),
+            "gender": codes(table["gender"], genders),
+            "age": np.array(table["age"], dtype=np.float32),
+            "region": region,
+            "region_half": half_if(region < 0),
+        }
+        return fields, counts
+
+    (a, a_counts), (b, _) = people(e, n, "needs", -1), people(r, m, "skills", -2)
+    for side in (a, b):  # every side's items have a bit now
+        for name, vocab in (("languages", languages), ("background", tags), ("topics", topics)):
+            side[name] = bitset(side[name], len(vocab.bit))
+    needs, tags_e = a_counts["topics"], a_counts["background"]
+    primary = parsed(e["languages"], lambda cell: 1 << languages.bit[split_list(cell)[0]])
+    type_bit = np.array(parsed(e["extremism_type"], lambda t: types.mask([extremism_type(t)])), dtype=np.uint64)
+    expertise = parsed(r.get("expertise", [""] * m), lambda c: types.mask([extremism_type(t) for t in split_list(c)]))
+    if len(types.bit) > 64:
+        raise SystemExit("plain pipeline: more than 64 extremism types")
+    expertise = np.array(expertise, dtype=np.uint64)
+    preference = [p.casefold() for p in e.get("gender_preference", [""] * n)]
+    wants = np.array([genders.setdefault(p, len(genders)) if p not in ("", "any", "same") else -1 for p in preference])
+    same = np.array([p == "same" for p in preference], dtype=bool)
+    risk = [level.casefold() or "medium" for level in e.get("risk_level", [""] * n)]
+    high_risk = np.array([level == "high" for level in risk], dtype=bool)
+    experience = np.array([x or "0" for x in r.get("experience_years", [""] * m)], dtype=np.float32)
+    capacity = np.array([int(c or 1) for c in r.get("capacity", [""] * m)], dtype=np.int64)
+    capacity[[s.casefold() in ("paused", "leaving") for s in r.get("status", [""] * m)]] = 0  # no current pairs
+    mentees = Mentees(
+        **a,
+        background_inverse=np.float32(1) / np.maximum(tags_e, 1).astype(np.float32),
+        topic_inverse=np.float32(1) / np.maximum(needs, 1).astype(np.float32),
+        topic_half=half_if(needs == 0),
+        primary=bitset(primary, len(languages.bit)),
+        type_bit=type_bit,
+        high_risk_type=np.where(high_risk, type_bit, np.uint64(0)),
+        any_gender=(wants < 0) & ~same,
+        wants=np.where(same, a["gender"], wants).astype(np.int32),
+        priority=np.array([PRIORITY[level] for level in risk], dtype=np.int64),
     )
-    risk = column(mentees, "risk_level").str.casefold().replace("", "medium")
-    excluded = pd.DataFrame({"i": [], "j": []}, dtype=np.int64)
+    mentors = Mentors(
+        **b,
+        expertise=expertise,
+        not_senior_expertise=np.where(experience >= HIGH_RISK_MIN_EXPERIENCE, ~expertise, ~np.uint64(0)),
+        experience=experience,
+        capacity=capacity,
+    )
+    excluded = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     if (folder / "exclusions.csv").exists():
-        pairs = read_csv(folder / "exclusions.csv")
-        mentee_index = pd.Series(np.arange(len(mentees)), index=mentees["id"])
-        mentor_index = pd.Series(np.arange(len(mentors)), index=mentors["id"])
-        excluded = pd.DataFrame(
-            {"i": mentee_index[pairs["mentee_id"]].to_numpy(), "j": mentor_index[pairs["mentor_id"]].to_numpy()}
-        )
-    return Roster(
-        mentees=e,
-        mentors=m,
-        primary=np.array([vocab["lang"][items[0]] for items in lang_e]),
-        mentee_type=mentee_type,
-        preference=preference,
-        priority=risk.map(PRIORITY).to_numpy(dtype=np.int64),
-        high_risk=(risk == "high").to_numpy(),
-        speaks=m.languages.T > 0,
-        expertise=expertise.T.copy(),
-        experience=column(mentors, "experience_years").replace("", "0").astype(np.float32).to_numpy(),
-        capacity=column(mentors, "capacity").replace("", "1").astype(int).to_numpy(),
-        excluded=excluded,
-    )
+        _, pairs = read_table(folder / "exclusions.csv")
+        mentee_index = {x: k for k, x in enumerate(mentees.ids)}
+        mentor_index = {x: k for k, x in enumerate(mentors.ids)}
+        i = np.array([mentee_index[x] for x in pairs.get("mentee_id", [])], dtype=np.int64)
+        j = np.array([mentor_index[x] for x in pairs.get("mentor_id", [])], dtype=np.int64)
+        order = np.argsort(i, kind="stable")
+        excluded = (i[order], j[order])
+    return Roster(mentees, mentors, excluded)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 2. Score: criteria and hard rules for a block of mentees × all mentors (i a column, j a row) or for pairs.
+# 2. Score: criteria and hard rules for a chunk of mentees × all mentors (i a column, j a row) or for pairs.
 
 
-def _shared(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """How many items mentee i and mentor j share: a matrix product for a block, a row-wise sum for pairs."""
-    if i.ndim == 2:
-        return a[i[:, 0]] @ b.T
-    return (a[i] * b[j]).sum(axis=1)
+def shared(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """How many items mentee i's set ``a`` and mentor j's set ``b`` share: Σ over words of popcount(a & b)."""
+    total = np.bitwise_count(a[0][i] & b[0][j])
+    for w in range(1, len(a)):
+        total += np.bitwise_count(a[w][i] & b[w][j])
+    return total
 
 
-def _lookup(table: np.ndarray, codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """``table[codes[i], j]`` for a (codes, mentors) table: whole rows for a block, single cells for pairs."""
-    if i.ndim == 2:
-        return table[codes[i[:, 0]]]
-    return table[codes[i], j]
+def meet(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether the sets share any item."""
+    out = (a[0][i] & b[0][j]) != 0
+    for w in range(1, len(a)):
+        out |= (a[w][i] & b[w][j]) != 0
+    return out
 
 
 def criteria(r: Roster, i: np.ndarray, j: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The nine criterion values s_k(i, j) in [0, 1] and the hard rules' allowed mask (PRODUCT.md section 3)."""
-    e, m = r.mentees, r.mentors
-    shared_lang = _shared(e.languages, m.languages, i, j) > 0
-    primary_spoken = _lookup(r.speaks, r.primary, i, j)
-    hours = _shared(e.hours, m.hours, i, j)
-    no_hours = ~e.has_hours[i] | ~m.has_hours[j]
-    bg_i, bg_j = e.background[i].sum(axis=-1), m.background[j].sum(axis=-1)
-    needs_i, skills_j = e.topics[i].sum(axis=-1), m.topics[j].sum(axis=-1)
-    expert = _lookup(r.expertise, r.mentee_type, i, j)
+    """The nine criterion values s_k(i, j) in [0, 1] (float32) and the default hard rules' allowed mask
+    (exclusions are the caller's), for a chunk (``i`` a column, ``j`` a row) or for pairs (both 1-D).
+
+    Written with arithmetic rather than ``np.where`` (a branch per pair): a person with an empty set shares no item
+    with anyone, so "0.5 if either side is empty" is an added 0.5 or a ``maximum`` with 0.5 on that side.
+    """
+    e, m, f = r.mentees, r.mentors, np.float32
+    shared_lang = meet(e.languages, m.languages, i, j)
+    hours = shared(e.hours, m.hours, i, j)
+    no_hours = e.no_hours[i] | m.no_hours[j]  # then hours == 0
+    expert = (e.type_bit[i] & m.expertise[j]) != 0
     same_gender = e.gender[i] == m.gender[j]
-    region_i, region_j = e.region[i], m.region[j]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bg_share = _shared(e.background, m.background, i, j) / bg_i
-        covered = _shared(e.topics, m.topics, i, j) / needs_i
-    f = np.float32  # scores in float32, as mentormatch holds them (half the memory traffic of float64)
+    age = np.abs(m.age[j] - e.age[i] - f(10)) / f(30)
     parts = {
-        "language": np.where(primary_spoken, f(1), np.where(shared_lang, f(0.6), f(0))),
+        "language": np.add(f(0.4) * meet(e.primary, m.languages, i, j), f(0.6) * shared_lang),  # primary ⊂ shared
         "extremism": expert.astype(f),
-        "availability": np.where(no_hours, f(0.5), np.minimum(hours, 6) / 6),
-        "background": np.where((bg_i == 0) | (bg_j == 0), f(0.5), bg_share),
+        "availability": np.minimum(hours, 6) / f(6) + f(0.5) * no_hours,
+        "background": np.maximum(  # a mentee without tags: 0 + 0.5; a mentor without: max(0, 0.5)
+            shared(e.background, m.background, i, j) * e.background_inverse[i] + e.background_half[i],
+            m.background_half[j],
+        ),
         "gender": same_gender.astype(f),
-        "age": np.maximum(f(0), 1 - np.abs((m.age[j] - e.age[i]) - 10) / 30),
-        "experience": np.minimum(r.experience[j], 5) / 5,
-        "region": np.where((region_i < 0) | (region_j < 0), f(0.5), (region_i == region_j).astype(f)),
-        "needs": np.where(needs_i == 0, f(0.5), np.where(skills_j == 0, f(0), covered)),
+        "age": np.maximum(f(1) - age, f(0), out=age),
+        "experience": np.broadcast_to(np.minimum(m.experience[j], f(5)) / f(5), np.broadcast_shapes(i.shape, j.shape)),
+        "region": np.maximum(  # an empty region is -1 for mentees and -2 for mentors: never the same
+            np.maximum(e.region[i] == m.region[j], e.region_half[i], dtype=f), m.region_half[j]
+        ),
+        "needs": shared(e.topics, m.topics, i, j) * e.topic_inverse[i] + e.topic_half[i],  # 0 if j has no skills
     }
-    pref = r.preference[i]
-    allowed = (
-        shared_lang
-        & (no_hours | (hours >= MIN_OVERLAP_HOURS))
-        & ((pref == -1) | ((pref == -2) & same_gender) | (pref == m.gender[j]))
-        & (~r.high_risk[i] | (expert & (r.experience[j] >= HIGH_RISK_MIN_EXPERIENCE)))
-    )
+    allowed = shared_lang & (no_hours | (hours >= MIN_OVERLAP_HOURS)) & (e.any_gender[i] | (e.wants[i] == m.gender[j]))
+    allowed &= (e.high_risk_type[i] & m.not_senior_expertise[j]) == 0  # high risk: an expert with >= 2 years
     return parts, allowed
 
 
 def total_score(parts: dict[str, np.ndarray]) -> np.ndarray:
-    """S = Σ w_k s_k / Σ w_k."""
-    return sum(WEIGHTS[k] * parts[k] for k in WEIGHTS) / sum(WEIGHTS.values())
+    """S = Σ w_k s_k / Σ w_k, in float32."""
+    out = np.zeros(np.broadcast_shapes(*(p.shape for p in parts.values())), dtype=np.float32)
+    term = np.empty_like(out)
+    for name, weight in WEIGHTS.items():
+        out += parts[name] if weight == 1 else np.multiply(parts[name], np.float32(weight), out=term)
+    out /= np.float32(sum(WEIGHTS.values()))
+    return out
+
+
+def score_arcs(r: Roster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tail, head, cost) of the flow arc of every allowed pair, chunk by chunk: mentee i is node i, mentor j node
+    n + j, and the cost is minus the gain ``priority · BIG + round(S · 10⁶)``."""
+    n, m = len(r.mentees.ids), len(r.mentors.ids)
+    big = n * SCORE_SCALE + 1  # Σ round(score · 10⁶) over any matching is at most n · 10⁶
+    ex_i, ex_j = r.excluded
+    j = np.arange(m)[None, :]
+    tails, heads, costs = [], [], []
+    for lo in range(0, n, ROWS_PER_CHUNK):
+        hi = min(lo + ROWS_PER_CHUNK, n)
+        parts, allowed = criteria(r, np.arange(lo, hi)[:, None], j)
+        a, b = np.searchsorted(ex_i, [lo, hi])
+        allowed[ex_i[a:b] - lo, ex_j[a:b]] = False
+        flat = np.flatnonzero(allowed).astype(np.int32)
+        rows = flat // np.int32(m)
+        score = total_score(parts).ravel()[flat]
+        tails.append(rows + np.int32(lo))
+        heads.append(flat - rows * np.int32(m) + np.int32(n))
+        costs.append(-r.mentees.priority[lo + rows] * big - np.rint(score * np.float32(SCORE_SCALE)).astype(np.int64))
+    return np.concatenate(tails), np.concatenate(heads), np.concatenate(costs)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Solve: min-cost flow over every allowed pair, arcs added block by block as they are scored.
+# 3. Solve: min-cost flow over every allowed pair.
 
 
-def score_and_solve(r: Roster, timings: dict[str, float]) -> tuple[np.ndarray, int]:
-    """Mentor index of each mentee (-1 unmatched) and the number of pair arcs."""
+def solve_flow(r: Roster, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Mentor index of each mentee (-1 unmatched) in a min-cost flow: the pair arcs of :func:`score_arcs`, a
+    bypass arc from each mentee to the sink (node n + m) and an arc of the mentor's capacity from each mentor."""
     from ortools.graph.python import min_cost_flow
 
     n, m = len(r.mentees.ids), len(r.mentors.ids)
-    big = n * SCORE_SCALE + 1  # Σ round(score · 10⁶) over any matching is at most n · 10⁶
-    flow = min_cost_flow.SimpleMinCostFlow()
     sink = n + m
-    start = time.perf_counter()
-    adding = 0.0  # seconds spent handing arcs to OR-Tools
-    excluded = r.excluded
-    for lo in range(0, n, ROWS_PER_BLOCK):
-        i = np.arange(lo, min(lo + ROWS_PER_BLOCK, n))[:, None]
-        parts, allowed = criteria(r, i, np.arange(m)[None, :])
-        here = excluded[(excluded["i"] >= lo) & (excluded["i"] < lo + ROWS_PER_BLOCK)]
-        allowed[here["i"].to_numpy() - lo, here["j"].to_numpy()] = False
-        rows, cols = np.nonzero(allowed)
-        score = total_score(parts)[rows, cols]
-        gain = r.priority[lo + rows] * big + np.rint(score * SCORE_SCALE).astype(np.int64)
-        t = time.perf_counter()
-        flow.add_arcs_with_capacity_and_unit_cost(
-            (lo + rows).astype(np.int32), (n + cols).astype(np.int32), np.ones(len(rows), np.int64), -gain
-        )
-        adding += time.perf_counter() - t
-    pair_arcs = flow.num_arcs()
-    everyone = np.arange(n, dtype=np.int32)
-    flow.add_arcs_with_capacity_and_unit_cost(  # stay unmatched, at no gain
-        everyone, np.full(n, sink, np.int32), np.ones(n, np.int64), np.zeros(n, np.int64)
-    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(len(tails), np.int64), costs)
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.arange(n, n + m, dtype=np.int32), np.full(m, sink, np.int32), r.capacity.astype(np.int64),
-        np.zeros(m, np.int64),
-    )  # fmt: skip
-    flow.set_nodes_supplies(np.arange(n + m + 1), np.concatenate([np.ones(n, int), np.zeros(m, int), [-n]]))
-    middle = time.perf_counter()
+        np.arange(n + m, dtype=np.int32),
+        np.full(n + m, sink, np.int32),
+        np.concatenate([np.ones(n, np.int64), r.mentors.capacity]),
+        np.zeros(n + m, np.int64),
+    )
+    flow.set_nodes_supplies(
+        np.arange(n + m + 1, dtype=np.int32), np.concatenate([np.ones(n, np.int64), np.zeros(m, np.int64), [-n]])
+    )
     if flow.solve() != flow.OPTIMAL:
         raise SystemExit("plain pipeline: min-cost flow did not reach an optimum")
-    used = np.flatnonzero(flow.flows(np.arange(pair_arcs)) > 0)
+    used = np.flatnonzero(flow.flows(np.arange(len(tails))) > 0)
     mentor_of = np.full(n, -1, dtype=np.int64)
-    for arc in used.tolist():
-        mentor_of[flow.tail(arc)] = flow.head(arc) - n
-    timings["score"] = middle - start - adding
-    timings["solve"] = time.perf_counter() - middle + adding
-    return mentor_of, pair_arcs
+    mentor_of[tails[used]] = heads[used] - n
+    return mentor_of
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4. Write, and the whole pipeline.
 
 
-def plain_pipeline(folder: Path, output: Path) -> dict:
-    """Run read → score → solve → write; return stage times, Σ priority, Σ score and counts."""
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    r = read_roster_plain(folder)
-    timings["read"] = time.perf_counter() - t0
-    mentor_of, pair_arcs = score_and_solve(r, timings)
-    t1 = time.perf_counter()
+def write_matches_plain(r: Roster, mentor_of: np.ndarray, output: Path) -> np.ndarray:
+    """One row per mentee (ids, score and the nine criteria 0–100 with one decimal, empty when unmatched); returns
+    the matched pairs' scores S (0–1)."""
     matched = np.flatnonzero(mentor_of >= 0)
     parts, _ = criteria(r, matched, mentor_of[matched])
     score = total_score(parts)
-    table = pd.DataFrame({"mentee_id": r.mentees.ids, "mentor_id": ""})
-    table.loc[matched, "mentor_id"] = np.asarray(r.mentors.ids, dtype=object)[mentor_of[matched]]
-    for name, values in {"score": score, **parts}.items():
-        table[name] = np.nan
-        table.loc[matched, name] = np.round(100 * values, 1)
-    table.to_csv(output, index=False, float_format="%.1f", lineterminator="\n")
-    timings["write"] = time.perf_counter() - t1
-    timings["total"] = time.perf_counter() - t0
+    cells = [[""] * 11 for _ in r.mentees.ids]
+    columns = np.round(100 * np.stack([score, *parts.values()], axis=1).astype(np.float64), 1)
+    mentor_ids = r.mentors.ids
+    for i, j, values in zip(matched.tolist(), mentor_of[matched].tolist(), columns.tolist(), strict=True):
+        cells[i] = [mentor_ids[j], *(f"{v:.1f}" for v in values)]
+    with open(output, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["mentee_id", "mentor_id", "score", *WEIGHTS])
+        writer.writerows([mentee, *row] for mentee, row in zip(r.mentees.ids, cells, strict=True))
+    return score
+
+
+def plain_pipeline(folder: Path, output: Path) -> dict:
+    """Run read → score → solve → write; return stage times, Σ priority, Σ score and counts."""
+    t0 = time.perf_counter()
+    r = read_roster_plain(folder)
+    t1 = time.perf_counter()
+    tails, heads, costs = score_arcs(r)
+    t2 = time.perf_counter()
+    mentor_of = solve_flow(r, tails, heads, costs)
+    t3 = time.perf_counter()
+    score = write_matches_plain(r, mentor_of, output)
+    t4 = time.perf_counter()
+    matched = mentor_of >= 0
     return {
-        **timings,
+        "read": t1 - t0,
+        "score": t2 - t1,
+        "solve": t3 - t2,
+        "write": t4 - t3,
+        "total": t4 - t0,
         "mentees": len(mentor_of),
         "mentors": len(r.mentors.ids),
-        "allowed_pairs": pair_arcs,
-        "matched": len(matched),
-        "priority_sum": int(r.priority[matched].sum()),
+        "allowed_pairs": len(tails),
+        "matched": int(matched.sum()),
+        "priority_sum": int(r.mentees.priority[matched].sum()),
         "score_sum": float(score.sum(dtype=np.float64)),
     }
 
@@ -387,19 +480,26 @@ def plain_pipeline(folder: Path, output: Path) -> dict:
 def unit_copy(folder: Path, into: Path) -> Path:
     """A copy of a roster folder with every workload set to 1."""
     into.mkdir(parents=True, exist_ok=True)
-    for name in ("mentors.csv", "exclusions.csv", "coaches.csv"):
-        if (folder / name).exists():
-            shutil.copy(folder / name, into / name)
-    mentees = pd.read_csv(folder / "mentees.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "workload" in mentees:
-        mentees["workload"] = "1"
-    mentees.to_csv(into / "mentees.csv", index=False, lineterminator="\n")
+    for source in folder.glob("*.csv"):
+        with open(source, newline="", encoding="utf-8-sig") as file:
+            rows = list(csv.reader(file))
+        if source.name == "mentees.csv":
+            header = [name.strip().casefold() for name in rows[0]]
+            if "workload" in header:
+                k = header.index("workload")
+                for row in rows[1:]:
+                    if row:
+                        row[k] = "1"
+        with open(into / source.name, "w", newline="", encoding="utf-8") as file:
+            csv.writer(file, lineterminator="\n").writerows(rows)
     return into
 
 
 def check_rosters(cache: Path, tmp: Path) -> list[tuple[str, Path]]:
     """(label, folder) of the rosters checked: the bundled ones (unit copies made in ``tmp``) and roster_pipeline's
-    small and medium."""
+    small and medium unit-workload rosters."""
+    if str(HERE) not in sys.path:  # roster_pipeline lives beside this file
+        sys.path.insert(0, str(HERE))
     from roster_pipeline import roster_folder
 
     out = [(f"data/synthetic/{name} (workloads set to 1)", unit_copy(REPO / "data/synthetic" / name, tmp / name))
@@ -410,216 +510,64 @@ def check_rosters(cache: Path, tmp: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def check(cache: Path) -> list[dict]:
-    """Solve each check roster with both pipelines; compare Σ priority and Σ score."""
+def check(cache: Path) -> bool:
+    """Solve each check roster with both pipelines; print Σ priority and Σ score of each; True when all agree."""
     from mentormatch import MatchConfig, build_problem, read_roster, solve
 
-    rows = []
+    everything_agrees = True
     with tempfile.TemporaryDirectory() as tmp:
-        solved = []
         for label, folder in check_rosters(cache, Path(tmp)):
             plain = plain_pipeline(folder, Path(tmp) / "plain.csv")
-            solved.append((label, plain, solve(build_problem(read_roster(folder), MatchConfig()), "auto", seed=0)))
-    for label, plain, result in solved:
-        rel = abs(result.objective - plain["score_sum"]) / max(abs(result.objective), 1e-9)
-        agree = result.priority_sum == plain["priority_sum"] and rel <= SCORE_RTOL
-        rows.append({
-            "roster": label, "shape": f"{plain['mentees']} × {plain['mentors']}",
-            "mm_priority": result.priority_sum, "plain_priority": plain["priority_sum"],
-            "mm_score": result.objective, "plain_score": plain["score_sum"], "rel": rel,
-            "mm_matched": result.n_matched, "plain_matched": plain["matched"],
-            "solver": f"{result.solver}, {result.status}", "agree": agree,
-        })  # fmt: skip
-        print(f"[check] {label}: {'agree' if agree else 'DISAGREE'} (rel {rel:.1e})", file=sys.stderr, flush=True)
-    return rows
+            result = solve(build_problem(read_roster(folder), MatchConfig()), "auto", seed=0)
+            rel = abs(result.objective - plain["score_sum"]) / max(abs(result.objective), 1e-9)
+            agree = result.priority_sum == plain["priority_sum"] and rel <= SCORE_RTOL
+            everything_agrees &= agree
+            print(
+                f"{'agree' if agree else 'DISAGREE'}: {label}, {plain['mentees']} × {plain['mentors']}: "
+                f"Σ priority {result.priority_sum} (mentormatch, {result.solver} {result.status}) / "
+                f"{plain['priority_sum']} (plain), Σ score {result.objective:.6f} / {plain['score_sum']:.6f} "
+                f"(relative difference {rel:.1e}), matched {result.n_matched} / {plain['matched']}",
+                flush=True,
+            )
+    return everything_agrees
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Compare: mentormatch's CLI against the plain pipeline, each a fresh process.
-
-_SUMMARY = re.compile(r"objective: priority (\d+)(?: \(bound \d+\))?, score sum ([-0-9.]+)")
-
-
-def _mentormatch_command() -> list[str]:
-    script = Path(sys.executable).with_name("mentormatch")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "mentormatch"]
+# For benchmarks/assign_grid.py (its goal c): the timed comparison, which lives in end_to_end.py.
 
 
 def compare(size: str, repeats: int, cache: Path, timeout: float = 1800.0) -> dict:
-    """Run ``mentormatch solve`` and the plain pipeline alternately on the unit-workload roster of ``size``.
-
-    Returns a dict with each side's runs (wall seconds, peak RSS MB, Σ priority, Σ score) and the roster's shape.
-    """
-    from _measure import run_child
+    """``mentormatch solve`` and this pipeline on roster_pipeline's unit-workload roster of ``size`` (each a fresh
+    process, alternating, ``repeats`` times: :func:`end_to_end.run_all`); the input of :func:`summarize`."""
+    if str(HERE) not in sys.path:  # end_to_end and roster_pipeline live beside this file
+        sys.path.insert(0, str(HERE))
+    from end_to_end import run_all
     from roster_pipeline import SIZES, roster_folder
 
-    print(f"[compare {size}] setting up the roster ...", file=sys.stderr, flush=True)
-    folder = roster_folder(cache, size, "unit")
-    runs: dict[str, list[dict]] = {"mentormatch": [], "plain": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        commands = {
-            "mentormatch": [*_mentormatch_command(), "solve", str(folder), "-o", f"{tmp}/mentormatch.csv"],
-            "plain": [sys.executable, str(Path(__file__).resolve()), "--run", str(folder), "-o", f"{tmp}/plain.csv"],
-        }
-        for k in range(repeats):
-            for side, command in commands.items():
-                done = run_child(command, cwd=REPO, timeout=timeout)
-                run = {"seconds": done.seconds, "peak_rss_mb": done.peak_rss_mb, "returncode": done.returncode}
-                if done.returncode != 0:
-                    run["error"] = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                elif side == "plain":
-                    report = json.loads(done.stdout.strip().splitlines()[-1])
-                    run.update(priority_sum=report["priority_sum"], score_sum=report["score_sum"],
-                               stages={s: report[s] for s in ("read", "score", "solve", "write")})  # fmt: skip
-                else:
-                    found = _SUMMARY.search(done.stdout)
-                    if found:
-                        run.update(priority_sum=int(found.group(1)), score_sum=float(found.group(2)))
-                runs[side].append(run)
-                print(f"[compare {size}] run {k + 1} {side}: {done.seconds:.2f} s, {done.peak_rss_mb:,.0f} MB"
-                      + (f" ({run['error']})" if "error" in run else ""), file=sys.stderr, flush=True)  # fmt: skip
-    return {"size": size, "shape": SIZES[size], "repeats": repeats, "runs": runs}
+    return {"shape": SIZES[size], "runs": run_all({"unit": roster_folder(cache, size, "unit")}, repeats, timeout)}
 
 
 def summarize(comparison: dict) -> dict:
-    """Medians, peak RSS (largest over runs), the ratio mentormatch / plain and whether the objectives agree."""
-    out: dict = {"size": comparison["size"], "shape": comparison["shape"]}
-    for side, runs in comparison["runs"].items():
-        ok = [r for r in runs if "error" not in r]
-        out[side] = {
-            "runs": len(runs),
-            "errors": [r["error"] for r in runs if "error" in r],
-            "seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in ok) if ok else None,
-            "priority_sum": ok[-1].get("priority_sum") if ok else None,
-            "score_sum": ok[-1].get("score_sum") if ok else None,
-        }
-        if side == "plain" and ok:
-            out[side]["stages"] = {s: statistics.median(r["stages"][s] for r in ok) for s in ok[0]["stages"]}
-    mm, plain = out["mentormatch"], out["plain"]
-    out["ratio"] = mm["seconds"] / plain["seconds"] if mm["seconds"] and plain["seconds"] else None
-    if mm["score_sum"] is not None and plain["score_sum"] is not None:
-        # the CLI prints Σ score with 4 decimals: allow that rounding on top of the 1e-6 relative tolerance
-        tol = SCORE_RTOL * abs(plain["score_sum"]) + 5e-5
-        out["agree"] = mm["priority_sum"] == plain["priority_sum"] and abs(mm["score_sum"] - plain["score_sum"]) <= tol
-    else:
-        out["agree"] = None
-    return out
+    """:func:`end_to_end.summarize` of a :func:`compare`, with the roster's ``shape``: per pipeline the median wall
+    time and largest peak RSS, the ratio mentormatch / plain, and whether the objectives agree."""
+    from end_to_end import summarize as summary_of
 
-
-# ---------------------------------------------------------------------------------------------------------------
-# Report.
-
-
-def _s(t: float | None) -> str:
-    return "—" if t is None else f"{t:.0f}" if t >= 100 else f"{t:.3g}"
-
-
-def render(checks: list[dict], summary: dict | None, info: dict, argv: list[str]) -> str:
-    from _measure import machine_line
-
-    lines = [
-        "# Plain pipeline baseline and the roster comparison",
-        "",
-        f"Date: {info['date']}. Command: `{' '.join(['python benchmarks/plain_pipeline.py', *argv])}`",
-        "",
-        machine_line(info),
-        "",
-        "The plain pipeline (`benchmarks/plain_pipeline.py --run`): pandas CSV read, the nine criteria and default "
-        f"hard rules in numpy blocks of {ROWS_PER_BLOCK} mentees, OR-Tools min-cost flow on every allowed pair "
-        f"(gain = priority × (n · 10⁶ + 1) + round(score · 10⁶)), pandas CSV write. Unit workloads, no coaches.",
-        "",
-    ]
-    if checks:
-        lines += [
-            "## Same objective as `mentormatch.solve`",
-            "",
-            f"Σ priority must be equal, Σ score equal to {SCORE_RTOL:g} relative.",
-            "",
-            "| roster | mentees × mentors | Σ priority mentormatch | Σ priority plain | Σ score mentormatch "
-            "| Σ score plain | relative difference | matched mm / plain | mentormatch solver | agree |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for c in checks:
-            lines.append(
-                f"| {c['roster']} | {c['shape']} | {c['mm_priority']} | {c['plain_priority']} | {c['mm_score']:.6f} "
-                f"| {c['plain_score']:.6f} | {c['rel']:.1e} | {c['mm_matched']} / {c['plain_matched']} "
-                f"| {c['solver']} | {'yes' if c['agree'] else '**no**'} |"
-            )
-        lines.append("")
-    if summary is not None:
-        n, m = summary["shape"]
-        mm, plain = summary["mentormatch"], summary["plain"]
-        ratio = "—" if summary["ratio"] is None else f"{summary['ratio']:.2f}"
-        agree = {True: "yes", False: "**no**", None: "—"}[summary["agree"]]
-        stages = plain.get("stages", {})
-        stage_text = ", ".join(f"{k} {_s(v)} s" for k, v in stages.items())
-        lines += [
-            f"## `mentormatch solve` against the plain pipeline, {n} × {m}, unit workloads",
-            "",
-            f"Roster: `roster_pipeline.py`'s `{summary['size']}` unit-workload roster (`synthetic_roster({n}, {m}, "
-            "seed=0)`, every workload 1, no coaches). Each run is a fresh process, the two alternating; wall time "
-            "includes interpreter start-up and imports; peak RSS is the process's `ru_maxrss` (largest over runs). "
-            f"mentormatch: `mentormatch solve ROSTER -o out.csv` (default solver auto, time limit 60 s). "
-            f"Median of {mm['runs']} run(s) each.",
-            "",
-            "| pipeline | median wall s | peak RSS MB | Σ priority | Σ score | runs |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, side in (("mentormatch solve (CLI)", mm), ("plain pipeline", plain)):
-            score = "—" if side["score_sum"] is None else f"{side['score_sum']:.4f}"
-            errors = f" ({len(side['errors'])} failed: {side['errors'][0]})" if side["errors"] else ""
-            peak = "—" if side["peak_rss_mb"] is None else f"{side['peak_rss_mb']:,.0f}"
-            lines.append(f"| {name} | {_s(side['seconds'])} | {peak} | {side['priority_sum']} | {score} "
-                         f"| {side['runs']}{errors} |")  # fmt: skip
-        lines += [
-            "",
-            f"Ratio mentormatch / plain (wall time): **{ratio}**. Objectives agree: {agree}. "
-            f"Plain pipeline stages (in-process, median): {stage_text} (score = criteria, rules and arc arrays in "
-            "numpy; solve = handing the arcs to OR-Tools, and its solve).",
-            "",
-        ]
-    return "\n".join(lines)
+    return {"shape": comparison["shape"], **summary_of(comparison["runs"])}
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", type=Path, metavar="ROSTER", help="run the plain pipeline on ROSTER only")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--run", type=Path, metavar="ROSTER", help="run the plain pipeline on ROSTER; one JSON line")
+    mode.add_argument("--check", action="store_true", help="compare objectives with mentormatch.solve")
     parser.add_argument("-o", "--out", type=Path, default=Path("plain_matches.csv"), help="matches CSV of --run")
-    parser.add_argument("--check", action="store_true", help="only compare objectives with mentormatch.solve")
-    parser.add_argument("--quick", action="store_true", help="check on small rosters, compare at 3000 × 1000 once")
-    parser.add_argument("--size", default="large", help="roster_pipeline size to compare at (default large)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each pipeline in the comparison")
-    parser.add_argument("--no-check", action="store_true", help="skip the objective check")
-    parser.add_argument("--cache", type=Path, default=None, help="roster cache folder (roster_pipeline's default)")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        help="markdown file for the results (default: the committed "
-        "results file; --quick and --check write none unless given)",
-    )
+    parser.add_argument("--cache", type=Path, default=None, help="roster cache of --check (roster_pipeline's default)")
     args = parser.parse_args(argv)
-
     if args.run is not None:
         print(json.dumps(plain_pipeline(args.run, args.out)))
         return 0
-
-    from _measure import machine
-    from roster_pipeline import DEFAULT_CACHE
-
-    cache = args.cache or DEFAULT_CACHE
-    size, repeats = ("medium", 1) if args.quick else (args.size, args.repeats)
-    checks = [] if args.no_check else check(cache)
-    summary = None if args.check else summarize(compare(size, repeats, cache))
-    text = render(checks, summary, machine(), argv)
-    print(text)
-    output = args.output or (None if args.quick or args.check else DEFAULT_OUTPUT)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    disagree = any(not c["agree"] for c in checks) or (summary is not None and summary["agree"] is False)
-    return 1 if disagree else 0
+    cache = args.cache or Path(tempfile.gettempdir()) / "mentormatch-bench"
+    return 0 if check(cache) else 1
 
 
 if __name__ == "__main__":

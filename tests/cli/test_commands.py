@@ -57,6 +57,19 @@ def test_output_dialect_and_byte_identical_reruns(tmp_path: Path) -> None:
             assert row["reason_detail"] and not row["score"]
 
 
+def test_progress_lines_count_from_the_start_through_every_stage(tmp_path: Path) -> None:
+    # the benchmarks read the stage split from these lines: one clock for the whole command, every stage named
+    proc = run("solve", SMALL, "-o", tmp_path / "m.csv")
+    assert proc.returncode == 0, proc.stderr
+    lines = [re.fullmatch(r"\[\s*([0-9.]+) s\] (.*)", line) for line in proc.stderr.splitlines()]
+    assert all(lines), proc.stderr
+    seconds = [float(found.group(1)) for found in lines if found]
+    stages = [found.group(2) for found in lines if found]
+    assert seconds == sorted(seconds)
+    assert stages[:2] == ["read 30 mentees, 12 mentors", "scored 30 mentees × 12 mentors"]
+    assert stages[-4:] == ["verifying", "diagnosing shortages", f"writing {tmp_path / 'm.csv'}", "written"]
+
+
 @pytest.mark.parametrize("solver", ["flow", "hungarian", "cpsat"])
 def test_each_solver_on_unit_workloads(tmp_path: Path, solver: str) -> None:
     write(tmp_path / "r", "mentees.csv", MENTEES)

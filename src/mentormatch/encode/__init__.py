@@ -107,7 +107,8 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
     config : MatchConfig, optional
         Weights, hard rules and priorities; defaults to ``MatchConfig()``.
     progress : callable, optional
-        Called as ``progress(stage, elapsed_seconds)`` while blocks of rows are scored.
+        Called as ``progress(stage, elapsed_seconds)`` while blocks of rows are scored (about once a second),
+        and once when the problem is built ("scored N mentees × M mentors").
 
     Returns
     -------
@@ -150,6 +151,8 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
 
     priority_of = config.priority.model_dump()
     tier = coach_tier(roster)
+    if progress is not None:
+        progress(f"scored {n} mentees × {m} mentors", time.perf_counter() - start)
     return Problem(
         mentee_ids=tuple(p.id for p in roster.mentees),
         mentor_ids=tuple(p.id for p in roster.mentors),
