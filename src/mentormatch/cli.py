@@ -7,6 +7,7 @@ Exit codes (PRODUCT.md section 5): 0 a matching was written; 1 an internal error
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import sys
 import time
@@ -188,6 +189,9 @@ def _load(roster, mentees, mentors, coaches, exclusions, config, reading, curren
         problems.extend(err.problems)
     if problems:
         raise _input_error(InputError(problems))
+    # the profiles live as long as the command: the garbage collector need not walk them again (one process, one
+    # roster)
+    gc.freeze()
     if continuity is not None:
         if rost.current is None:
             raise _fail(

@@ -7,7 +7,10 @@ ids, and the current pairs of ``current.csv`` (PRODUCT.md section 7) against the
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -242,6 +245,19 @@ def _roster_files(
     return files, given
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, and restored after: reading allocates several objects per cell that
+    all live on, so its passes over them free nothing (at 20000 × 5000, 0.55 s to read instead of 0.7 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_roster(
     folder: PathLike | None = None,
     *,
@@ -305,6 +321,33 @@ def read_roster(
     ...
     mentormatch.errors.InputError: ...mentees.csv, line 2, column 'id', value '=m1': an id must not begin with '=': ...
     """
+    with _collector_paused():
+        return _read_roster(
+            folder,
+            mentees=mentees,
+            mentors=mentors,
+            coaches=coaches,
+            exclusions=exclusions,
+            current=current,
+            ignore_unknown_columns=ignore_unknown_columns,
+            delimiter=delimiter,
+            strict=strict,
+        )
+
+
+def _read_roster(
+    folder: PathLike | None = None,
+    *,
+    mentees: PathLike | None = None,
+    mentors: PathLike | None = None,
+    coaches: PathLike | None = None,
+    exclusions: PathLike | None = None,
+    current: PathLike | None = None,
+    ignore_unknown_columns: bool = False,
+    delimiter: str | None = None,
+    strict: bool = False,
+) -> Roster:
+    """:func:`read_roster`'s work (with the garbage collector paused by it)."""
     problems = _ProblemLog()
     explicit = {
         "mentees": mentees,
