@@ -68,8 +68,7 @@ any multipliers; with Λ's short one the decoded Λ bound is capped at ``locked_
 Examples
 --------
 >>> import numpy as np
->>> from mentormatch._threads import map_ordered, workers
-from mentormatch.problem import Instance
+>>> from mentormatch.problem import Instance
 >>> inst = Instance(weights=np.array([[3, -2], [5, 0]]), allowed=np.ones((2, 2), bool),
 ...                 priority=np.array([1, 2]), load=np.array([1, 1]), capacity=np.array([1, 1]))
 >>> s = fit_scaling(inst)
@@ -591,21 +590,20 @@ class _Shape:
 
 def most_kept(instance: Instance, rows: np.ndarray, cols: np.ndarray, locked: np.ndarray | None = None) -> int:
     """The most current pairs ``(rows, cols)`` (candidate pairs) that can be kept at once: per mentor, the smallest
-        loads first within its capacity, which is the most any answer keeps there (a bound on K).
+    loads first within its capacity, which is the most any answer keeps there (a bound on K).
 
-        With ``locked``, among answers that keep every locked pair: those first, then the smallest others in the
-        capacity they leave (when the locked pairs alone do not fit, the bound without them).
+    With ``locked``, among answers that keep every locked pair: those first, then the smallest others in the
+    capacity they leave (when the locked pairs alone do not fit, the bound without them).
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from mentormatch._threads import map_ordered, workers
-    from mentormatch.problem import Instance
-        >>> inst = Instance(weights=np.zeros((3, 1)), allowed=np.ones((3, 1), bool), priority=np.ones(3, int),
-        ...                 load=np.array([2, 1, 1]), capacity=np.array([2]))
-        >>> rows, cols = np.arange(3), np.zeros(3, np.int64)
-        >>> most_kept(inst, rows, cols), most_kept(inst, rows, cols, np.array([True, False, False]))
-        (2, 1)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mentormatch.problem import Instance
+    >>> inst = Instance(weights=np.zeros((3, 1)), allowed=np.ones((3, 1), bool), priority=np.ones(3, int),
+    ...                 load=np.array([2, 1, 1]), capacity=np.array([2]))
+    >>> rows, cols = np.arange(3), np.zeros(3, np.int64)
+    >>> most_kept(inst, rows, cols), most_kept(inst, rows, cols, np.array([True, False, False]))
+    (2, 1)
     """
     if rows.size == 0:
         return 0
