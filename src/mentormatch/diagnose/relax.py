@@ -318,7 +318,7 @@ def relaxations(
     (('language', 'gender_preference', 'high_risk', 'capacity'), True)
     >>> print(r.words())  # doctest: +NORMALIZE_WHITESPACE
     relax language, gender preference, high-risk expertise and capacity to match all 30 mentees (no smaller set
-    does); for capacity, give MR00001 capacity 3 (now 2), MR00005 capacity 7 (now 5) and MR00009 capacity 4 (now 1)
+    does); for capacity, give MR00005 capacity 7 (now 5), MR00009 capacity 4 (now 1) and MR00012 capacity 4 (now 3)
     >>> relaxations(problem, ["ME00001"]).words()
     'ME00001 can be matched at once under the current rules: nothing needs relaxing'
     """
