@@ -42,7 +42,7 @@ The "Speed goals" table (issue 4): (a) ``assign(cost, solver="hungarian", maximi
 ``linear_sum_assignment`` on a 2000 × 2000 uniform matrix, alternating the two for ``--goal-repeats`` rounds in one
 process; (b) capacitated 5000 × 1000 structured, ``auto`` against the fastest dense exact peer (taken from the
 grid's row, run even when filtered out); (c) ``mentormatch solve`` against the plain pipeline on the 20000 × 5000
-unit-workload roster (:mod:`plain_pipeline`, each a fresh process).
+unit-workload roster (:mod:`plain_pipeline`, each a fresh process, run by :mod:`end_to_end`).
 
 Usage::
 
@@ -68,7 +68,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # _measure, plain_pipeline and roster_pipeline live beside this file
+if str(HERE) not in sys.path:  # _measure, end_to_end and roster_pipeline live beside this file
     sys.path.insert(0, str(HERE))
 
 from _measure import PeakMeter, can_reset_peak, machine, machine_line, run_json  # noqa: E402
@@ -731,10 +731,12 @@ def main(argv: list[str] | None = None) -> int:
         print("[goal a] measuring ...", file=sys.stderr, flush=True)
         goal_a = run_json(_worker_command({"case": "goal_a", "repeats": goal_repeats}), args.timeout)
         print(f"[goal c] roster comparison at {roster_size} ...", file=sys.stderr, flush=True)
-        import plain_pipeline
-        from roster_pipeline import DEFAULT_CACHE
+        from end_to_end import run_all, summarize
+        from roster_pipeline import DEFAULT_CACHE, SIZES, roster_folder
 
-        goal_c = plain_pipeline.summarize(plain_pipeline.compare(roster_size, roster_repeats, DEFAULT_CACHE))
+        # mentormatch solve against plain_pipeline.py on roster_pipeline's unit-workload roster, as end_to_end.py runs
+        runs = run_all({"unit": roster_folder(DEFAULT_CACHE, roster_size, "unit")}, roster_repeats, args.timeout)
+        goal_c = {"shape": SIZES[roster_size], **summarize(runs)}
         goals = goals_table(goal_a, row_b, goal_c, args.quick)
 
     text = render(results, goals, machine(("mentormatch", "numpy", "scipy", "ortools", "lap", "pandas")), argv, args)

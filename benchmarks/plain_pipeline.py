@@ -532,29 +532,6 @@ def check(cache: Path) -> bool:
     return everything_agrees
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# For benchmarks/assign_grid.py (its goal c): the timed comparison, which lives in end_to_end.py.
-
-
-def compare(size: str, repeats: int, cache: Path, timeout: float = 1800.0) -> dict:
-    """``mentormatch solve`` and this pipeline on roster_pipeline's unit-workload roster of ``size`` (each a fresh
-    process, alternating, ``repeats`` times: :func:`end_to_end.run_all`); the input of :func:`summarize`."""
-    if str(HERE) not in sys.path:  # end_to_end and roster_pipeline live beside this file
-        sys.path.insert(0, str(HERE))
-    from end_to_end import run_all
-    from roster_pipeline import SIZES, roster_folder
-
-    return {"shape": SIZES[size], "runs": run_all({"unit": roster_folder(cache, size, "unit")}, repeats, timeout)}
-
-
-def summarize(comparison: dict) -> dict:
-    """:func:`end_to_end.summarize` of a :func:`compare`, with the roster's ``shape``: per pipeline the median wall
-    time and largest peak RSS, the ratio mentormatch / plain, and whether the objectives agree."""
-    from end_to_end import summarize as summary_of
-
-    return {"shape": comparison["shape"], **summary_of(comparison["runs"])}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)

@@ -265,10 +265,10 @@ def test_leading_criteria_with_one_value_each() -> None:
 
 def test_threaded_scoring_equals_single_threaded() -> None:
     roster = synthetic_roster(400, 120, seed=3)
-    with _patched((enc, "_workers", lambda pairs: 1)):
+    with _patched((enc, "thread_count", lambda pairs: 1)):
         single = build_problem(roster)
     # one row per block, two threads
-    with _patched((enc, "_workers", lambda pairs: 2), (enc, "_TABLE_PAIRS_PER_BLOCK", 1)):
+    with _patched((enc, "thread_count", lambda pairs: 2), (enc, "_TABLE_PAIRS_PER_BLOCK", 1)):
         threaded = build_problem(roster)
     np.testing.assert_array_equal(threaded.score, single.score)
     np.testing.assert_array_equal(threaded.allowed, single.allowed)

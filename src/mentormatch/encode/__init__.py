@@ -73,11 +73,12 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from .._threads import workers as thread_count
 from ..config import CRITERIA, MatchConfig
 from ..problem import Problem, Progress
 from ..rules import RULES, checked_rules, evaluated_rules  # RULES and checked_rules: re-exported, their earlier home
 from ..schema import Roster
-from .blocks import _TABLE_PAIRS_PER_BLOCK, _block_rows, _Prefault, _score_blocks, _workers
+from .blocks import _TABLE_PAIRS_PER_BLOCK, _block_rows, _Prefault, _score_blocks
 from .coaches import coach_tier
 from .coaches import has_coach_tier as has_coach_tier  # re-exported: its earlier home
 from .features import Features, encode
@@ -132,7 +133,7 @@ def build_problem(roster: Roster, config: MatchConfig | None = None, *, progress
     n, m = len(roster.mentees), len(roster.mentors)
     score = np.zeros((n, m), dtype=np.float32)
     allowed = np.zeros((n, m), dtype=bool)
-    workers = _workers(n * m)
+    workers = thread_count(n * m)
     with ThreadPoolExecutor(workers, thread_name_prefix="mentormatch-score") if workers > 1 else nullcontext() as pool:
         prefault = _Prefault((score, allowed)) if pool else None
         try:

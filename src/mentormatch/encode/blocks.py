@@ -1,9 +1,9 @@
 """Row blocks and threads: block sizes, the thread count, the block runner and page pre-faulting.
 
 :func:`build_problem <mentormatch.encode.build_problem>` fills its (n, m) output a block of rows at a time
-(:func:`_block_rows` rows of ``_PAIRS_PER_BLOCK`` or ``_TABLE_PAIRS_PER_BLOCK`` pairs). From ``_THREAD_MIN_PAIRS``
-pairs, the blocks are handed out to ``min(_MAX_WORKERS, CPUs)`` threads (:func:`_workers`, :func:`_run_blocks`;
-the policy and the CPU count are :mod:`mentormatch._threads`'); numpy releases the GIL in ``take``, ufuncs and
+(:func:`_block_rows` rows of ``_PAIRS_PER_BLOCK`` or ``_TABLE_PAIRS_PER_BLOCK`` pairs). From
+:data:`mentormatch._threads.THREAD_MIN_PAIRS` pairs, the blocks are handed out to threads (:func:`_run_blocks`; how
+many is :func:`mentormatch._threads.workers`'s policy); numpy releases the GIL in ``take``, ufuncs and
 copies. Each block writes its own rows, so the result does not depend on scheduling. While the profiles are read
 and the tables built, :class:`_Prefault` touches the output's pages on a helper thread. This module knows nothing
 of what a block computes: :func:`_score_blocks` runs any scorer (the table scorer of
@@ -20,7 +20,6 @@ from typing import Protocol
 
 import numpy as np
 
-from .._threads import MAX_WORKERS, THREAD_MIN_PAIRS, workers
 from ..problem import Progress
 
 _PAIRS_PER_BLOCK = 1 << 18
@@ -30,17 +29,9 @@ _TABLE_PAIRS_PER_BLOCK = 1 << 17
 """Pairs per block of the table method: fastest of 2^15..2^19 at 20000 × 5000 (~20 numpy calls per block, whose
 fixed cost dominates smaller blocks; ~16 bytes of scratch per pair, which outgrows the caches in larger ones)."""
 
-_MAX_WORKERS = MAX_WORKERS
-_THREAD_MIN_PAIRS = THREAD_MIN_PAIRS
-
 
 def _block_rows(n: int, m: int, pairs: int = _PAIRS_PER_BLOCK) -> int:
     return max(1, pairs // max(m, 1))
-
-
-def _workers(pairs: int) -> int:
-    """Threads for scoring ``pairs`` pairs: one for small rosters, else up to ``_MAX_WORKERS`` CPUs."""
-    return workers(pairs)
 
 
 def _run_blocks(

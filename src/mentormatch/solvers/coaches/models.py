@@ -16,7 +16,6 @@ are :mod:`mentormatch.solvers._cpsat`'s.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,7 +278,7 @@ class TripleModel:
             self.model.proto.solution_hint.vars.extend(range(t + self.y_mentor.size))
             self.model.proto.solution_hint.values.extend(np.concatenate([w, y]).astype(np.int64).tolist())
         # --- solve
-        solver, code, bound_of = _solve_tiers(
+        solver, code, bound = _solve_tiers(
             self.model, self.instance, self.scaling, self.rows, self.gains, time_limit, seed, wall
         )
         # --- read out: the chosen triples (proto variables 0..t-1) give the pairs and the coaches
@@ -291,7 +290,7 @@ class TripleModel:
         chosen = values[:t]
         mentor_of[self.rows[chosen]] = self.cols[chosen]
         coach_of[self.cols[chosen]] = self.coach[chosen]
-        return Answer(True, mentor_of, coach_of, int(self.gains[chosen].sum()), bound_of(chosen))
+        return Answer(True, mentor_of, coach_of, int(self.gains[chosen].sum()), bound)
 
 
 def new_model(
@@ -335,10 +334,10 @@ def _solve_tiers(
     time_limit: float | None,
     seed: int,
     wall: float | None,
-) -> tuple[Any, Any, Callable[[np.ndarray], int]]:
+) -> tuple[Any, Any, int | None]:
     """Solve ``model`` (its objective: maximise Σ ``gains`` · x over proto variables ``0..len(rows)-1``, mentee
     ``rows[k]`` each) one tier at a time where it can; return (solver holding the best answer, its status, the
-    bound on Σ gain for the answer read from it).
+    bound on Σ gain; None when no stage found an answer).
 
     Without a continuity tier the gain is ``priority · big + w_int``. With a time limit, the combined objective
     first gets :data:`COMBINED_SHARE` of it (it proves the easy models soonest; its answer becomes the hint). Where
@@ -351,9 +350,14 @@ def _solve_tiers(
     answer found in any stage. With a continuity tier the combined model is solved in one stage, as before.
     """
     n_vars = rows.size
+
+    def answer(solver: Any) -> np.ndarray:
+        return np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:n_vars].astype(bool)
+
     if scaling.keep_tier is not None or scaling.weight_multiplier != 1 or n_vars == 0:
         solver, code = _run_cpsat(model, time_limit, seed, wall)
-        return solver, code, lambda chosen: _proven_bound(solver, code, int(gains[chosen].sum()))
+        found = _found(solver, code)
+        return solver, code, _proven_bound(solver, code, int(gains[answer(solver)].sum())) if found else None
     proto = model.proto
     priority = instance.priority[rows].astype(np.int64)
     weights = gains - priority * np.int64(scaling.big)
@@ -362,20 +366,16 @@ def _solve_tiers(
     held: tuple[Any, Any, int] | None = None  # the best answer so far: (solver, status, its Σ gain)
     bound: int | None = None  # on every answer's Σ gain
 
-    def answer(solver: Any) -> np.ndarray:
-        return np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:n_vars].astype(bool)
-
     def keep(solver: Any, code: Any) -> None:
         nonlocal held
         gain = int(gains[answer(solver)].sum())
         if held is None or gain > held[2]:
             held = solver, code, gain
 
-    def result() -> tuple[Any, Any, Callable[[np.ndarray], int]]:
+    def result() -> tuple[Any, Any, int | None]:
         assert held is not None  # called once an answer is held
         solver, code, gain = held
-        limit = gain if bound is None else max(gain, bound)
-        return solver, code, lambda chosen: limit
+        return solver, code, gain if bound is None else max(gain, bound)
 
     def left() -> tuple[float | None, float | None]:
         return (
@@ -394,7 +394,7 @@ def _solve_tiers(
             gain = int(gains[answer(combined)].sum())
             proven = _proven_bound(combined, code, gain)
             if proven == gain:
-                return combined, code, lambda chosen: gain
+                return combined, code, gain
             keep(combined, code)
             bound = proven
             _set_hint(proto, list(combined.response_proto.solution))
@@ -407,7 +407,7 @@ def _solve_tiers(
     first, code = _run_cpsat(model, limits[0], seed, limits[1])
     used += first.deterministic_time
     if not _found(first, code):
-        return result() if held is not None else (first, code, lambda chosen: 0)
+        return result() if held is not None else (first, code, None)
     x_first = answer(first)
     best = _proven_bound(first, code, int(priority[x_first].sum()))  # a bound on Σ priority
     bound = _tier_bound(scaling, best) if bound is None else min(bound, _tier_bound(scaling, best))
